@@ -1,0 +1,97 @@
+// Package config owns Turno's configuration: one TOML file whose every key has
+// a default (documented in turno.example.toml at the repository root), every
+// key overridable by an environment variable named after its path
+// (mongodb.uri → TURNO_MONGODB_URI), and secrets readable from files
+// (mongodb.uri_file).
+//
+// Loading is strict: an unknown key, a value of the wrong type, a bad duration
+// or a failed validation is an error that names the key and, for a file, the
+// line. Nothing else in Turno reads files or the environment for settings.
+package config
+
+import "time"
+
+// Config is the whole configuration. Sections are added by the issues that
+// need them; each field documents its default in Default().
+type Config struct {
+	// DataDir holds the embedded database and dev-mode mail.
+	DataDir   string          `toml:"data_dir"`
+	Log       LogConfig       `toml:"log"`
+	HTTP      HTTPConfig      `toml:"http"`
+	MongoDB   MongoDBConfig   `toml:"mongodb"`
+	Shutdown  ShutdownConfig  `toml:"shutdown"`
+	Dev       DevConfig       `toml:"dev"`
+	Company   CompanyConfig   `toml:"company"`
+	Templates TemplatesConfig `toml:"templates"`
+}
+
+// LogConfig sets up log/slog.
+type LogConfig struct {
+	Level  string `toml:"level"`  // debug, info, warn, error
+	Format string `toml:"format"` // text or json
+}
+
+// HTTPConfig is the operator endpoint (/healthz, /readyz, /metrics).
+type HTTPConfig struct {
+	Listen string `toml:"listen"`
+}
+
+// MongoDBConfig selects the database. An empty URI means the embedded store.
+type MongoDBConfig struct {
+	URI            string   `toml:"uri" secret:"true"`
+	URIFile        string   `toml:"uri_file"`
+	Database       string   `toml:"database"`
+	ConnectTimeout Duration `toml:"connect_timeout"`
+}
+
+// ShutdownConfig bounds the graceful stop.
+type ShutdownConfig struct {
+	GracePeriod Duration `toml:"grace_period"`
+}
+
+// DevConfig is used only by `turno serve --dev`.
+type DevConfig struct {
+	IMAPListen string `toml:"imap_listen"`
+	SMTPListen string `toml:"smtp_listen"`
+	User       string `toml:"user"`
+	Password   string `toml:"password" secret:"true"`
+}
+
+// CompanyConfig is the provider's identity as it appears in every email.
+type CompanyConfig struct {
+	Name           string `toml:"name"`
+	SupportAddress string `toml:"support_address"`
+	Website        string `toml:"website"`
+	Phone          string `toml:"phone"`
+	Footer         string `toml:"footer"`
+}
+
+// TemplatesConfig points at operator overrides of the embedded templates.
+type TemplatesConfig struct {
+	Dir string `toml:"dir"`
+}
+
+// Default returns the configuration Turno runs with when nothing is set. It
+// must match turno.example.toml (a test checks).
+func Default() Config {
+	return Config{
+		DataDir: "./turno-data",
+		Log:     LogConfig{Level: "info", Format: "text"},
+		HTTP:    HTTPConfig{Listen: "127.0.0.1:8025"},
+		MongoDB: MongoDBConfig{
+			Database:       "turno",
+			ConnectTimeout: Duration(10 * time.Second),
+		},
+		Shutdown: ShutdownConfig{GracePeriod: Duration(30 * time.Second)},
+		Dev: DevConfig{
+			IMAPListen: "127.0.0.1:1143",
+			SMTPListen: "127.0.0.1:1025",
+			User:       "soporte@turno.test",
+			Password:   "turno",
+		},
+		Company: CompanyConfig{
+			Name:           "Mi Proveedor SpA",
+			SupportAddress: "soporte@example.cl",
+		},
+	}
+}
