@@ -90,6 +90,9 @@ func (e *Error) Error() string {
 // Validate checks id as a tax ID of country and returns its normalised form.
 // The error, when not nil, is an *Error.
 func Validate(country Country, id string) (Result, error) {
+	if !country.Supported() {
+		return Result{}, unsupported(country, id)
+	}
 	v := validator{country: country, input: id}
 	if strings.TrimSpace(id) == "" {
 		return Result{}, v.fail("empty", "está vacío; escriba el "+country.IDName())
@@ -106,7 +109,11 @@ func Validate(country Country, id string) (Result, error) {
 	case MX:
 		return v.rfc(id)
 	}
-	return Result{}, &Error{
+	return Result{}, unsupported(country, id)
+}
+
+func unsupported(country Country, id string) *Error {
+	return &Error{
 		Country:  country,
 		Input:    id,
 		Reason:   fmt.Sprintf("unsupported tax country %q (supported: CL, AR, CO, EC, MX)", string(country)),

@@ -171,6 +171,7 @@ func TestValidateInvalid(t *testing.T) {
 		{MX, "", "empty"},
 
 		{"PE", "20100047218", "unsupported tax country"},
+		{"PE", "", "unsupported tax country"},
 	}
 	for _, c := range cases {
 		got, err := Validate(c.country, c.in)
