@@ -13,13 +13,16 @@ import "fmt"
 //     establishment number, normally 001.
 //   - 6, a public entity: 8 digits, a módulo 11 check digit (weights
 //     3,2,7,6,5,4,3,2) and a non-zero 4-digit establishment, normally 0001.
-//     Some natural persons' RUCs also have a 6 there; one that fails the
-//     public check but passes the cédula check is accepted with a warning.
+//     Natural persons' RUCs with a 6 there are in use too (python-stdnum's
+//     test data lists 0962467429001 as one); a RUC that fails the public
+//     check but passes the cédula check is accepted with a warning.
 //   - 9, a private company: 9 digits, a módulo 11 check digit (weights
 //     4,3,2,7,6,5,4,3,2) and a non-zero establishment, normally 001.
-//     The SRI has issued private company RUCs (the SAS created since 2020
-//     among them) whose tenth digit does not satisfy that check, and they
-//     are real, so for a 9 a failed check is only a warning.
+//     Private-company RUCs that fail this legacy check are reported in use
+//     since about 2020 (the SRI ran short of numbers as S.A.S. companies
+//     multiplied). We could not confirm the SRI's current rule from a
+//     primary source, and rejecting a real RUC would block a client's
+//     invoices, so for a 9 a failed check is a warning, not an error.
 //
 // Accepted: "1710034065", "1792060346001", "1792060346-001", with spaces,
 // dots or dashes. Normalised: the digits alone.
