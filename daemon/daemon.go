@@ -1,0 +1,161 @@
+// Package daemon is `turno serve`: it builds every subsystem from the
+// configuration, starts them in dependency order, and stops them in reverse.
+//
+// Lifecycle: New validates and builds nothing that runs; Run starts the
+// database, creates indexes, starts the HTTP endpoint (and in dev mode the
+// built-in mail servers), and blocks until its context ends or Stop is called.
+// Then it stops taking work and tears everything down, last started first,
+// within the configured grace period. A failure at start tears down what had
+// started and returns the error: nothing is left half-running.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"turno/clock"
+	"turno/config"
+	"turno/devmail"
+	"turno/httpapi"
+	"turno/store"
+)
+
+// Options configure a Daemon.
+type Options struct {
+	Config config.Config
+	// Dev starts the built-in IMAP and SMTP servers (turno serve --dev).
+	Dev    bool
+	Logger *slog.Logger
+	// Clock; default the wall clock.
+	Clock clock.Clock
+	// Registry for metrics; default a new one with Go, process and build info.
+	Registry *prometheus.Registry
+}
+
+// Daemon is a running (or runnable) Turno.
+type Daemon struct {
+	opts  Options
+	log   *slog.Logger
+	ready chan struct{}
+	stop  chan struct{}
+	once  sync.Once
+
+	// Set during Run, valid after Ready.
+	Store *store.Store
+	HTTP  *httpapi.Server
+	Dev   *devmail.Servers
+}
+
+// New checks the options. Nothing starts until Run.
+func New(opts Options) (*Daemon, error) {
+	if errs := opts.Config.Validate(); len(errs) > 0 {
+		return nil, fmt.Errorf("invalid configuration: %w", errors.Join(fieldErrs(errs)...))
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Registry == nil {
+		opts.Registry = newRegistry()
+	}
+	return &Daemon{opts: opts, log: opts.Logger, ready: make(chan struct{}), stop: make(chan struct{})}, nil
+}
+
+func fieldErrs(fe []config.FieldError) []error {
+	out := make([]error, len(fe))
+	for i, e := range fe {
+		out[i] = e
+	}
+	return out
+}
+
+// Ready is closed once everything has started.
+func (d *Daemon) Ready() <-chan struct{} { return d.ready }
+
+// Stop asks Run to stop gracefully; it returns at once.
+func (d *Daemon) Stop() { d.once.Do(func() { close(d.stop) }) }
+
+// Run starts everything, blocks until ctx ends or Stop is called, then stops
+// everything within the grace period. It returns nil after a clean stop.
+func (d *Daemon) Run(ctx context.Context) error {
+	cfg := d.opts.Config
+	var td teardown
+	grace := cfg.Shutdown.GracePeriod.D()
+	fail := func(err error) error {
+		tctx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		return errors.Join(err, td.run(tctx))
+	}
+
+	st, err := store.Open(ctx, store.Options{
+		URI:            cfg.MongoDB.URI,
+		Database:       cfg.MongoDB.Database,
+		DataDir:        cfg.DataDir,
+		ConnectTimeout: cfg.MongoDB.ConnectTimeout.D(),
+		Logger:         d.log,
+	})
+	if err != nil {
+		return err
+	}
+	d.Store = st
+	td.push("database", st.Close)
+	if st.Embedded() {
+		d.log.Info("using the embedded store", "data", st.Location)
+	} else {
+		d.log.Info("connected to MongoDB", "server", st.Location, "database", cfg.MongoDB.Database)
+	}
+	if err := store.EnsureIndexes(ctx, st.DB, Indexes()); err != nil {
+		return fail(err)
+	}
+
+	if d.opts.Dev {
+		dev, err := devmail.Start(devmail.Options{
+			IMAPAddr: cfg.Dev.IMAPListen,
+			SMTPAddr: cfg.Dev.SMTPListen,
+			User:     cfg.Dev.User,
+			Password: cfg.Dev.Password,
+			MailDir:  filepath.Join(cfg.DataDir, "dev-mail"),
+			Logger:   d.log,
+		})
+		if err != nil {
+			return fail(err)
+		}
+		d.Dev = dev
+		td.push("dev mail servers", func(context.Context) error { return dev.Close() })
+	}
+
+	d.HTTP = httpapi.New(httpapi.Options{Addr: cfg.HTTP.Listen, Gatherer: d.opts.Registry, Logger: d.log})
+	d.HTTP.AddCheck("database", st.Ping)
+	if err := d.HTTP.Start(); err != nil {
+		return fail(err)
+	}
+	td.push("http", d.HTTP.Shutdown)
+	d.log.Info("turno started", "http", d.HTTP.Addr(), "dev", d.opts.Dev)
+	close(d.ready)
+
+	select {
+	case <-ctx.Done():
+	case <-d.stop:
+	}
+	d.log.Info("stopping", "grace_period", grace)
+	start := time.Now()
+	tctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := td.run(tctx); err != nil {
+		return err
+	}
+	if tctx.Err() != nil {
+		return fmt.Errorf("stop took longer than the grace period (%s)", grace)
+	}
+	d.log.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}

@@ -1,0 +1,15 @@
+package daemon
+
+import "turno/store"
+
+// Indexes gathers the indexes every package declares. Each package that owns
+// collections adds its list here; EnsureIndexes creates them at start.
+func Indexes() []store.Index {
+	var all []store.Index
+	for _, pkg := range [][]store.Index{
+		// Packages append their Indexes() here as they gain collections.
+	} {
+		all = append(all, pkg...)
+	}
+	return all
+}
