@@ -160,7 +160,7 @@ func TestDovecotAppendAndFetch(t *testing.T) {
 	if err := c.Create(folder, nil).Wait(); err != nil {
 		t.Fatalf("create: %v", err)
 	}
-	defer c.Delete(folder).Wait()
+	defer func() { _ = c.Delete(folder).Wait() }()
 	msg := sampleMessage("dovecot-plumbing")
 	cmd := c.Append(folder, int64(len(msg)), nil)
 	if _, err := cmd.Write(msg); err != nil {

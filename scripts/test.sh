@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Run every test, the integration tests against the real Dovecot and
+# Postfix smtp-sink included: installs what is missing (Debian packages, Go
+# modules), starts the servers on loopback, runs vet, gofmt and go test, and
+# stops the servers. The one test command of the README and of CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/test-services.sh start
+trap 'scripts/test-services.sh stop' EXIT
+# shellcheck disable=SC1091
+. .test-services/env
+# Integration tests fail instead of skipping when their server is missing.
+export CI="${CI:-true}"
+
+go mod download
+echo "== go vet"
+go vet ./...
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.test-services/*'))
+if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
+
+echo "== go test"
+log=$(mktemp)
+set +e
+go test -count=1 -timeout 30m -v "$@" ./... > "$log" 2>&1
+status=$?
+set -e
+# One line per test and package, full output of failures.
+grep -E '^(--- (PASS|FAIL|SKIP)|ok |FAIL|panic:|\s+--- FAIL)' "$log" || true
+if [ $status -ne 0 ]; then
+  echo "== failures (full output)"
+  cat "$log"
+fi
+pass=$(grep -c -- '--- PASS' "$log" || true)
+fail=$(grep -c -- '--- FAIL' "$log" || true)
+skip=$(grep -c -- '--- SKIP' "$log" || true)
+rm -f "$log"
+echo "$pass passed, $fail failed, $skip skipped"
+exit $status
