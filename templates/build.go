@@ -1,0 +1,105 @@
+package templates
+
+import (
+	"fmt"
+	htmltemplate "html/template"
+	texttemplate "text/template"
+	"text/template/parse"
+)
+
+// buildLang parses every template of one language into s.entries and
+// returns every error found, each naming its file and line.
+func (s *Set) buildLang(lang string, srcs map[string]source) []error {
+	var errs []error
+	tf, hf := textFuncs(lang, s.company), htmlFuncs(lang, s.company)
+
+	textLayout := srcs[lang+"/"+layoutName+partText]
+	tl, err := texttemplate.New(textLayout.name).Funcs(tf).Parse(textLayout.text)
+	if err == nil {
+		err = requireBody(textLayout.name, tl.Tree)
+	}
+	if err != nil {
+		errs = append(errs, err)
+	}
+	htmlLayout := srcs[lang+"/"+layoutName+partHTML]
+	hl, err := htmltemplate.New(htmlLayout.name).Funcs(hf).Parse(htmlLayout.text)
+	if err == nil {
+		err = requireBody(htmlLayout.name, hl.Tree)
+	}
+	if err != nil {
+		errs = append(errs, err)
+	}
+
+	for _, k := range catalog() {
+		e := &entry{typ: k.dataType()}
+		base := lang + "/" + k.name
+		subj := srcs[base+partSubject]
+		if e.subject, err = texttemplate.New(subj.name).Funcs(tf).Parse(subj.text); err != nil {
+			errs = append(errs, err)
+		}
+		text := srcs[base+partText]
+		if _, err := texttemplate.New(text.name).Funcs(tf).Parse(text.text); err != nil {
+			errs = append(errs, err)
+		} else if tl != nil && len(errs) == 0 {
+			e.text = withTextBody(tl, text)
+		}
+		html := srcs[base+partHTML]
+		if _, err := htmltemplate.New(html.name).Funcs(hf).Parse(html.text); err != nil {
+			errs = append(errs, err)
+		} else if hl != nil && len(errs) == 0 {
+			e.html = withHTMLBody(hl, html)
+		}
+		s.entries[entryKey(lang, k.name)] = e
+	}
+	return errs
+}
+
+// withTextBody returns a copy of the layout in which {{template "body"}}
+// is src. src has already parsed on its own, so nothing here can fail.
+// The body keeps its own name, so errors while executing it name its file.
+func withTextBody(layout *texttemplate.Template, src source) *texttemplate.Template {
+	t := texttemplate.Must(layout.Clone())
+	body := texttemplate.Must(t.New(src.name).Parse(src.text))
+	texttemplate.Must(t.AddParseTree("body", body.Tree))
+	return t
+}
+
+// withHTMLBody is withTextBody for HTML.
+func withHTMLBody(layout *htmltemplate.Template, src source) *htmltemplate.Template {
+	t := htmltemplate.Must(layout.Clone())
+	body := htmltemplate.Must(t.New(src.name).Parse(src.text))
+	htmltemplate.Must(t.AddParseTree("body", body.Tree))
+	return t
+}
+
+// requireBody checks that a layout includes the body somewhere.
+func requireBody(name string, tree *parse.Tree) error {
+	if tree != nil && includes(tree.Root, "body") {
+		return nil
+	}
+	return fmt.Errorf(`%s: layout never includes the body: add {{template "body" .}}`, name)
+}
+
+// includes reports whether n contains {{template "name" ...}}.
+func includes(n parse.Node, name string) bool {
+	switch n := n.(type) {
+	case *parse.TemplateNode:
+		return n.Name == name
+	case *parse.ListNode:
+		if n == nil {
+			return false
+		}
+		for _, c := range n.Nodes {
+			if includes(c, name) {
+				return true
+			}
+		}
+	case *parse.IfNode:
+		return includes(n.List, name) || includes(n.ElseList, name)
+	case *parse.RangeNode:
+		return includes(n.List, name) || includes(n.ElseList, name)
+	case *parse.WithNode:
+		return includes(n.List, name) || includes(n.ElseList, name)
+	}
+	return false
+}
