@@ -3,6 +3,7 @@ package templates
 import (
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	texttemplate "text/template"
 	"text/template/parse"
 )
@@ -44,7 +45,7 @@ func (s *Set) buildLang(lang string, srcs map[string]source) []error {
 			e.text = withTextBody(tl, text)
 		}
 		html := srcs[base+partHTML]
-		if _, err := htmltemplate.New(html.name).Funcs(hf).Parse(html.text); err != nil {
+		if err := checkHTMLBody(html, hf, k.sample()); err != nil {
 			errs = append(errs, err)
 		} else if hl != nil && len(errs) == 0 {
 			e.html = withHTMLBody(hl, html)
@@ -52,6 +53,18 @@ func (s *Set) buildLang(lang string, srcs map[string]source) []error {
 		s.entries[entryKey(lang, k.name)] = e
 	}
 	return errs
+}
+
+// checkHTMLBody parses an HTML body on its own and executes it with
+// sample data, so that markup left open in the body (an unclosed
+// attribute, a <script> never ended) is blamed on the body's file rather
+// than on the layout it would leak into.
+func checkHTMLBody(src source, funcs htmltemplate.FuncMap, sample any) error {
+	t, err := htmltemplate.New(src.name).Funcs(funcs).Parse(src.text)
+	if err != nil {
+		return err
+	}
+	return t.Execute(io.Discard, sample)
 }
 
 // withTextBody returns a copy of the layout in which {{template "body"}}

@@ -16,7 +16,7 @@ func (s *Set) check() []error {
 			for _, data := range []any{k.sample(), reflect.Zero(k.dataType()).Interface()} {
 				r, err := s.render(lang, k.name, data)
 				if err != nil {
-					errs = append(errs, err)
+					errs = append(errs, fmt.Errorf("%w (rendering %s data)", err, describe(data)))
 					break
 				}
 				if r.Subject == "" {
