@@ -9,7 +9,8 @@ import (
 )
 
 // buildLang parses every template of one language into s.entries and
-// returns every error found, each naming its file and line.
+// returns every error found, each naming its file and line. Entries are
+// complete only when no error is returned.
 func (s *Set) buildLang(lang string, srcs map[string]source) []error {
 	var errs []error
 	tf, hf := textFuncs(lang, s.company), htmlFuncs(lang, s.company)
@@ -20,7 +21,7 @@ func (s *Set) buildLang(lang string, srcs map[string]source) []error {
 		err = requireBody(textLayout.name, tl.Tree)
 	}
 	if err != nil {
-		errs = append(errs, err)
+		errs, tl = append(errs, err), nil
 	}
 	htmlLayout := srcs[lang+"/"+layoutName+partHTML]
 	hl, err := htmltemplate.New(htmlLayout.name).Funcs(hf).Parse(htmlLayout.text)
@@ -28,11 +29,11 @@ func (s *Set) buildLang(lang string, srcs map[string]source) []error {
 		err = requireBody(htmlLayout.name, hl.Tree)
 	}
 	if err != nil {
-		errs = append(errs, err)
+		errs, hl = append(errs, err), nil
 	}
 
 	for _, k := range catalog() {
-		e := &entry{typ: k.dataType()}
+		e := &entry{}
 		base := lang + "/" + k.name
 		subj := srcs[base+partSubject]
 		if e.subject, err = texttemplate.New(subj.name).Funcs(tf).Parse(subj.text); err != nil {
@@ -41,13 +42,13 @@ func (s *Set) buildLang(lang string, srcs map[string]source) []error {
 		text := srcs[base+partText]
 		if _, err := texttemplate.New(text.name).Funcs(tf).Parse(text.text); err != nil {
 			errs = append(errs, err)
-		} else if tl != nil && len(errs) == 0 {
+		} else if tl != nil {
 			e.text = withTextBody(tl, text)
 		}
 		html := srcs[base+partHTML]
 		if err := checkHTMLBody(html, hf, k.sample()); err != nil {
 			errs = append(errs, err)
-		} else if hl != nil && len(errs) == 0 {
+		} else if hl != nil {
 			e.html = withHTMLBody(hl, html)
 		}
 		s.entries[entryKey(lang, k.name)] = e

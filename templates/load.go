@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
-	"reflect"
 	"strings"
 	texttemplate "text/template"
 )
@@ -39,7 +38,6 @@ type Set struct {
 
 // entry is one email in one language.
 type entry struct {
-	typ     reflect.Type
 	subject *texttemplate.Template
 	text    *texttemplate.Template // the layout, with the body as "body"
 	html    *htmltemplate.Template // the layout, with the body as "body"
