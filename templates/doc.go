@@ -1,4 +1,101 @@
-// Package templates owns every email Turno sends: subject, HTML and text bodies
-// in Spanish (default) and English, with embedded defaults that an operator can
-// override file by file.
+// Package templates owns every email Turno sends: its subject, its
+// plain-text part and its HTML part, in Spanish (the default, "es") and
+// English ("en"), written for a hosting provider's customers.
+//
+// # Emails
+//
+// Names lists them; each is rendered from one documented data struct:
+//
+//	ticket_ack                   TicketAck
+//	ticket_reply                 TicketReply
+//	ticket_unknown_sender        TicketUnknownSender
+//	ticket_attachment_too_large  TicketAttachmentTooLarge
+//	invoice_issued               InvoiceIssued
+//	collection_note              CollectionNote
+//	payment_received             PaymentReceived
+//	password_reset               PasswordReset
+//	welcome                      Welcome
+//	billing_data_required        BillingDataRequired
+//
+// Every template also reaches the Company given to Load (name, support
+// address, website, phone, footer) as {{company.Name}} and so on.
+// SampleData returns realistic values of each struct and DecodeData reads
+// one from JSON, for `turno templates render [--data FILE.json]`.
+//
+// # Files
+//
+// The defaults are embedded from default/, one file per part:
+//
+//	default/<lang>/<name>.subject.txt   text/template, must render to one line
+//	default/<lang>/<name>.txt           text/template, the plain-text body
+//	default/<lang>/<name>.html          html/template, the HTML body
+//	default/<lang>/layout.txt           wraps every plain-text body
+//	default/<lang>/layout.html          wraps every HTML body
+//
+// A layout includes the body with {{template "body" .}}; the dot is the
+// email's data in both. The text layout ends in a "-- " signature with the
+// company's details; the HTML layout is a table-based page (what mail
+// clients render reliably) with the company's name as header and its
+// contact details and footer below. The plain text is written by hand, not
+// derived from the HTML.
+//
+// Options.Dir names an override directory with the same layout. Each file
+// found there replaces that one default and nothing else, so an operator
+// copies one file, edits it and restarts. A file that is not one of the
+// known paths is an error naming it, which catches typos.
+//
+// # Helpers
+//
+// Templates may call money (Chilean pesos: "$45.990", "-$1.000", "$0"),
+// date ("16 de noviembre de 2026" / "November 16, 2026"), datetime, size,
+// neg, plural, oneline and company; HTML bodies may also call paragraphs,
+// which turns an agent's plain-text reply into escaped <p> and <br>. The
+// formatting lives in format.go; the helpers are listed in funcs.go.
+//
+// # Invariants
+//
+//   - Template mistakes surface at Load, not at send time. Load parses
+//     every file, then renders every email in every language with its
+//     sample data and with the zero value of its data type; any failure (a
+//     parse error, an unknown function or field, a layout without the
+//     body, markup left open in an HTML body, an empty or multi-line
+//     subject) fails Load. All failures are reported together, each naming
+//     the file (the override's real path) and, where text/template or
+//     html/template give one, the line. The helpers never return errors,
+//     so a loaded Set renders any data of the right type; the one hole
+//     left is an override using index or slice on a list longer in the
+//     samples than in real data.
+//   - Render fails only on bad input: an unknown name or language, data of
+//     the wrong type, data breaking its type's rule (Access: a link or a
+//     password, exactly one), or data that would put a line break into the
+//     subject (header injection). The default subjects pass customer
+//     values through oneline, so only overrides can hit the last case.
+//   - HTML is produced by html/template, so data is escaped by context;
+//     the text parts and the subject are produced by text/template and
+//     carry data verbatim. Subjects are trimmed and not MIME-encoded;
+//     encoding headers is mailout's job.
+//   - A Set holds no mutable state and is safe for concurrent use. The
+//     package holds none either: the catalog is a function, the defaults
+//     an embed.FS.
+//
+// Mail carrying an Access (password_reset, welcome) holds a secret; its
+// body must be purged once sent, which is mailout's concern.
+//
+// # Data in, mail out
+//
+// Callers (tickets, billing, the CLI) build a data struct, call
+// Set.Render(name, lang, data) and hand the Rendered subject, text and HTML
+// to mailout, which builds the MIME message. Dates are shown in the
+// location of the time.Time passed in; callers pass times in the client's
+// zone. Strings that are shown as they are (PeriodLabel, Method, Missing)
+// must already be in the mail's language.
+//
+// # Tests
+//
+// testdata/golden holds every email in both languages, rendered from
+// SampleData with a fixed Company. After changing a template, run
+//
+//	go test ./templates/ -update
+//
+// and read the diff.
 package templates

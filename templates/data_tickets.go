@@ -1,0 +1,46 @@
+package templates
+
+// TicketAck ("ticket_ack") confirms to a registered contact that a new
+// ticket was opened from their mail.
+type TicketAck struct {
+	// TicketNumber is the ticket's public number, shown as "#10482" and
+	// used in the subject tag that threads replies.
+	TicketNumber int64 `json:"ticket_number"`
+	// Subject is the subject of the customer's mail, unfolded; any line
+	// breaks are collapsed to spaces.
+	Subject string `json:"subject"`
+	// RequesterName is how to greet the sender; empty greets generically.
+	RequesterName string `json:"requester_name"`
+}
+
+// TicketReply ("ticket_reply") carries an agent's answer on a ticket.
+type TicketReply struct {
+	TicketNumber  int64  `json:"ticket_number"`
+	Subject       string `json:"subject"` // the ticket's subject
+	RequesterName string `json:"requester_name"`
+	// Body is the agent's answer as plain text. The HTML part escapes it
+	// and turns blank lines into paragraphs and line breaks into <br>.
+	Body string `json:"body"`
+	// AgentName signs the reply; empty signs as the support team.
+	AgentName string `json:"agent_name"`
+}
+
+// TicketUnknownSender ("ticket_unknown_sender") is the one reply sent to an
+// address that is not a registered contact. It explains how to regain
+// access: register the address as a contact, or write in with a hosted
+// domain name and proof of identity or of control of the company.
+type TicketUnknownSender struct {
+	TicketNumber  int64  `json:"ticket_number"`
+	Subject       string `json:"subject"`
+	SenderAddress string `json:"sender_address"` // the unknown From address
+}
+
+// TicketAttachmentTooLarge ("ticket_attachment_too_large") tells the sender
+// that some attachments were dropped because they exceed the size limit.
+type TicketAttachmentTooLarge struct {
+	TicketNumber  int64    `json:"ticket_number"`
+	Subject       string   `json:"subject"`
+	RequesterName string   `json:"requester_name"`
+	Filenames     []string `json:"filenames"`   // the dropped attachments
+	LimitBytes    int64    `json:"limit_bytes"` // the per-attachment limit
+}

@@ -1,0 +1,124 @@
+package templates
+
+import "time"
+
+// sampleDay returns a time in Chile's continental summer offset, fixed so
+// that golden files do not depend on the machine's time zone database.
+func sampleDay(year int, month time.Month, day, hour, minute int) time.Time {
+	return time.Date(year, month, day, hour, minute, 0, 0, time.FixedZone("-03", -3*60*60))
+}
+
+func sampleTicketAck() any {
+	return TicketAck{
+		TicketNumber:  10482,
+		Subject:       "No puedo enviar correos desde Outlook",
+		RequesterName: "María José Pérez",
+	}
+}
+
+func sampleTicketReply() any {
+	return TicketReply{
+		TicketNumber:  10482,
+		Subject:       "No puedo enviar correos desde Outlook",
+		RequesterName: "María José Pérez",
+		Body: "Hola, María José:\n\nRevisamos su cuenta y el servidor de salida correcto es " +
+			"mail.ejemplo.cl, puerto 587, con autenticación.\n\n" +
+			"Si el problema continúa, respóndanos con una captura del error.",
+		AgentName: "Camila Rojas",
+	}
+}
+
+func sampleTicketUnknownSender() any {
+	return TicketUnknownSender{
+		TicketNumber:  10483,
+		Subject:       "Urgente: sitio caído",
+		SenderAddress: "jperez.personal@gmail.com",
+	}
+}
+
+func sampleTicketAttachmentTooLarge() any {
+	return TicketAttachmentTooLarge{
+		TicketNumber:  10484,
+		Subject:       "Respaldo de la base de datos",
+		RequesterName: "Rodrigo Fuentes",
+		Filenames:     []string{"respaldo-2026-11.sql.gz", "video-error.mp4"},
+		LimitBytes:    10 << 20,
+	}
+}
+
+func sampleInvoiceIssued() any {
+	return InvoiceIssued{
+		InvoiceNumber: 20931,
+		PeriodLabel:   "noviembre 2026",
+		IssueDate:     sampleDay(2026, 11, 16, 9, 0),
+		DueDate:       sampleDay(2026, 11, 30, 23, 59),
+		Net:           38647,
+		Tax:           7343,
+		Total:         45990,
+		ClientName:    "Comercial Los Andes SpA",
+		TaxID:         "76.123.456-0",
+		PayURL:        "https://clientes.ejemplo.cl/pagar/20931",
+	}
+}
+
+func sampleCollectionNote() any {
+	return CollectionNote{
+		ClientName: "Comercial Los Andes SpA",
+		Stage:      5,
+		Invoices: []InvoiceLine{
+			{Number: 20931, DueDate: sampleDay(2026, 11, 30, 23, 59), Balance: 45990},
+			{Number: 20932, DueDate: sampleDay(2026, 11, 30, 23, 59), Balance: 12500},
+		},
+		Total:  58490,
+		PayURL: "https://clientes.ejemplo.cl/pagar",
+	}
+}
+
+func samplePaymentReceived() any {
+	return PaymentReceived{
+		ClientName: "Comercial Los Andes SpA",
+		Amount:     58490,
+		Method:     "Transferencia bancaria",
+		Reference:  "OP-884120",
+		Date:       sampleDay(2026, 12, 7, 11, 42),
+		Invoices: []AppliedLine{
+			{InvoiceNumber: 20931, Amount: 45990},
+			{InvoiceNumber: 20932, Amount: 12500},
+		},
+		Balance: 0,
+	}
+}
+
+func samplePasswordReset() any {
+	return PasswordReset{
+		ClientName: "Comercial Los Andes SpA",
+		Access: Access{
+			Login:     "contacto@losandes.cl",
+			Link:      "https://clientes.ejemplo.cl/clave/7f3a9c2e",
+			ExpiresAt: sampleDay(2026, 11, 17, 18, 30),
+			PortalURL: "https://clientes.ejemplo.cl",
+		},
+	}
+}
+
+func sampleWelcome() any {
+	return Welcome{
+		ClientName: "Comercial Los Andes SpA",
+		Access: Access{
+			Login:     "contacto@losandes.cl",
+			Password:  "Rq7-mT4x-Lp9w",
+			PortalURL: "https://clientes.ejemplo.cl",
+		},
+	}
+}
+
+func sampleBillingDataRequired() any {
+	return BillingDataRequired{
+		ClientName: "Comercial Los Andes SpA",
+		Missing: []string{
+			"Falta el giro (actividad comercial).",
+			"La comuna de la dirección de facturación está vacía.",
+		},
+		UpdateURL: "https://clientes.ejemplo.cl/facturacion",
+	}
+}
