@@ -1,0 +1,65 @@
+package mailout
+
+// Message is one email as a caller enqueues it. The outbox stores it (the
+// template data as JSON) and renders it with package templates at send time.
+// This is the contract between mailout and every package that sends mail
+// (tickets, clients, billing); those declare their own one-method interface:
+//
+//	type Mailer interface {
+//		Enqueue(ctx context.Context, m mailout.Message) (id string, err error)
+//	}
+//
+// Enqueue is idempotent by Key: a second call with the same Key changes
+// nothing and returns the existing entry's id.
+type Message struct {
+	// Key is the caller's idempotency key, e.g. "ticket-ack:<message-id>",
+	// "invoice:<id>:issued:<recipient>". Required.
+	Key string
+	// Template names a template in package templates (e.g. "ticket_ack"),
+	// Lang its language ("" = "es"), Data its typed data (templates.TicketAck…).
+	Template string
+	Lang     string
+	Data     any
+	// Recipients. To is required.
+	To []string
+	Cc []string
+	// ReplyTo, if set, is where answers should go (e.g. the support address).
+	ReplyTo string
+	// Ticket, if not 0, makes this ticket mail: a [Ticket #N] subject tag and
+	// an HMAC-carrying Message-ID from package msgid.
+	Ticket int64
+	// Threading headers for ticket replies (Message-IDs with brackets).
+	InReplyTo  string
+	References []string
+	// Attachments, e.g. the invoice PDF. Kept small: they are stored in the
+	// outbox entry.
+	Attachments []Attachment
+	// Priority orders the drain: higher first (a password mail before a
+	// batch of invoices). See the Priority* constants.
+	Priority int
+	// Sensitive entries (a password or set-password link in Data) have their
+	// body purged once sent or failed; only metadata remain.
+	Sensitive bool
+	// AutoSubmitted is the Auto-Submitted header value: "auto-replied" for
+	// automatic answers, "auto-generated" for billing and account mail.
+	AutoSubmitted string
+	// ClientID and Kind let the outbox honour a client's per-kind opt-out
+	// (Kind: "invoice", "collection_note", "payment_confirmation",
+	// "ticket", "account"); empty: no opt-out applies.
+	ClientID string
+	Kind     string
+}
+
+// Attachment is a file sent with a message.
+type Attachment struct {
+	Filename    string
+	ContentType string
+	Data        []byte
+}
+
+// Drain priorities: higher goes first.
+const (
+	PriorityBulk    = 0  // invoices, collection notes
+	PriorityTicket  = 10 // acknowledgements, replies
+	PriorityAccount = 20 // password and welcome mail
+)
