@@ -46,6 +46,9 @@ type Options struct {
 type Store struct {
 	Client *mongo.Client
 	DB     *mongo.Database
+	// URI is the connection string in use; for the embedded store it is the
+	// loopback address other processes (tests, a second turno) can share.
+	URI string
 	// Location says where the data are, for logs: the embedded store's
 	// directory or the server's address with credentials removed.
 	Location string
@@ -82,6 +85,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	} else {
 		s.Location = RedactURI(uri)
 	}
+	s.URI = uri
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).
 		SetServerSelectionTimeout(opts.ConnectTimeout).
 		SetConnectTimeout(opts.ConnectTimeout).
