@@ -73,7 +73,12 @@ func parseAddressList(v string, w *warnings, what string) []Address {
 	if err == nil {
 		out := make([]Address, 0, len(list))
 		for _, a := range list {
-			out = append(out, Address{Name: strings.TrimSpace(fixC1(a.Name)), Address: a.Address})
+			name := a.Name
+			if strings.Contains(name, "=?") {
+				// Encoded words inside a quoted string: wrong, but common.
+				name = decodeWords(name, w)
+			}
+			out = append(out, Address{Name: strings.TrimSpace(fixC1(name)), Address: a.Address})
 		}
 		return out
 	}

@@ -131,6 +131,11 @@ func readHeader(br *bufio.Reader, w *warnings) (header, io.Reader) {
 			key = headerLineKey(line)
 		}
 		if (cont && len(h) == 0) || (!cont && key == "") {
+			if len(h) > 0 && nextIsHeader(br) {
+				w.addf("malformed header line skipped")
+				readLine(br)
+				continue
+			}
 			if len(h) == 0 {
 				w.addf("no header block")
 			} else {
@@ -164,4 +169,19 @@ func fixHeader(h header, w *warnings) header {
 		h[i].value = ensureUTF8(h[i].value, w, "header "+h[i].key)
 	}
 	return h
+}
+
+// nextIsHeader reports whether the line after the next one is a header
+// field, i.e. the next line is garbage inside the header block.
+func nextIsHeader(br *bufio.Reader) bool {
+	b, _ := br.Peek(min(br.Size(), 8192))
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		return false
+	}
+	rest := b[i+1:]
+	if j := bytes.IndexByte(rest, '\n'); j >= 0 {
+		rest = rest[:j]
+	}
+	return headerLineKey(bytes.TrimRight(rest, "\r")) != ""
 }

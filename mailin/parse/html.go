@@ -150,7 +150,8 @@ func (r *renderer) text(s string) {
 }
 
 func isHTMLSpace(c rune) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\u00a0'
+	// U+00A0 is not collapsed: Outlook's <p>&nbsp;</p> is a blank line.
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
 }
 
 func (r *renderer) render(n *html.Node) {
@@ -214,7 +215,7 @@ func (r *renderer) render(n *html.Node) {
 
 // tidyText trims line ends and keeps at most one blank line in a row.
 func tidyText(s string) string {
-	lines := strings.Split(s, "\n")
+	lines := strings.Split(strings.ReplaceAll(s, "\u00a0", " "), "\n")
 	out := lines[:0]
 	blank := 0
 	for _, l := range lines {

@@ -46,7 +46,9 @@ func parseMediaType(v string, w *warnings) (string, map[string]string) {
 			i := 1
 			for ; i < len(rest); i++ {
 				c := rest[i]
-				if c == '\\' && i+1 < len(rest) {
+				if c == '\\' && i+1 < len(rest) && (rest[i+1] == '"' || rest[i+1] == '\\') {
+					// Only \" and \\ are escapes: Windows paths in
+					// filename="C:\dir\x.doc" keep their backslashes.
 					i++
 					sb.WriteByte(rest[i])
 					continue

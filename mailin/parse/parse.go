@@ -261,7 +261,7 @@ func (p *parser) textPart(ct string, params map[string]string, h header, body io
 		p.w.addf("text part larger than %d bytes: cut", maxTextBytes)
 	}
 	text := decodeCharset(params["charset"], b, &p.w)
-	text = normalizeNewlines(text)
+	text = dropControls(normalizeNewlines(text), &p.w)
 	switch {
 	case ct == "text/html" && !p.haveHTML:
 		p.html, p.haveHTML = text, true
@@ -325,4 +325,22 @@ func normalizeNewlines(s string) string {
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	return strings.ReplaceAll(s, "\r", "\n")
+}
+
+// dropControls removes control characters other than tab and newline
+// (binary junk in a text part), with a warning.
+func dropControls(s string, w *warnings) string {
+	isCtl := func(r rune) bool {
+		return (r < 32 && r != '\t' && r != '\n') || r == 127 || (r >= 0x80 && r < 0xa0)
+	}
+	if !strings.ContainsFunc(s, isCtl) {
+		return s
+	}
+	w.addf("control characters removed from text")
+	return strings.Map(func(r rune) rune {
+		if isCtl(r) {
+			return -1
+		}
+		return r
+	}, s)
 }

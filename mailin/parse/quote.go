@@ -17,6 +17,10 @@ var (
 	headerLine = regexp.MustCompile(`(?i)^\s*\*?(from|de)\s*:\s*\*?\s*\S`)
 	headerNext = regexp.MustCompile(`(?i)^\s*\*?(sent|enviado|date|fecha|to|para|subject|asunto|cc)\s*:`)
 	underscore = regexp.MustCompile(`^\s*_{10,}\s*$`)
+	// forwardLine: a forwarded message follows; it is content, not history.
+	forwardLine = regexp.MustCompile(`(?i)^\s*(-{2,}\s*(forwarded message|mensaje reenviado)\s*-{2,}|begin forwarded message:|inicio del mensaje reenviado:)\s*$`)
+	// bounceCopy: qmail's separator before the returned message.
+	bounceCopy = regexp.MustCompile(`(?i)^\s*-{2,}\s*below this line is a copy of the message`)
 )
 
 // stripQuotes splits plain ticket text into the customer's own words and
@@ -44,7 +48,11 @@ func quoteCut(lines []string) int {
 	for i, l := range lines {
 		t := strings.TrimRight(l, " \t")
 		switch {
+		case forwardLine.MatchString(t):
+			return -1
 		case t == "--" || l == "-- ":
+			return i
+		case bounceCopy.MatchString(t):
 			return i
 		case originalMessage.MatchString(t):
 			return i

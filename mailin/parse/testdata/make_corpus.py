@@ -105,11 +105,11 @@ kquote></div>
 """)
 
 # 4 Outlook reply, Spanish, windows-1252 QP plain with De:/Enviado: block, HTML with border div.
-plain4 = ("Buenos días:\r\n\r\nSigue sin funcionar el correo “corporativo”. Adjunto captura.\r\n\r\n"
-          "Saludos,\r\nJosé Muñoz\r\n\r\n________________________________\r\n"
-          "De: Soporte Turno <soporte@turno.example>\r\nEnviado: lunes, 3 de marzo de 2025 10:15\r\n"
-          "Para: José Muñoz <jmunoz@pyme.cl>\r\nAsunto: [Ticket #2001] Correo caído\r\n\r\n"
-          "Estimado José, ¿podría indicarnos el error?\r\n")
+plain4 = ("Buenos días:\n\nSigue sin funcionar el correo “corporativo”. Adjunto captura.\n\n"
+          "Saludos,\nJosé Muñoz\n\n________________________________\n"
+          "De: Soporte Turno <soporte@turno.example>\nEnviado: lunes, 3 de marzo de 2025 10:15\n"
+          "Para: José Muñoz <jmunoz@pyme.cl>\nAsunto: [Ticket #2001] Correo caído\n\n"
+          "Estimado José, ¿podría indicarnos el error?\n")
 html4 = ('<html><head><style>p.MsoNormal{margin:0}</style></head><body><div class=WordSection1>'
          '<p class=MsoNormal>Buenos días:<o:p></o:p></p><p class=MsoNormal><o:p>&nbsp;</o:p></p>'
          '<p class=MsoNormal>Sigue sin funcionar el correo “corporativo”. Adjunto captura.</p>'
@@ -258,10 +258,10 @@ To: support@turno.example
 Content-Type: text/plain; charset=utf-8; format=flowed; delsp=yes
 Content-Transfer-Encoding: 8bit
 
-This is a long line that was wrapped by the mail client with DelSp so that 
+This is a long line that was wrapped by the mail client with DelSp so that  
 the space at the end is deleted when joining: super 
 califragilistic.
- >this line was space-stuffed.
+ From the space-stuffed line.
 -- 
 Kenji
 """)
