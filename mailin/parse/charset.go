@@ -60,6 +60,9 @@ func decodeCharset(label string, b []byte, w *warnings) string {
 		}
 		return cp1252(b)
 	}
+	if enc == charmap.Windows1252 {
+		return cp1252(b) // keeps the five undefined bytes instead of U+FFFD
+	}
 	out, err := enc.NewDecoder().Bytes(b)
 	if err != nil || !utf8.Valid(out) {
 		w.addf("charset %s: invalid input, decoded as Windows-1252", label)

@@ -21,7 +21,7 @@ func unflow(s string, delSp bool) string {
 		if strings.HasPrefix(line, " ") {
 			line = line[1:] // space-stuffing (or the space after '>')
 		}
-		if open && depth != curDepth {
+		if open && (depth != curDepth || line == "-- ") {
 			out = append(out, quotePrefix(curDepth)+cur.String())
 			cur.Reset()
 			open = false
