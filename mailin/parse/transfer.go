@@ -31,6 +31,7 @@ type base64Reader struct {
 	src     io.Reader
 	w       *warnings
 	in      [4096]byte
+	outBuf  [3200]byte // 4096 sextets decode to at most 3072 bytes
 	out     []byte
 	acc     uint32
 	n       int // sextets in acc
@@ -71,6 +72,7 @@ func (b *base64Reader) Read(p []byte) (int, error) {
 		if b.err != nil {
 			return 0, b.err
 		}
+		b.out = b.outBuf[:0]
 		n, err := b.src.Read(b.in[:])
 		for _, c := range b.in[:n] {
 			if v, ok := b64val(c); ok {
@@ -108,6 +110,7 @@ func (b *base64Reader) Read(p []byte) (int, error) {
 type qpReader struct {
 	src *bufio.Reader
 	w   *warnings
+	buf []byte
 	out []byte
 	err error
 }
@@ -117,6 +120,7 @@ func (q *qpReader) Read(p []byte) (int, error) {
 		if q.err != nil {
 			return 0, q.err
 		}
+		q.out = q.buf[:0] // reuse the line buffer
 		line, err := q.src.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
 			err = nil // decode the long line in pieces; no line end yet
@@ -153,6 +157,9 @@ func (q *qpReader) Read(p []byte) (int, error) {
 		if err != nil {
 			q.err = err
 		}
+	}
+	if cap(q.out) > cap(q.buf) {
+		q.buf = q.out[:0]
 	}
 	n := copy(p, q.out)
 	q.out = q.out[n:]
