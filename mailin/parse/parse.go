@@ -19,6 +19,7 @@ const (
 	maxPreamble  = 1 << 20  // kept to recover text when no boundary is found
 	maxParts     = 1000     // parts beyond this are skipped
 	peekHeader   = 64 << 10 // bytes read ahead of an attached message
+	maxExtraText = 1 << 20  // later text parts kept for bounce scraping
 )
 
 // Parse reads one RFC 5322 message. It never fails on malformed content:
@@ -77,6 +78,7 @@ type parser struct {
 	dsn             []byte // message/delivery-status content
 	origHeaderID    string // Message-ID of the returned message
 	bounceTextParts []string
+	extraText       int // bytes in bounceTextParts
 }
 
 // walk handles one entity: its header h and its still-encoded body.
@@ -271,7 +273,11 @@ func (p *parser) textPart(ct string, params map[string]string, h header, body io
 		}
 		p.plain, p.havePlain = text, true
 	default:
-		p.bounceTextParts = append(p.bounceTextParts, text)
+		// Later text parts matter only for scraping bounces; keep a little.
+		if p.extraText+len(text) <= maxExtraText {
+			p.bounceTextParts = append(p.bounceTextParts, text)
+			p.extraText += len(text)
+		}
 	}
 }
 

@@ -45,6 +45,7 @@ func stripQuotes(s string) (text, quoted string) {
 }
 
 func quoteCut(lines []string) int {
+	tail := quoteTails(lines)
 	for i, l := range lines {
 		t := strings.TrimRight(l, " \t")
 		switch {
@@ -71,7 +72,7 @@ func quoteCut(lines []string) int {
 				j = i
 			}
 			return j
-		case strings.HasPrefix(t, ">") && quoteTail(lines[i:]):
+		case strings.HasPrefix(t, ">") && tail[i]:
 			return i
 		}
 	}
@@ -103,17 +104,21 @@ func outlookBlock(next []string) bool {
 	return n >= 2
 }
 
-// quoteTail: from here on only '>' lines, blank lines and possibly a
-// signature remain.
-func quoteTail(lines []string) bool {
-	for _, l := range lines {
+// quoteTails reports for each line whether from there on only '>'
+// lines, blank lines and possibly a signature remain (computed backwards
+// in one pass).
+func quoteTails(lines []string) []bool {
+	tail := make([]bool, len(lines)+1)
+	tail[len(lines)] = true
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := lines[i]
 		t := strings.TrimRight(l, " \t")
-		if t == "--" || l == "-- " {
-			return true
-		}
-		if t != "" && !strings.HasPrefix(t, ">") {
-			return false
+		switch {
+		case t == "--" || l == "-- ":
+			tail[i] = true
+		case t == "" || strings.HasPrefix(t, ">"):
+			tail[i] = tail[i+1]
 		}
 	}
-	return true
+	return tail
 }
