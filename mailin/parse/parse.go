@@ -19,7 +19,7 @@ const (
 	maxPreamble  = 1 << 20  // kept to recover text when no boundary is found
 	maxParts     = 1000     // parts beyond this are skipped
 	peekHeader   = 64 << 10 // bytes read ahead of an attached message
-	maxExtraText = 1 << 20  // later text parts kept for bounce scraping
+	maxExtraText = 1 << 20  // later text parts and delivery-status kept for bounces
 )
 
 // Parse reads one RFC 5322 message. It never fails on malformed content:
@@ -132,12 +132,13 @@ func (p *parser) walk(h header, body io.Reader, depth int, parent string) {
 		p.textPart(ct, params, h, body)
 		return
 	case ct == "message/delivery-status" || ct == "message/global-delivery-status":
-		b, _ := p.readAll(transferDecoder(h.get("Content-Transfer-Encoding"), body, &p.w), maxTextBytes)
+		room := max(0, maxExtraText-len(p.dsn))
+		b, _ := p.readAll(transferDecoder(h.get("Content-Transfer-Encoding"), body, &p.w), int64(room))
 		p.dsn = append(p.dsn, b...)
 		p.dsn = append(p.dsn, '\n')
 		return
 	case ct == "text/rfc822-headers" || ct == "message/rfc822-headers":
-		b, _ := p.readAll(transferDecoder(h.get("Content-Transfer-Encoding"), body, &p.w), maxTextBytes)
+		b, _ := p.readAll(transferDecoder(h.get("Content-Transfer-Encoding"), body, &p.w), peekHeader)
 		hh, _ := readHeader(bufio.NewReader(bytes.NewReader(b)), &warnings{})
 		if p.origHeaderID == "" {
 			p.origHeaderID = NormalizeMessageID(hh.get("Message-Id"))
