@@ -15,7 +15,7 @@ var (
 	originalMessage = regexp.MustCompile(`(?i)^\s*-{2,}\s*(original message|mensaje original|respuesta original)\s*-{2,}\s*$`)
 	// headerLine: first line of an Outlook header block.
 	headerLine = regexp.MustCompile(`(?i)^\s*\*?(from|de)\s*:\s*\*?\s*\S`)
-	headerNext = regexp.MustCompile(`(?i)^\s*\*?(sent|enviado|date|fecha|to|para|subject|asunto|cc)\s*:`)
+	headerNext = regexp.MustCompile(`(?i)^\s*\*?(sent|enviado( el)?|date|fecha|to|para|subject|asunto|cc)\s*:`)
 	underscore = regexp.MustCompile(`^\s*_{10,}\s*$`)
 	// forwardLine: a forwarded message follows; it is content, not history.
 	forwardLine = regexp.MustCompile(`(?i)^\s*(-{2,}\s*(forwarded message|mensaje reenviado)\s*-{2,}|begin forwarded message:|inicio del mensaje reenviado:)\s*$`)
