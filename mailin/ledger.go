@@ -20,11 +20,11 @@ const MessageCollection = "mail_messages"
 
 // Entry is one ledger document.
 type Entry struct {
-	Key    string    `bson:"_id"`
-	RawID  string    `bson:"raw_id"`
-	Size   int64     `bson:"size"`
-	First  string    `bson:"mailbox"` // the mailbox that stored it first
-	At     time.Time `bson:"at"`
+	Key   string    `bson:"_id"`
+	RawID string    `bson:"raw_id"`
+	Size  int64     `bson:"size"`
+	First string    `bson:"mailbox"` // the mailbox that stored it first
+	At    time.Time `bson:"at"`
 	// Sources are "mailbox/uidvalidity/uid" of every server copy seen.
 	Sources []string `bson:"sources"`
 	// Handlers are the lease holders (process ids) that processed it: more

@@ -26,10 +26,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		connected: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "turno_mail_connected",
 			Help: "1 while this process holds the mailbox and is connected to it."}, []string{"mailbox"}),
 		poll: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "turno_mail_poll_seconds",
-			Help: "Time of one pass over a mailbox (search, fetch, store, ingest, acknowledge).",
+			Help:    "Time of one pass over a mailbox (search, fetch, store, ingest, acknowledge).",
 			Buckets: prometheus.ExponentialBuckets(0.005, 3, 10)}, []string{"mailbox"}),
 		process: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "turno_mail_process_seconds",
-			Help: "Time to store and ingest one message.",
+			Help:    "Time to store and ingest one message.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 3, 10)}, []string{"mailbox"}),
 	}
 	if reg != nil {
