@@ -56,6 +56,9 @@ func main() {
 	c := login(addr, user, pass)
 	defer c.Close()
 	for _, f := range strings.Split(*sizes, ",") {
+		if strings.TrimSpace(f) == "" {
+			continue
+		}
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		check(err)
 		folder := fmt.Sprintf("bench-%d-%d", n, time.Now().Unix())
@@ -160,7 +163,7 @@ func timeTurno(ctx context.Context, db *mongo.Database, mb config.MailboxConfig,
 func idleLatency(ctx context.Context, db *mongo.Database, addr, user, pass string, c *imapclient.Client, n int) {
 	folder := fmt.Sprintf("bench-idle-%d", time.Now().Unix())
 	check(c.Create(folder, nil).Wait())
-	defer c.Delete(folder).Wait()
+	defer func() { _ = c.Delete(folder).Wait() }()
 	mb := mailbox(addr, user, pass, folder)
 	mb.PollInterval = config.Duration(time.Hour)
 	svc := startService(db, mb)
