@@ -23,6 +23,8 @@ type Config struct {
 	Dev       DevConfig       `toml:"dev"`
 	Company   CompanyConfig   `toml:"company"`
 	Templates TemplatesConfig `toml:"templates"`
+	Intake    IntakeConfig    `toml:"intake"`
+	Mailboxes []MailboxConfig `toml:"mailboxes"`
 }
 
 // LogConfig sets up log/slog.
@@ -93,5 +95,6 @@ func Default() Config {
 			Name:           "Mi Proveedor SpA",
 			SupportAddress: "soporte@example.cl",
 		},
+		Intake: defaultIntake(),
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"turno/config"
 	"turno/devmail"
 	"turno/httpapi"
+	"turno/mailin"
 	"turno/store"
 )
 
@@ -51,6 +52,7 @@ type Daemon struct {
 	Store *store.Store
 	HTTP  *httpapi.Server
 	Dev   *devmail.Servers
+	Mail  *mailin.Service // nil without mailboxes
 }
 
 // New checks the options. Nothing starts until Run.
@@ -135,6 +137,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	d.HTTP = httpapi.New(httpapi.Options{Addr: cfg.HTTP.Listen, Gatherer: d.opts.Registry, Logger: d.log})
 	d.HTTP.AddCheck("database", st.Ping)
+	if d.Mail, err = d.startMail(st, &td); err != nil {
+		return fail(err)
+	}
 	if err := d.HTTP.Start(); err != nil {
 		return fail(err)
 	}
