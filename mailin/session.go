@@ -112,6 +112,12 @@ func (s *Service) session(ctx context.Context, mb config.MailboxConfig, lease *s
 
 // idle waits in IDLE for new mail, at most d.
 func (s *Service) idle(ctx context.Context, c *imapclient.Client, newMail <-chan struct{}, d time.Duration) error {
+	// NOOP collects EXISTS the server queued since the pass's last command:
+	// not every server flushes them when IDLE starts (go-imap's memserver
+	// does not), and mail that arrived then would wait for the next poll.
+	if err := c.Noop().Wait(); err != nil {
+		return fmt.Errorf("noop before IDLE: %w", err)
+	}
 	select { // mail that arrived during the pass: go straight back
 	case <-newMail:
 		return nil
