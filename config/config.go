@@ -23,6 +23,8 @@ type Config struct {
 	Dev       DevConfig       `toml:"dev"`
 	Company   CompanyConfig   `toml:"company"`
 	Templates TemplatesConfig `toml:"templates"`
+	Mail      MailConfig      `toml:"mail"`
+	Outbox    OutboxConfig    `toml:"outbox"`
 }
 
 // LogConfig sets up log/slog.
@@ -93,5 +95,7 @@ func Default() Config {
 			Name:           "Mi Proveedor SpA",
 			SupportAddress: "soporte@example.cl",
 		},
+		Mail:   defaultMail(),
+		Outbox: defaultOutbox(),
 	}
 }
