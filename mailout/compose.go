@@ -94,7 +94,8 @@ func compose(in composeInput) ([]byte, error) {
 		}
 	}
 	m.Subject(in.Rendered.Subject)
-	m.SetGenHeaderPreformatted(gomail.HeaderMessageID, e.MessageID)
+	// Replaces go-mail's default random Message-ID (one header, not two).
+	m.SetMessageIDWithValue(strings.TrimSuffix(strings.TrimPrefix(e.MessageID, "<"), ">"))
 	m.SetDateWithValue(in.Date)
 	if e.InReplyTo != "" {
 		m.SetGenHeaderPreformatted(gomail.HeaderInReplyTo, e.InReplyTo)

@@ -49,7 +49,11 @@ func TestHeaderInjectionRefused(t *testing.T) {
 	r := newRig(t, nil, nil)
 	for _, m := range []Message{
 		func() Message { m := ackMessage("k1", "a@example.com\r\nBcc: x@evil.test"); return m }(),
-		func() Message { m := ackMessage("k2", "a@example.com"); m.InReplyTo = "<x@y>\nBcc: x@evil.test"; return m }(),
+		func() Message {
+			m := ackMessage("k2", "a@example.com")
+			m.InReplyTo = "<x@y>\nBcc: x@evil.test"
+			return m
+		}(),
 		func() Message {
 			m := ackMessage("k3", "a@example.com")
 			m.Attachments = []Attachment{{Filename: "a.pdf\r\nX: y", Data: []byte("x")}}

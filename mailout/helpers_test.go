@@ -2,6 +2,7 @@ package mailout
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"strconv"
 	"testing"
@@ -108,4 +109,9 @@ func (r *rig) enqueue(t *testing.T, m Message) string {
 		t.Fatal(err)
 	}
 	return id
+}
+
+func jsonOf(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
 }

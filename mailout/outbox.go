@@ -56,7 +56,7 @@ type Outbox struct {
 	metrics *metrics
 	queue   *readyQueue
 
-	win     window
+	win window
 
 	mu      sync.Mutex
 	wg      sync.WaitGroup
