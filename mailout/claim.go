@@ -10,33 +10,39 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// claim takes the entry under a lease with one findOneAndUpdate by _id. It
+// claim takes the entry under a lease with a findOneAndUpdate by _id. It
 // matches only an entry that is due (queued or retry) or whose lease ran
 // out (a crashed sender), and pushes lease_until and next_attempt_at
 // forward before anything is dialled, so a crash from here on delays the
 // entry by one lease instead of losing it. attempts doubles as the fencing
 // token: every later write matches it. nil, nil: not ours to send now.
+//
+// The two cases are two queries, not one $or: on the embedded store an
+// $or defeats the _id lookup and a claim scanned the whole collection
+// (100 ms with 500 entries, against 1-2 ms for each of these).
 func (o *Outbox) claim(ctx context.Context, id string) (*Entry, error) {
 	now := o.clock.Now().UTC()
 	until := now.Add(o.opts.Outbox.Lease.D())
-	filter := bson.D{{Key: "_id", Value: id}, {Key: "$or", Value: bson.A{
-		bson.D{{Key: "state", Value: bson.D{{Key: "$in", Value: bson.A{StateQueued, StateRetry}}}}, {Key: "next_attempt_at", Value: bson.D{{Key: "$lte", Value: now}}}},
-		bson.D{{Key: "state", Value: StateSending}, {Key: "lease_until", Value: bson.D{{Key: "$lte", Value: now}}}},
-	}}}
 	update := bson.D{
 		{Key: "$set", Value: bson.D{{Key: "state", Value: StateSending}, {Key: "lease_owner", Value: o.opts.Owner},
 			{Key: "lease_until", Value: until}, {Key: "next_attempt_at", Value: until}, {Key: "updated_at", Value: now}}},
 		{Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}},
 	}
-	var e Entry
-	err := o.entries.FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&e)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, nil
+	for _, filter := range []bson.D{
+		{{Key: "_id", Value: id}, {Key: "state", Value: bson.D{{Key: "$in", Value: bson.A{StateQueued, StateRetry}}}}, {Key: "next_attempt_at", Value: bson.D{{Key: "$lte", Value: now}}}},
+		{{Key: "_id", Value: id}, {Key: "state", Value: StateSending}, {Key: "lease_until", Value: bson.D{{Key: "$lte", Value: now}}}},
+	} {
+		var e Entry
+		err := o.entries.FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&e)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("claim %s: %w", id, err)
+		}
+		return &e, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("claim %s: %w", id, err)
-	}
-	return &e, nil
+	return nil, nil
 }
 
 // missed handles a marker whose entry could not be claimed: the entry is
