@@ -10,39 +10,49 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// claim takes the entry under a lease with a findOneAndUpdate by _id. It
-// matches only an entry that is due (queued or retry) or whose lease ran
-// out (a crashed sender), and pushes lease_until and next_attempt_at
-// forward before anything is dialled, so a crash from here on delays the
-// entry by one lease instead of losing it. attempts doubles as the fencing
-// token: every later write matches it. nil, nil: not ours to send now.
-//
-// The two cases are two queries, not one $or: on the embedded store an
-// $or defeats the _id lookup and a claim scanned the whole collection
-// (100 ms with 500 entries, against 1-2 ms for each of these).
+// claim takes the entry under a lease. It reads the entry by _id and, if
+// it is due (queued or retry) or its lease ran out (a crashed sender),
+// wins attempt number attempts+1 by inserting the claim token
+// "<id>#<n>" into outbox_claims: a unique _id insert, which the embedded
+// store makes atomic where its findOneAndUpdate is not (two processes were
+// seen to both "win" one conditional findOneAndUpdate). The winner then
+// sets state=sending, the lease, attempts=n and next_attempt_at = lease
+// end BEFORE anything is dialled, so a crash from here on delays the
+// entry by one lease instead of losing it. attempts is the fencing token
+// every later write matches. nil, nil: not ours to send now.
 func (o *Outbox) claim(ctx context.Context, id string) (*Entry, error) {
 	now := o.clock.Now().UTC()
+	var e Entry
+	err := o.entries.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&e)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claim %s: read: %w", id, err)
+	}
+	due := (e.State == StateQueued || e.State == StateRetry) && !e.NextAttemptAt.After(now)
+	expired := e.State == StateSending && !e.LeaseUntil.After(now)
+	if !due && !expired {
+		return nil, nil
+	}
+	n := e.Attempts + 1
+	token := bson.D{{Key: "_id", Value: fmt.Sprintf("%s#%d", id, n)}, {Key: "owner", Value: o.opts.Owner}, {Key: "at", Value: now}}
+	if _, err := o.claims.InsertOne(ctx, token); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return nil, nil // another process won attempt n
+		}
+		return nil, fmt.Errorf("claim %s: token: %w", id, err)
+	}
 	until := now.Add(o.opts.Outbox.Lease.D())
-	update := bson.D{
-		{Key: "$set", Value: bson.D{{Key: "state", Value: StateSending}, {Key: "lease_owner", Value: o.opts.Owner},
-			{Key: "lease_until", Value: until}, {Key: "next_attempt_at", Value: until}, {Key: "updated_at", Value: now}}},
-		{Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}},
+	_, err = o.entries.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "state", Value: StateSending}, {Key: "lease_owner", Value: o.opts.Owner},
+			{Key: "lease_until", Value: until}, {Key: "next_attempt_at", Value: until}, {Key: "updated_at", Value: now},
+			{Key: "attempts", Value: n}}}})
+	if err != nil {
+		return nil, fmt.Errorf("claim %s: lease: %w", id, err)
 	}
-	for _, filter := range []bson.D{
-		{{Key: "_id", Value: id}, {Key: "state", Value: bson.D{{Key: "$in", Value: bson.A{StateQueued, StateRetry}}}}, {Key: "next_attempt_at", Value: bson.D{{Key: "$lte", Value: now}}}},
-		{{Key: "_id", Value: id}, {Key: "state", Value: StateSending}, {Key: "lease_until", Value: bson.D{{Key: "$lte", Value: now}}}},
-	} {
-		var e Entry
-		err := o.entries.FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&e)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("claim %s: %w", id, err)
-		}
-		return &e, nil
-	}
-	return nil, nil
+	e.State, e.LeaseOwner, e.LeaseUntil, e.NextAttemptAt, e.Attempts = StateSending, o.opts.Owner, until, until, n
+	return &e, nil
 }
 
 // missed handles a marker whose entry could not be claimed: the entry is

@@ -16,6 +16,7 @@ import (
 const (
 	OutboxCollection       = "outbox"
 	ReadyCollection        = "outbox_ready"
+	ClaimsCollection       = "outbox_claims"
 	SuppressionsCollection = "suppressions"
 	SettingsCollection     = "settings"
 )

@@ -51,6 +51,7 @@ type Outbox struct {
 	clock   clock.Clock
 	entries *mongo.Collection
 	ready   *mongo.Collection
+	claims  *mongo.Collection
 	supp    *mongo.Collection
 	relays  []*relay
 	metrics *metrics
@@ -90,6 +91,7 @@ func New(opts Options) (*Outbox, error) {
 		clock:   opts.Clock,
 		entries: opts.DB.Collection(OutboxCollection),
 		ready:   opts.DB.Collection(ReadyCollection),
+		claims:  opts.DB.Collection(ClaimsCollection),
 		supp:    opts.DB.Collection(SuppressionsCollection),
 		metrics: newMetrics(opts.Registry),
 		queue:   newReadyQueue(),
