@@ -47,6 +47,8 @@ servers, or "turno help serve".`,
 		newConfigCmd,
 		newVersionCmd,
 		newMailCmd,
+		newOutboxCmd,
+		newTemplatesCmd,
 	} {
 		root.AddCommand(add(e))
 	}

@@ -25,6 +25,8 @@ type Config struct {
 	Templates TemplatesConfig `toml:"templates"`
 	Intake    IntakeConfig    `toml:"intake"`
 	Mailboxes []MailboxConfig `toml:"mailboxes"`
+	Mail      MailConfig      `toml:"mail"`
+	Outbox    OutboxConfig    `toml:"outbox"`
 }
 
 // LogConfig sets up log/slog.
@@ -96,5 +98,7 @@ func Default() Config {
 			SupportAddress: "soporte@example.cl",
 		},
 		Intake: defaultIntake(),
+		Mail:   defaultMail(),
+		Outbox: defaultOutbox(),
 	}
 }

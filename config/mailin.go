@@ -117,8 +117,8 @@ func (m MailboxConfig) MoveTarget() string {
 	return ""
 }
 
-// validateMail checks [[mailboxes]] and [intake].
-func (c *Config) validateMail(add func(key, format string, args ...any)) {
+// validateIntake checks [[mailboxes]] and [intake].
+func (c *Config) validateIntake(add func(key, format string, args ...any)) {
 	in := c.Intake
 	if in.BatchSize < 1 || in.BatchSize > 1000 {
 		add("intake.batch_size", "must be between 1 and 1000 (got %d)", in.BatchSize)

@@ -63,6 +63,7 @@ func (c *Config) Validate() []FieldError {
 		add("company.support_address", "must be an email address (got %q)", c.Company.SupportAddress)
 	}
 	c.validateMail(add)
+	c.validateIntake(add)
 	return errs
 }
 

@@ -25,7 +25,9 @@ import (
 	"turno/devmail"
 	"turno/httpapi"
 	"turno/mailin"
+	"turno/mailout"
 	"turno/store"
+	"turno/templates"
 )
 
 // Options configure a Daemon.
@@ -53,6 +55,9 @@ type Daemon struct {
 	HTTP  *httpapi.Server
 	Dev   *devmail.Servers
 	Mail  *mailin.Service // nil without mailboxes
+	// Templates and Outbox are the outbound mail (daemon/outbox.go).
+	Templates *templates.Set
+	Outbox    *mailout.Outbox
 }
 
 // New checks the options. Nothing starts until Run.
@@ -137,6 +142,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	d.HTTP = httpapi.New(httpapi.Options{Addr: cfg.HTTP.Listen, Gatherer: d.opts.Registry, Logger: d.log})
 	d.HTTP.AddCheck("database", st.Ping)
+	// Outbound before inbound: intake acknowledges through the outbox.
+	if err := d.startOutbox(ctx, cfg, &td); err != nil {
+		return fail(err)
+	}
 	if d.Mail, err = d.startMail(st, &td); err != nil {
 		return fail(err)
 	}

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"turno/mailin"
+	"turno/mailout"
 	"turno/store"
 )
 
@@ -12,6 +13,7 @@ func Indexes() []store.Index {
 	for _, pkg := range [][]store.Index{
 		// Packages append their Indexes() here as they gain collections.
 		mailin.Indexes(),
+		mailout.Indexes(),
 	} {
 		all = append(all, pkg...)
 	}
