@@ -3,7 +3,6 @@ package mailout
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -17,11 +16,9 @@ import (
 // treats a message carrying it as a customer message.
 const LoopHeader = "X-Turno-Loop"
 
-var shortTag = regexp.MustCompile(`^\[#(\d+)\]\s*`)
-
-// tagSubject puts "[Ticket #N]" in a ticket mail's subject, the tag the
-// intake threads on: a template's short "[#N]" prefix becomes the full tag,
-// and a subject without either gets it in front.
+// tagSubject puts "[Ticket #N]" in front of a ticket mail's subject: the tag
+// the intake threads on. Templates leave it out, so it is written in one
+// place for every ticket mail.
 func tagSubject(subject string, ticket int64) string {
 	if ticket <= 0 {
 		return subject
@@ -29,9 +26,6 @@ func tagSubject(subject string, ticket int64) string {
 	tag := "[Ticket #" + strconv.FormatInt(ticket, 10) + "]"
 	if strings.Contains(subject, tag) {
 		return subject
-	}
-	if m := shortTag.FindStringSubmatch(subject); m != nil && m[1] == strconv.FormatInt(ticket, 10) {
-		return tag + " " + subject[len(m[0]):]
 	}
 	return tag + " " + subject
 }

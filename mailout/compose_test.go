@@ -134,10 +134,10 @@ func TestRenderedMIMEParsesBack(t *testing.T) {
 
 func TestTagSubject(t *testing.T) {
 	for in, want := range map[string]string{
-		"[#10482] Recibimos su solicitud": "[Ticket #10482] Recibimos su solicitud",
-		"Hola":                            "[Ticket #10482] Hola",
-		"[Ticket #10482] Re: x":           "[Ticket #10482] Re: x",
-		"[#99] otro":                      "[Ticket #10482] [#99] otro",
+		"Recibimos su solicitud": "[Ticket #10482] Recibimos su solicitud",
+		"Hola":                   "[Ticket #10482] Hola",
+		"[Ticket #10482] Re: x":  "[Ticket #10482] Re: x",
+		"[#99] otro":             "[Ticket #10482] [#99] otro",
 	} {
 		if got := tagSubject(in, 10482); got != want {
 			t.Errorf("tagSubject(%q) = %q, want %q", in, got, want)

@@ -91,7 +91,7 @@
 //
 // Message-ID, Date, From with display name (RFC 2047 when not ASCII),
 // Reply-To, In-Reply-To/References, "[Ticket #N]" in ticket subjects (the
-// templates' short "[#N]" is widened to the tag mailin/parse threads on),
+// tag is added by mailout, not by the templates),
 // Auto-Submitted (auto-replied or auto-generated), X-Auto-Response-Suppress:
 // All and X-Turno-Loop: <mail.domain>, the header mailin/parse treats as
 // Turno's own. Text and HTML alternatives in UTF-8 quoted-printable,
