@@ -60,7 +60,7 @@ func TestSubjectIsOneLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "[#3] Recibimos su solicitud: Hola Bcc: victima@ejemplo.cl"; r.Subject != want {
+	if want := "Recibimos su solicitud: Hola Bcc: victima@ejemplo.cl"; r.Subject != want {
 		t.Errorf("subject = %q, want %q", r.Subject, want)
 	}
 	// ...and an override that forgets to is stopped at Render.
