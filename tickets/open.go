@@ -1,0 +1,144 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"turno/clients"
+	"turno/mailin/parse"
+)
+
+const counterID = "number"
+
+// allocate hands out the next ticket number with one atomic $inc by _id.
+// The counter is created at NumberStart-1 on first use, and raised if the
+// configured start was raised later (a lowered start has no effect, so
+// numbers never repeat). A number allocated by a call that then loses the
+// insert race, or crashes before its insert, is never used: a gap, never a
+// duplicate.
+func (s *Service) allocate(ctx context.Context) (int64, error) {
+	for range 3 {
+		var c struct {
+			Seq int64 `bson:"seq"`
+		}
+		err := s.c.counters.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: counterID}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "seq", Value: int64(1)}}}},
+			options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&c)
+		if err == nil && c.Seq >= s.opts.NumberStart {
+			return c.Seq, nil
+		}
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return 0, transient("allocate ticket number", err)
+		}
+		// Missing, or below the configured start: move it to start-1.
+		_, err = s.c.counters.UpdateOne(ctx, bson.D{{Key: "_id", Value: counterID}},
+			bson.D{{Key: "$max", Value: bson.D{{Key: "seq", Value: s.opts.NumberStart - 1}}}},
+			options.UpdateOne().SetUpsert(true))
+		if err != nil && !mongo.IsDuplicateKeyError(err) {
+			return 0, transient("create ticket counter", err)
+		}
+	}
+	return 0, transient("allocate ticket number", errors.New("counter kept below number_start"))
+}
+
+// newMessage builds the ticket message document from the parsed mail.
+func newMessage(key string, in Incoming, sender string, mem []clients.Membership, now time.Time) *Message {
+	m := in.Msg
+	doc := &Message{
+		Key: key, Disposition: DispTicket,
+		MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References,
+		Subject: m.Subject, Kind: string(m.Kind), KindReason: m.KindReason,
+		Text: m.Text, Quoted: m.Quoted, HTML: m.HTML, Warnings: m.Warnings,
+		To: addrs(m.To), Cc: addrs(m.Cc),
+		Mailbox: in.Mailbox, RawRef: in.RawRef, ArrivedAt: in.ArrivedAt, StoredAt: now.UTC(),
+		Registered: len(mem) > 0,
+	}
+	if m.From != nil {
+		doc.From = Address{Name: m.From.Name, Address: sender}
+	}
+	if m.Date != nil {
+		doc.Date = m.Date.UTC()
+	}
+	if len(mem) > 0 {
+		doc.ClientID = mem[0].ClientID
+	}
+	for _, a := range m.Attachments {
+		doc.Attachments = append(doc.Attachments, Attach{Filename: a.Filename, ContentType: a.ContentType,
+			Size: a.Size, SHA256: a.SHA256, Inline: a.Inline})
+	}
+	return doc
+}
+
+func addrs(in []parse.Address) []Address {
+	var out []Address
+	for _, a := range in {
+		out = append(out, Address{Name: a.Name, Address: strings.ToLower(a.Address)})
+	}
+	return out
+}
+
+// seed is the ticket a message opens, stored in the message itself so that
+// a retry creates exactly this ticket.
+func (s *Service) seed(n int64, key string, in Incoming, doc *Message, mem []clients.Membership, d decision) *Ticket {
+	in2 := priorityInput{Channel: in.Channel, Registered: len(mem) > 0, Department: in.Department}
+	if len(mem) > 0 {
+		in2.Tier = mem[0].SupportTier
+	}
+	p, label := s.w.Score(in2)
+	subject := doc.Subject
+	if strings.TrimSpace(subject) == "" {
+		subject = "(sin asunto)"
+	}
+	return &Ticket{
+		Number: n, Subject: subject, Requester: doc.From, ClientID: doc.ClientID,
+		Unverified: len(mem) == 0, Department: in.Department, Channel: in.Channel, Mailbox: in.Mailbox,
+		Status: StatusOpen, Priority: p, Label: label, SortKey: sortKey(p, in.ArrivedAt, n),
+		Origin: key, FirstArrival: in.ArrivedAt, LastMessageAt: in.ArrivedAt, CreatedAt: doc.StoredAt,
+		Mentions: d.mentions, LinkedFrom: d.linkedFrom,
+	}
+}
+
+// createTicket writes a seed once. The filter names both number and origin:
+// if the number were somehow taken by another ticket, the upsert's insert
+// collides on _id and we fail loudly instead of filing the message there.
+func (s *Service) createTicket(ctx context.Context, t *Ticket) error {
+	if t == nil {
+		return &PermanentError{Err: errors.New("opening message has no ticket seed")}
+	}
+	_, err := s.c.tickets.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: t.Number}, {Key: "origin", Value: t.Origin}},
+		bson.D{{Key: "$setOnInsert", Value: t}},
+		options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return transient(fmt.Sprintf("create ticket %d", t.Number), err)
+	}
+	return nil
+}
+
+// touchTicket records a new message on an existing ticket: the latest
+// message time only grows, and a reopening message reopens it if it is
+// still closed. Both are safe to repeat.
+func (s *Service) touchTicket(ctx context.Context, m *Message) error {
+	_, err := s.c.tickets.UpdateOne(ctx, bson.D{{Key: "_id", Value: m.Ticket}},
+		bson.D{{Key: "$max", Value: bson.D{{Key: "last_message_at", Value: m.ArrivedAt}}}})
+	if err != nil {
+		return transient(fmt.Sprintf("update ticket %d", m.Ticket), err)
+	}
+	if !m.Reopens {
+		return nil
+	}
+	_, err = s.c.tickets.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: m.Ticket}, {Key: "status", Value: StatusClosed}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusOpen}, {Key: "reopened_at", Value: m.ArrivedAt}}}})
+	if err != nil {
+		return transient(fmt.Sprintf("reopen ticket %d", m.Ticket), err)
+	}
+	return nil
+}
