@@ -116,10 +116,21 @@ func (s *Service) createTicket(ctx context.Context, t *Ticket) error {
 		bson.D{{Key: "_id", Value: t.Number}, {Key: "origin", Value: t.Origin}},
 		bson.D{{Key: "$setOnInsert", Value: t}},
 		options.UpdateOne().SetUpsert(true))
-	if err != nil {
+	if err == nil {
+		return nil
+	}
+	if !mongo.IsDuplicateKeyError(err) {
 		return transient(fmt.Sprintf("create ticket %d", t.Number), err)
 	}
-	return nil
+	// A concurrent call may have inserted it between our match and insert.
+	have, gerr := s.getTicket(ctx, t.Number)
+	if gerr != nil {
+		return gerr
+	}
+	if have != nil && have.Origin == t.Origin {
+		return nil
+	}
+	return &PermanentError{Err: fmt.Errorf("create ticket %d: number taken by another ticket: %w", t.Number, err)}
 }
 
 // touchTicket records a new message on an existing ticket: the latest
