@@ -87,7 +87,7 @@ func addrs(in []parse.Address) []Address {
 // seed is the ticket a message opens, stored in the message itself so that
 // a retry creates exactly this ticket.
 func (s *Service) seed(n int64, key string, in Incoming, doc *Message, mem []clients.Membership, d decision) *Ticket {
-	in2 := priorityInput{Channel: in.Channel, Registered: len(mem) > 0, Department: in.Department}
+	in2 := PriorityInput{Channel: in.Channel, Registered: len(mem) > 0, Department: in.Department}
 	if len(mem) > 0 {
 		in2.Tier = mem[0].SupportTier
 	}

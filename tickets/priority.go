@@ -42,8 +42,8 @@ func DefaultWeights() Weights {
 	}
 }
 
-// priorityInput is what the score depends on.
-type priorityInput struct {
+// PriorityInput is what the score depends on.
+type PriorityInput struct {
 	Channel    string
 	Registered bool
 	Tier       string
@@ -53,7 +53,7 @@ type priorityInput struct {
 // Score computes a ticket's priority and label. An unknown sender gets no
 // contact bonus and no tier, so its ticket is the lowest of its channel and
 // department.
-func (w Weights) Score(in priorityInput) (int, string) {
+func (w Weights) Score(in PriorityInput) (int, string) {
 	p := 0
 	switch in.Channel {
 	case ChannelPortal:
