@@ -46,6 +46,7 @@ servers, or "turno help serve".`,
 		newServeCmd,
 		newConfigCmd,
 		newVersionCmd,
+		newTicketsCmd,
 	} {
 		root.AddCommand(add(e))
 	}

@@ -25,6 +25,7 @@ import (
 	"turno/devmail"
 	"turno/httpapi"
 	"turno/store"
+	"turno/tickets"
 )
 
 // Options configure a Daemon.
@@ -51,6 +52,8 @@ type Daemon struct {
 	Store *store.Store
 	HTTP  *httpapi.Server
 	Dev   *devmail.Servers
+	// Tickets takes parsed mail from the intake.
+	Tickets *tickets.Service
 }
 
 // New checks the options. Nothing starts until Run.
@@ -114,6 +117,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Info("connected to MongoDB", "server", st.Location, "database", cfg.MongoDB.Database)
 	}
 	if err := store.EnsureIndexes(ctx, st.DB, Indexes()); err != nil {
+		return fail(err)
+	}
+	if err := d.startTickets(st.DB); err != nil {
 		return fail(err)
 	}
 
