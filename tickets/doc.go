@@ -1,7 +1,91 @@
-// Package tickets owns tickets and their messages: numbering, threading,
-// priority and the queue order agents work in. Its collections: tickets,
-// ticket messages, counters.
+// Package tickets turns parsed support mail into tickets: numbering,
+// threading, sender registration, priority, the queue order agents work in,
+// acknowledgements and unknown-sender replies, and the record of bounces.
 //
-// Built by the mail-intake issue; this package currently holds only its place in
-// the layout.
+// # How data enters and leaves
+//
+// The mail intake (package mailin) stores each raw message, parses it
+// (mailin/parse) and calls Service.Ingest once per message with the parsed
+// message, the mailbox, its department and unknown-sender policy, an opaque
+// reference to the raw bytes and the arrival time. Only when Ingest returns
+// nil does the intake flag the message on the IMAP server; an error is
+// transient (retry) or permanent (quarantine), see IsTransient. Automatic
+// replies leave through a Mailer (the outbox), bounces through Bounces (the
+// outbox marks undeliverable addresses), sender identity comes from a
+// Directory (the clients registry). The CLI reads the queue with List and a
+// thread with Show.
+//
+// # Collections
+//
+//   - tickets: _id is the ticket number. sort_key encodes the queue order
+//     (priority descending, first arrival ascending, number) so listing the
+//     queue is one indexed query; origin (unique) is the dedup key of the
+//     message that opened it.
+//   - ticket_messages: _id is the dedup key: the normalised Message-ID, or
+//     raw:<sha256 of the raw bytes> when there is none. One document per
+//     distinct mail, whatever became of it (on a ticket, or rejected). It
+//     doubles as the Message-ID → ticket lookup for threading.
+//   - ticket_counters: {_id: "number", seq}; $inc by _id hands out numbers.
+//   - auto_reply_budget: {_id: address|hour, n, keys}: automatic replies
+//     sent to an address in one clock hour.
+//   - unknown_sender_replies: {_id: address, sent_at, key}: the last
+//     "how to regain access" reply.
+//   - bounces: _id is the bounce's dedup key; matched says whether the
+//     outbox knew the original message. Unmatched ones are listed for
+//     operators.
+//
+// Every hot path is an _id lookup or update (the embedded store is only
+// fast there); secondary indexes serve the listing and a ticket's thread.
+//
+// # Ingest and its invariants
+//
+// One mail yields one ticket message across retries, restarts, rescans and
+// mailboxes, because the message insert by dedup key decides, never a
+// read-then-write check. The order of the steps makes every crash window
+// converge on the next call for the same mail:
+//
+//  1. A stored message is a duplicate: its decision stands, and if it is
+//     not marked done the remaining steps are completed from it.
+//  2. Otherwise look the sender up, decide the thread, and for a new ticket
+//     allocate a number. The ticket as it will be written (its seed) goes
+//     into the message document.
+//  3. Insert the message by dedup key. Losing that race (another mailbox, a
+//     concurrent retry) means the winner's document and number stand; the
+//     number we allocated becomes a gap. Numbers are never reused, so a
+//     crash or a race leaves gaps, never two tickets for one message.
+//  4. Create the ticket from the seed (upsert by number and origin) or
+//     update the ticket the message joins ($max of the last message time;
+//     reopen if it is closed), send the automatic reply it is owed (the
+//     outbox is idempotent by key, the budget counts each message once),
+//     and mark the message done.
+//
+// # Threading
+//
+// A message joins an existing ticket when (a) its In-Reply-To or References
+// name a Message-ID Turno generated for the ticket (package msgid; the HMAC
+// is checked, an ID of that shape with a bad HMAC is refused and noted) or
+// one stored on the ticket, or (b) its subject carries [Ticket #N] and the
+// sender is the ticket's requester or a registered contact of the ticket's
+// client. Anything else opens a new ticket that records "mentions ticket
+// #N". A closed ticket is reopened by a normal message arriving within the
+// reopen window (automatic mail joins without reopening); after the window
+// the message opens a new ticket linked to the old one.
+//
+// # Senders, priority and automatic replies
+//
+// A sender is registered when the Directory lists the address as a contact
+// of an active client; the first membership owns the ticket. Unknown
+// senders follow the mailbox policy: "ticket" opens an unverified ticket
+// with no contact bonus and no tier (the lowest priority of its channel and
+// department), "reject" opens nothing. Priority is channel weight +
+// registered-contact bonus + tier weight + department offset, labelled
+// high/medium/low by thresholds.
+//
+// A new ticket from a registered contact gets one acknowledgement
+// (template ticket_ack); an unknown sender gets at most one
+// ticket_unknown_sender reply per address per window. Neither is ever sent
+// to auto_reply, bounce or bulk mail, nor to Turno's own mail (Own), which
+// is ignored entirely. Both count against a per-address hourly budget
+// (default 5), enforced by one conditional upsert so concurrent Ingests
+// cannot overspend it. Bounces never open a ticket.
 package tickets
