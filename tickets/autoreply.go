@@ -9,7 +9,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"turno/mailin/parse"
 	"turno/mailout"
@@ -48,14 +47,16 @@ func (s *Service) autoReply(ctx context.Context, m *Message) (string, error) {
 	if s.opts.Mailer == nil {
 		return "suppressed: no mailer", nil
 	}
+	var claim string
 	if kind == ReplyUnknownSender {
-		ok, err := s.claimUnknownWindow(ctx, addr, m.Key)
+		id, ok, err := s.claimUnknownWindow(ctx, addr, m.Key)
 		if err != nil {
 			return "", err
 		}
 		if !ok {
 			return "suppressed: unknown-sender reply already sent in window", nil
 		}
+		claim = id
 	}
 	ok, err := s.spendBudget(ctx, addr, m.Key)
 	if err != nil {
@@ -63,7 +64,7 @@ func (s *Service) autoReply(ctx context.Context, m *Message) (string, error) {
 	}
 	if !ok {
 		if kind == ReplyUnknownSender {
-			if err := s.releaseUnknownWindow(ctx, addr, m.Key); err != nil {
+			if err := s.releaseUnknownWindow(ctx, claim, m.Key); err != nil {
 				return "", err
 			}
 		}
@@ -107,73 +108,86 @@ func (s *Service) replyMessage(kind string, m *Message) mailout.Message {
 }
 
 // spendBudget takes one automatic reply from the address's budget for the
-// current clock hour, atomically: the update matches only while the count
-// is under the limit and this message has not been counted; when it does
-// not match, the upsert's insert collides on _id. A message already counted
-// (a retry) keeps its place.
+// current clock hour. The budget is AutoReplyBudget slot documents
+// (address|hour|i); a reply claims the lowest free slot by inserting it, so
+// the unique _id arbitrates concurrent callers on every store (a counter
+// updated with $inc would not: the embedded store loses concurrent updates
+// of one document). Slots are claimed in order and never freed, so a retry
+// finds its own slot before any free one and keeps it.
 func (s *Service) spendBudget(ctx context.Context, addr, key string) (bool, error) {
-	if s.opts.AutoReplyBudget < 0 {
-		return false, nil
-	}
 	hour := s.clk.Now().UTC().Truncate(time.Hour)
-	id := addr + "|" + hour.Format(time.RFC3339)
-	_, err := s.c.budget.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id},
-			{Key: "n", Value: bson.D{{Key: "$lt", Value: s.opts.AutoReplyBudget}}},
-			{Key: "keys", Value: bson.D{{Key: "$ne", Value: key}}}},
-		bson.D{
-			{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}},
-			{Key: "$push", Value: bson.D{{Key: "keys", Value: key}}},
-			{Key: "$setOnInsert", Value: bson.D{{Key: "address", Value: addr}, {Key: "hour", Value: hour}}},
-		},
-		options.UpdateOne().SetUpsert(true))
-	if err == nil {
-		return true, nil
-	}
-	if !mongo.IsDuplicateKeyError(err) {
-		return false, transient("spend reply budget", err)
-	}
-	var doc struct {
-		Keys []string `bson:"keys"`
-	}
-	if err := s.c.budget.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc); err != nil {
-		return false, transient("read reply budget", err)
-	}
-	for _, k := range doc.Keys {
-		if k == key {
+	for i := range s.opts.AutoReplyBudget {
+		id := fmt.Sprintf("%s|%s|%d", addr, hour.Format(time.RFC3339), i)
+		_, err := s.c.budget.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "key", Value: key},
+			{Key: "address", Value: addr}, {Key: "hour", Value: hour}})
+		if err == nil {
+			return true, nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return false, transient("spend reply budget", err)
+		}
+		var slot struct {
+			Key string `bson:"key"`
+		}
+		if err := s.c.budget.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&slot); err != nil {
+			return false, transient("read reply budget", err)
+		}
+		if slot.Key == key {
 			return true, nil
 		}
 	}
 	return false, nil
 }
 
-// claimUnknownWindow marks that addr gets its unknown-sender reply now,
-// unless one was sent within the window for another message. Atomic like
-// spendBudget: a non-match makes the upsert collide on _id.
-func (s *Service) claimUnknownWindow(ctx context.Context, addr, key string) (bool, error) {
-	now := s.clk.Now().UTC()
-	_, err := s.c.unknown.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: addr}, {Key: "$or", Value: bson.A{
-			bson.D{{Key: "sent_at", Value: bson.D{{Key: "$lte", Value: now.Add(-s.opts.UnknownSenderReplyWindow)}}}},
-			bson.D{{Key: "key", Value: key}},
-		}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "sent_at", Value: now}, {Key: "key", Value: key}}}},
-		options.UpdateOne().SetUpsert(true))
-	if err == nil {
-		return true, nil
+// claimUnknownWindow decides whether addr gets its unknown-sender reply now.
+// Time is cut into buckets one window long; a reply claims its bucket by
+// inserting address|bucket (atomic on every store), and is refused when the
+// previous bucket's reply is less than a window old. So at most one reply per
+// address per window, except that two concurrent claims straddling a bucket
+// boundary can both pass. It returns the claim's id for releaseUnknownWindow.
+func (s *Service) claimUnknownWindow(ctx context.Context, addr, key string) (string, bool, error) {
+	now := s.clk.Now().UTC().Truncate(time.Millisecond)
+	w := s.opts.UnknownSenderReplyWindow
+	b := now.UnixNano() / int64(w)
+	id := fmt.Sprintf("%s|%d", addr, b)
+	type claim struct {
+		Key    string    `bson:"key"`
+		SentAt time.Time `bson:"sent_at"`
 	}
+	_, err := s.c.unknown.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "key", Value: key},
+		{Key: "address", Value: addr}, {Key: "sent_at", Value: now}})
 	if mongo.IsDuplicateKeyError(err) {
-		return false, nil
+		var c claim
+		if err := s.c.unknown.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
+			return "", false, transient("read unknown-sender claim", err)
+		}
+		return id, c.Key == key, nil
 	}
-	return false, transient("claim unknown-sender reply", err)
+	if err != nil {
+		return "", false, transient("claim unknown-sender reply", err)
+	}
+	var prev claim
+	err = s.c.unknown.FindOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("%s|%d", addr, b-1)}}).Decode(&prev)
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return id, true, nil
+	case err != nil:
+		return "", false, transient("read unknown-sender claim", err)
+	case prev.Key != key && now.Sub(prev.SentAt) < w:
+		if err := s.releaseUnknownWindow(ctx, id, key); err != nil {
+			return "", false, err
+		}
+		return "", false, nil
+	}
+	return id, true, nil
 }
 
-// releaseUnknownWindow undoes a claim whose reply the budget then refused,
-// so the address is answered once the budget allows.
-func (s *Service) releaseUnknownWindow(ctx context.Context, addr, key string) error {
-	_, err := s.c.unknown.DeleteOne(ctx, bson.D{{Key: "_id", Value: addr}, {Key: "key", Value: key}})
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return transient(fmt.Sprintf("release unknown-sender claim for %s", addr), err)
+// releaseUnknownWindow removes our claim (the budget refused the reply, or
+// the previous bucket's reply is too recent), so a later message may claim.
+func (s *Service) releaseUnknownWindow(ctx context.Context, id, key string) error {
+	_, err := s.c.unknown.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "key", Value: key}})
+	if err != nil {
+		return transient("release unknown-sender claim "+id, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package tickets_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -133,4 +134,54 @@ func TestOwnMailIgnored(t *testing.T) {
 	want(t, "outcome", r.Outcome, tickets.OutcomeOwn)
 	want(t, "messages", e.count(tickets.CollMessages, bson.D{}), int64(0))
 	want(t, "sent", len(e.out.sent()), 0)
+}
+
+// Distinct messages at once from one sender: distinct, gapless numbers and
+// no more acknowledgements than the budget.
+func TestConcurrentDistinctMessages(t *testing.T) {
+	e := newEnv(t, func(o *tickets.Options) { o.AutoReplyBudget = 3 })
+	const n = 10
+	var wg sync.WaitGroup
+	nums := make([]int64, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			raw := mail{from: "maria@cliente.cl", subject: "Pedido", id: fmt.Sprintf("c%d@cliente.cl", i)}.raw()
+			var r tickets.Result
+			r, errs[i] = e.svc.Ingest(context.Background(), e.incoming(raw, "soporte"))
+			nums[i] = r.Ticket
+		}()
+	}
+	wg.Wait()
+	seen := map[int64]bool{}
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if nums[i] < 100000 || nums[i] >= 100000+n || seen[nums[i]] {
+			t.Fatalf("numbers not distinct and gapless: %v", nums)
+		}
+		seen[nums[i]] = true
+	}
+	want(t, "acks", len(e.out.sent()), 3)
+}
+
+func TestConcurrentUnknownSenderGetsOneReply(t *testing.T) {
+	e := newEnv(t, nil)
+	var wg sync.WaitGroup
+	for i := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			raw := mail{from: "nadie@gmail.com", subject: "Ayuda", id: fmt.Sprintf("n%d@gmail.com", i)}.raw()
+			if _, err := e.svc.Ingest(context.Background(), e.incoming(raw, "soporte")); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	want(t, "replies", len(e.out.sent()), 1)
+	want(t, "tickets", e.count(tickets.CollTickets, bson.D{}), int64(6))
 }

@@ -25,17 +25,24 @@
 //     raw:<sha256 of the raw bytes> when there is none. One document per
 //     distinct mail, whatever became of it (on a ticket, or rejected). It
 //     doubles as the Message-ID → ticket lookup for threading.
-//   - ticket_counters: {_id: "number", seq}; $inc by _id hands out numbers.
-//   - auto_reply_budget: {_id: address|hour, n, keys}: automatic replies
-//     sent to an address in one clock hour.
-//   - unknown_sender_replies: {_id: address, sent_at, key}: the last
-//     "how to regain access" reply.
+//   - ticket_numbers: {_id: number, origin}: a number is claimed by
+//     inserting it, so the unique _id makes the claim atomic.
+//   - ticket_counters: {_id: "number", seq}: a hint of the last number
+//     claimed, where the next claim starts looking.
+//   - auto_reply_budget: {_id: address|hour|slot, key}: one document per
+//     automatic reply sent to an address in a clock hour; slots are
+//     claimed by insert.
+//   - unknown_sender_replies: {_id: address|window bucket, key, sent_at}:
+//     the "how to regain access" reply of that window, claimed by insert.
 //   - bounces: _id is the bounce's dedup key; matched says whether the
 //     outbox knew the original message. Unmatched ones are listed for
 //     operators.
 //
-// Every hot path is an _id lookup or update (the embedded store is only
+// Every hot path is an _id lookup or insert (the embedded store is only
 // fast there); secondary indexes serve the listing and a ticket's thread.
+// Whatever must hold under concurrency is decided by an insert on a unique
+// _id, never by a counter update: the embedded FerretDB applies concurrent
+// updates of one document as read-modify-write and loses some of them.
 //
 // # Ingest and its invariants
 //
@@ -47,7 +54,7 @@
 //  1. A stored message is a duplicate: its decision stands, and if it is
 //     not marked done the remaining steps are completed from it.
 //  2. Otherwise look the sender up, decide the thread, and for a new ticket
-//     allocate a number. The ticket as it will be written (its seed) goes
+//     claim a number. The ticket as it will be written (its seed) goes
 //     into the message document.
 //  3. Insert the message by dedup key. Losing that race (another mailbox, a
 //     concurrent retry) means the winner's document and number stand; the
@@ -86,6 +93,6 @@
 // ticket_unknown_sender reply per address per window. Neither is ever sent
 // to auto_reply, bounce or bulk mail, nor to Turno's own mail (Own), which
 // is ignored entirely. Both count against a per-address hourly budget
-// (default 5), enforced by one conditional upsert so concurrent Ingests
+// (default 5), whose slots are claimed by insert so concurrent Ingests
 // cannot overspend it. Bounces never open a ticket.
 package tickets

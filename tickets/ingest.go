@@ -139,7 +139,7 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (Result, error) {
 		doc.Disposition = DispRejected
 		doc.Thread = "rejected"
 	default:
-		n, err := s.allocate(ctx)
+		n, err := s.allocate(ctx, key)
 		if err != nil {
 			return Result{}, err
 		}

@@ -12,11 +12,12 @@ import (
 
 // Collection names. Each is owned by this package.
 const (
-	CollTickets  = "tickets"         // _id: ticket number
-	CollMessages = "ticket_messages" // _id: dedup key (normalised Message-ID or raw:<sha256>)
-	CollCounters = "ticket_counters" // _id: "number"; seq: last number handed out
-	CollBudget   = "auto_reply_budget"
-	CollUnknown  = "unknown_sender_replies" // _id: address
+	CollTickets  = "tickets"                // _id: ticket number
+	CollMessages = "ticket_messages"        // _id: dedup key (normalised Message-ID or raw:<sha256>)
+	CollNumbers  = "ticket_numbers"         // _id: ticket number; origin: the dedup key that claimed it
+	CollCounters = "ticket_counters"        // _id: "number"; seq: a hint of the last number claimed
+	CollBudget   = "auto_reply_budget"      // _id: address|hour|slot; key: the message that spent it
+	CollUnknown  = "unknown_sender_replies" // _id: address|window bucket; key, sent_at
 	CollBounces  = "bounces"                // _id: dedup key of the bounce
 )
 
@@ -123,13 +124,14 @@ const (
 )
 
 type colls struct {
-	tickets, messages, counters, budget, unknown, bounces *mongo.Collection
+	tickets, messages, numbers, counters, budget, unknown, bounces *mongo.Collection
 }
 
 func newColls(db *mongo.Database) colls {
 	return colls{
 		tickets:  db.Collection(CollTickets),
 		messages: db.Collection(CollMessages),
+		numbers:  db.Collection(CollNumbers),
 		counters: db.Collection(CollCounters),
 		budget:   db.Collection(CollBudget),
 		unknown:  db.Collection(CollUnknown),

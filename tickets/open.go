@@ -15,39 +15,6 @@ import (
 	"turno/mailin/parse"
 )
 
-const counterID = "number"
-
-// allocate hands out the next ticket number with one atomic $inc by _id.
-// The counter is created at NumberStart-1 on first use, and raised if the
-// configured start was raised later (a lowered start has no effect, so
-// numbers never repeat). A number allocated by a call that then loses the
-// insert race, or crashes before its insert, is never used: a gap, never a
-// duplicate.
-func (s *Service) allocate(ctx context.Context) (int64, error) {
-	for range 3 {
-		var c struct {
-			Seq int64 `bson:"seq"`
-		}
-		err := s.c.counters.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: counterID}},
-			bson.D{{Key: "$inc", Value: bson.D{{Key: "seq", Value: int64(1)}}}},
-			options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&c)
-		if err == nil && c.Seq >= s.opts.NumberStart {
-			return c.Seq, nil
-		}
-		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-			return 0, transient("allocate ticket number", err)
-		}
-		// Missing, or below the configured start: move it to start-1.
-		_, err = s.c.counters.UpdateOne(ctx, bson.D{{Key: "_id", Value: counterID}},
-			bson.D{{Key: "$max", Value: bson.D{{Key: "seq", Value: s.opts.NumberStart - 1}}}},
-			options.UpdateOne().SetUpsert(true))
-		if err != nil && !mongo.IsDuplicateKeyError(err) {
-			return 0, transient("create ticket counter", err)
-		}
-	}
-	return 0, transient("allocate ticket number", errors.New("counter kept below number_start"))
-}
-
 // newMessage builds the ticket message document from the parsed mail.
 func newMessage(key string, in Incoming, sender string, mem []clients.Membership, now time.Time) *Message {
 	m := in.Msg
