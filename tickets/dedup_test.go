@@ -109,13 +109,13 @@ func TestRetryAfterCrashCompletesTheSameTicket(t *testing.T) {
 	before := e.ticket(r.Ticket)
 	ctx := context.Background()
 	// Recreate the state a crash leaves: message stored, ticket not, not done.
-	if _, err := e.db.Collection(tickets.CollTickets).DeleteOne(ctx, bson.D{{Key: "_id", Value: r.Ticket}}); err != nil {
+	if _, err := e.db.Collection(tickets.CollTickets).DeleteOne(ctx, bson.D{{Key: "number", Value: r.Ticket}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.db.Collection(tickets.CollMessages).UpdateOne(ctx, bson.D{{Key: "_id", Value: r.Key}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: false}}}}); err != nil {
+	if _, err := e.db.Collection(tickets.CollDone).DeleteOne(ctx, bson.D{{Key: "_id", Value: r.Key}}); err != nil {
 		t.Fatal(err)
 	}
+	want(t, "ticket gone", e.count(tickets.CollTickets, bson.D{}), int64(0))
 	r2 := e.ingest(raw)
 	want(t, "ticket after retry", r2.Ticket, r.Ticket)
 	after := e.ticket(r.Ticket)

@@ -178,17 +178,26 @@ func (s *Service) complete(ctx context.Context, m *Message, dup bool) (Result, e
 	default:
 		res.Outcome = OutcomeAppended
 	}
-	if m.Done {
-		res.AutoReply = m.AutoReply
-		return res, nil
+	if dup {
+		var done struct {
+			AutoReply string `bson:"auto_reply"`
+		}
+		err := s.c.done.FindOne(ctx, bson.D{{Key: "_id", Value: m.Key}}).Decode(&done)
+		if err == nil {
+			res.AutoReply = done.AutoReply
+			return res, nil
+		}
+		if !errors.Is(err, mongo.ErrNoDocuments) {
+			return res, transient("read message state", err)
+		}
 	}
 	switch {
 	case m.Opened:
 		if err := s.createTicket(ctx, m.Seed); err != nil {
 			return res, err
 		}
-	case m.Ticket != 0:
-		if err := s.touchTicket(ctx, m); err != nil {
+	case m.Reopens:
+		if err := s.reopenTicket(ctx, m); err != nil {
 			return res, err
 		}
 	}
@@ -197,9 +206,9 @@ func (s *Service) complete(ctx context.Context, m *Message, dup bool) (Result, e
 		return res, err
 	}
 	res.AutoReply = reply
-	_, err = s.c.messages.UpdateOne(ctx, bson.D{{Key: "_id", Value: m.Key}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}, {Key: "auto_reply", Value: reply}}}})
-	if err != nil {
+	_, err = s.c.done.InsertOne(ctx, bson.D{{Key: "_id", Value: m.Key}, {Key: "auto_reply", Value: reply},
+		{Key: "at", Value: s.clk.Now().UTC()}})
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
 		return res, transient("mark message done", err)
 	}
 	s.log.Info("ticket message stored", "key", m.Key, "ticket", m.Ticket, "outcome", string(res.Outcome),

@@ -15,6 +15,7 @@ const (
 	CollTickets  = "tickets"                // _id: ticket number
 	CollMessages = "ticket_messages"        // _id: dedup key (normalised Message-ID or raw:<sha256>)
 	CollNumbers  = "ticket_numbers"         // _id: ticket number; origin: the dedup key that claimed it
+	CollDone     = "ticket_messages_done"   // _id: dedup key of a message whose every step completed
 	CollCounters = "ticket_counters"        // _id: "number"; seq: a hint of the last number claimed
 	CollBudget   = "auto_reply_budget"      // _id: address|hour|slot; key: the message that spent it
 	CollUnknown  = "unknown_sender_replies" // _id: address|window bucket; key, sent_at
@@ -35,7 +36,10 @@ type Address struct {
 
 // Ticket is one document of the tickets collection.
 type Ticket struct {
-	Number     int64   `bson:"_id" json:"number"`
+	// ID is the number in decimal: the embedded store finds string _ids
+	// fast and numeric ones by scanning.
+	ID         string  `bson:"_id" json:"-"`
+	Number     int64   `bson:"number" json:"number"`
 	Subject    string  `bson:"subject" json:"subject"`
 	Requester  Address `bson:"requester" json:"requester"`
 	ClientID   string  `bson:"client_id,omitempty" json:"client_id,omitempty"`
@@ -52,7 +56,6 @@ type Ticket struct {
 	// Origin is the dedup key of the message that opened the ticket.
 	Origin        string    `bson:"origin" json:"origin"`
 	FirstArrival  time.Time `bson:"first_arrival" json:"first_arrival"`
-	LastMessageAt time.Time `bson:"last_message_at" json:"last_message_at"`
 	CreatedAt     time.Time `bson:"created_at" json:"created_at"`
 	ClosedAt      time.Time `bson:"closed_at,omitempty" json:"closed_at,omitzero"`
 	ReopenedAt    time.Time `bson:"reopened_at,omitempty" json:"reopened_at,omitzero"`
@@ -101,11 +104,6 @@ type Message struct {
 	Seed   *Ticket `bson:"seed,omitempty" json:"-"`
 	// Reopens: this message reopens its (closed) ticket.
 	Reopens bool `bson:"reopens,omitempty" json:"reopens,omitempty"`
-	// AutoReply says what automatic reply this message got, or why none.
-	AutoReply string `bson:"auto_reply,omitempty" json:"auto_reply,omitempty"`
-	// Done: every step after the insert has completed; a duplicate of a
-	// done message is answered from this document alone.
-	Done bool `bson:"done" json:"-"`
 }
 
 // Attach is an attachment's metadata (the bytes stay with the raw message).
@@ -124,7 +122,7 @@ const (
 )
 
 type colls struct {
-	tickets, messages, numbers, counters, budget, unknown, bounces *mongo.Collection
+	tickets, messages, done, numbers, counters, budget, unknown, bounces *mongo.Collection
 }
 
 func newColls(db *mongo.Database) colls {
@@ -132,6 +130,7 @@ func newColls(db *mongo.Database) colls {
 		tickets:  db.Collection(CollTickets),
 		messages: db.Collection(CollMessages),
 		numbers:  db.Collection(CollNumbers),
+		done:     db.Collection(CollDone),
 		counters: db.Collection(CollCounters),
 		budget:   db.Collection(CollBudget),
 		unknown:  db.Collection(CollUnknown),
@@ -148,6 +147,9 @@ func Indexes() []store.Index {
 			Keys: bson.D{{Key: "status", Value: 1}, {Key: "sort_key", Value: 1}}}},
 		{Collection: CollTickets, Model: mongo.IndexModel{
 			Keys: bson.D{{Key: "sort_key", Value: 1}}}},
+		{Collection: CollTickets, Model: mongo.IndexModel{
+			Keys:    bson.D{{Key: "number", Value: 1}},
+			Options: options.Index().SetUnique(true)}},
 		{Collection: CollTickets, Model: mongo.IndexModel{
 			Keys:    bson.D{{Key: "origin", Value: 1}},
 			Options: options.Index().SetUnique(true)}},

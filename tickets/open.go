@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"turno/clients"
 	"turno/mailin/parse"
@@ -64,32 +64,28 @@ func (s *Service) seed(n int64, key string, in Incoming, doc *Message, mem []cli
 		subject = "(sin asunto)"
 	}
 	return &Ticket{
-		Number: n, Subject: subject, Requester: doc.From, ClientID: doc.ClientID,
+		ID: ticketID(n), Number: n, Subject: subject, Requester: doc.From, ClientID: doc.ClientID,
 		Unverified: len(mem) == 0, Department: in.Department, Channel: in.Channel, Mailbox: in.Mailbox,
 		Status: StatusOpen, Priority: p, Label: label, SortKey: sortKey(p, in.ArrivedAt, n),
-		Origin: key, FirstArrival: in.ArrivedAt, LastMessageAt: in.ArrivedAt, CreatedAt: doc.StoredAt,
+		Origin: key, FirstArrival: in.ArrivedAt, CreatedAt: doc.StoredAt,
 		Mentions: d.mentions, LinkedFrom: d.linkedFrom,
 	}
 }
 
-// createTicket writes a seed once. The filter names both number and origin:
-// if the number were somehow taken by another ticket, the upsert's insert
-// collides on _id and we fail loudly instead of filing the message there.
+// createTicket writes a seed once, by insert. A duplicate _id is fine when
+// it is this seed's ticket (a retry, a concurrent call); any other ticket
+// under that number is a bug we refuse to file the message into.
 func (s *Service) createTicket(ctx context.Context, t *Ticket) error {
 	if t == nil {
 		return &PermanentError{Err: errors.New("opening message has no ticket seed")}
 	}
-	_, err := s.c.tickets.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: t.Number}, {Key: "origin", Value: t.Origin}},
-		bson.D{{Key: "$setOnInsert", Value: t}},
-		options.UpdateOne().SetUpsert(true))
+	_, err := s.c.tickets.InsertOne(ctx, t)
 	if err == nil {
 		return nil
 	}
 	if !mongo.IsDuplicateKeyError(err) {
 		return transient(fmt.Sprintf("create ticket %d", t.Number), err)
 	}
-	// A concurrent call may have inserted it between our match and insert.
 	have, gerr := s.getTicket(ctx, t.Number)
 	if gerr != nil {
 		return gerr
@@ -100,23 +96,18 @@ func (s *Service) createTicket(ctx context.Context, t *Ticket) error {
 	return &PermanentError{Err: fmt.Errorf("create ticket %d: number taken by another ticket: %w", t.Number, err)}
 }
 
-// touchTicket records a new message on an existing ticket: the latest
-// message time only grows, and a reopening message reopens it if it is
-// still closed. Both are safe to repeat.
-func (s *Service) touchTicket(ctx context.Context, m *Message) error {
-	_, err := s.c.tickets.UpdateOne(ctx, bson.D{{Key: "_id", Value: m.Ticket}},
-		bson.D{{Key: "$max", Value: bson.D{{Key: "last_message_at", Value: m.ArrivedAt}}}})
-	if err != nil {
-		return transient(fmt.Sprintf("update ticket %d", m.Ticket), err)
-	}
-	if !m.Reopens {
-		return nil
-	}
-	_, err = s.c.tickets.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: m.Ticket}, {Key: "status", Value: StatusClosed}},
+// reopenTicket reopens the ticket a reopening message joined, if it is
+// still closed. Safe to repeat. (Messages joining a ticket otherwise change
+// nothing on it: updates are the slow and, on the embedded store, racy
+// writes, so the thread is read from ticket_messages instead.)
+func (s *Service) reopenTicket(ctx context.Context, m *Message) error {
+	_, err := s.c.tickets.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: ticketID(m.Ticket)}, {Key: "status", Value: StatusClosed}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusOpen}, {Key: "reopened_at", Value: m.ArrivedAt}}}})
 	if err != nil {
 		return transient(fmt.Sprintf("reopen ticket %d", m.Ticket), err)
 	}
 	return nil
 }
+
+func ticketID(n int64) string { return strconv.FormatInt(n, 10) }

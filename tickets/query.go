@@ -72,7 +72,7 @@ func (s *Service) Show(ctx context.Context, n int64) (*Ticket, []Message, error)
 
 // Close marks a ticket closed now. Closing a closed ticket changes nothing.
 func (s *Service) Close(ctx context.Context, n int64) error {
-	res, err := s.c.tickets.UpdateOne(ctx, bson.D{{Key: "_id", Value: n}, {Key: "status", Value: StatusOpen}},
+	res, err := s.c.tickets.UpdateOne(ctx, bson.D{{Key: "_id", Value: ticketID(n)}, {Key: "status", Value: StatusOpen}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusClosed}, {Key: "closed_at", Value: s.clk.Now().UTC()}}}})
 	if err != nil {
 		return fmt.Errorf("close ticket %d: %w", n, err)

@@ -158,7 +158,7 @@ func (s *Service) getTicket(ctx context.Context, n int64) (*Ticket, error) {
 		return nil, nil
 	}
 	var t Ticket
-	err := s.c.tickets.FindOne(ctx, bson.D{{Key: "_id", Value: n}}).Decode(&t)
+	err := s.c.tickets.FindOne(ctx, bson.D{{Key: "_id", Value: ticketID(n)}}).Decode(&t)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, nil
 	}
