@@ -17,14 +17,22 @@
 //
 // # Collections
 //
-//   - tickets: _id is the ticket number. sort_key encodes the queue order
+//   - tickets: _id is the ticket number in decimal (number holds it as an
+//     integer; the embedded store matches string _ids, not numbers, in its
+//     _id pushdown). sort_key encodes the queue order
 //     (priority descending, first arrival ascending, number) so listing the
 //     queue is one indexed query; origin (unique) is the dedup key of the
 //     message that opened it.
 //   - ticket_messages: _id is the dedup key: the normalised Message-ID, or
 //     raw:<sha256 of the raw bytes> when there is none. One document per
-//     distinct mail, whatever became of it (on a ticket, or rejected). It
-//     doubles as the Message-ID → ticket lookup for threading.
+//     distinct mail, whatever became of it (on a ticket, or rejected), with
+//     the seed of the ticket it opened.
+//   - ticket_seen: {_id: dedup key}, inserted first: a successful insert is
+//     how a new message is recognised cheaply.
+//   - ticket_message_ids: {_id: dedup key, ticket, thread, auto_reply},
+//     inserted when every step for the message completed. Duplicates are
+//     answered from it, and it is the Message-ID → ticket lookup of
+//     threading (small documents: cheap to read).
 //   - ticket_numbers: {_id: number, origin}: a number is claimed by
 //     inserting it, so the unique _id makes the claim atomic.
 //   - ticket_counters: {_id: "number", seq}: a hint of the last number
@@ -38,8 +46,12 @@
 //     outbox knew the original message. Unmatched ones are listed for
 //     operators.
 //
-// Every hot path is an _id lookup or insert (the embedded store is only
-// fast there); secondary indexes serve the listing and a ticket's thread.
+// Every hot path is an insert or an _id lookup; secondary indexes serve the
+// listing and a ticket's thread. On the embedded store (FerretDB 1.24,
+// SQLite) inserts check the unique _id through an index, but a find by _id
+// reads the table row by row (its query and its index use different JSON
+// path expressions), so a new message costs only inserts and reads happen
+// only for duplicates, replies and budgets.
 // Whatever must hold under concurrency is decided by an insert on a unique
 // _id, never by a counter update: the embedded FerretDB applies concurrent
 // updates of one document as read-modify-write and loses some of them.
@@ -51,8 +63,10 @@
 // read-then-write check. The order of the steps makes every crash window
 // converge on the next call for the same mail:
 //
-//  1. A stored message is a duplicate: its decision stands, and if it is
-//     not marked done the remaining steps are completed from it.
+//  1. A message whose ticket_seen insert fails is known: with a completion
+//     record it is a duplicate; with only a stored message the remaining
+//     steps are completed from it (its decision stands); with neither it
+//     goes on as new.
 //  2. Otherwise look the sender up, decide the thread, and for a new ticket
 //     claim a number. The ticket as it will be written (its seed) goes
 //     into the message document.
@@ -64,7 +78,7 @@
 //     update the ticket the message joins ($max of the last message time;
 //     reopen if it is closed), send the automatic reply it is owed (the
 //     outbox is idempotent by key, the budget counts each message once),
-//     and mark the message done.
+//     and insert the completion record.
 //
 // # Threading
 //

@@ -115,10 +115,8 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (Result, error) {
 		return s.recordBounce(ctx, key, in)
 	}
 
-	if old, err := s.findMessage(ctx, key); err != nil {
-		return Result{}, err
-	} else if old != nil {
-		return s.complete(ctx, old, true)
+	if res, known, err := s.probe(ctx, key); err != nil || known {
+		return res, err
 	}
 
 	sender := senderAddress(in.Msg)
@@ -178,19 +176,6 @@ func (s *Service) complete(ctx context.Context, m *Message, dup bool) (Result, e
 	default:
 		res.Outcome = OutcomeAppended
 	}
-	if dup {
-		var done struct {
-			AutoReply string `bson:"auto_reply"`
-		}
-		err := s.c.done.FindOne(ctx, bson.D{{Key: "_id", Value: m.Key}}).Decode(&done)
-		if err == nil {
-			res.AutoReply = done.AutoReply
-			return res, nil
-		}
-		if !errors.Is(err, mongo.ErrNoDocuments) {
-			return res, transient("read message state", err)
-		}
-	}
 	switch {
 	case m.Opened:
 		if err := s.createTicket(ctx, m.Seed); err != nil {
@@ -206,14 +191,56 @@ func (s *Service) complete(ctx context.Context, m *Message, dup bool) (Result, e
 		return res, err
 	}
 	res.AutoReply = reply
-	_, err = s.c.done.InsertOne(ctx, bson.D{{Key: "_id", Value: m.Key}, {Key: "auto_reply", Value: reply},
-		{Key: "at", Value: s.clk.Now().UTC()}})
+	_, err = s.c.done.InsertOne(ctx, doneDoc{Key: m.Key, Ticket: m.Ticket, Thread: m.Thread, AutoReply: reply,
+		At: s.clk.Now().UTC()})
 	if err != nil && !mongo.IsDuplicateKeyError(err) {
 		return res, transient("mark message done", err)
 	}
 	s.log.Info("ticket message stored", "key", m.Key, "ticket", m.Ticket, "outcome", string(res.Outcome),
 		"thread", m.Thread, "mailbox", m.Mailbox, "auto_reply", reply)
 	return res, nil
+}
+
+// doneDoc marks a message whose every step completed. Small on purpose: it
+// is what duplicates and threading read (see probe).
+type doneDoc struct {
+	Key       string    `bson:"_id"`
+	Ticket    int64     `bson:"ticket"`
+	Thread    string    `bson:"thread"`
+	AutoReply string    `bson:"auto_reply"`
+	At        time.Time `bson:"at"`
+}
+
+// probe tells a new message from a known one. The embedded store finds a
+// document by _id by scanning the collection (FerretDB 1.24's _id index is
+// not used by its queries) but checks a unique _id on insert through the
+// index, so a new message is recognised by a successful insert into
+// ticket_seen rather than by a failed read. Only a known message pays for
+// reads: the small completion record, else the message itself (a crash
+// left it unfinished), else nothing (a crash before its insert): then it is
+// handled as new.
+func (s *Service) probe(ctx context.Context, key string) (Result, bool, error) {
+	_, err := s.c.seen.InsertOne(ctx, bson.D{{Key: "_id", Value: key}})
+	if err == nil {
+		return Result{}, false, nil
+	}
+	if !mongo.IsDuplicateKeyError(err) {
+		return Result{}, false, transient("probe message", err)
+	}
+	var d doneDoc
+	err = s.c.done.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&d)
+	if err == nil {
+		return Result{Outcome: OutcomeDuplicate, Key: key, Ticket: d.Ticket, Thread: d.Thread, AutoReply: d.AutoReply}, true, nil
+	}
+	if !errors.Is(err, mongo.ErrNoDocuments) {
+		return Result{}, false, transient("read message state", err)
+	}
+	old, err := s.findMessage(ctx, key)
+	if err != nil || old == nil {
+		return Result{}, false, err
+	}
+	res, err := s.complete(ctx, old, true)
+	return res, true, err
 }
 
 func (s *Service) findMessage(ctx context.Context, key string) (*Message, error) {

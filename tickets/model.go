@@ -15,7 +15,8 @@ const (
 	CollTickets  = "tickets"                // _id: ticket number
 	CollMessages = "ticket_messages"        // _id: dedup key (normalised Message-ID or raw:<sha256>)
 	CollNumbers  = "ticket_numbers"         // _id: ticket number; origin: the dedup key that claimed it
-	CollDone     = "ticket_messages_done"   // _id: dedup key of a message whose every step completed
+	CollSeen     = "ticket_seen"            // _id: dedup key; inserted first, as a cheap "is this new?" probe
+	CollDone     = "ticket_message_ids"     // _id: dedup key; ticket, auto_reply: written when every step completed
 	CollCounters = "ticket_counters"        // _id: "number"; seq: a hint of the last number claimed
 	CollBudget   = "auto_reply_budget"      // _id: address|hour|slot; key: the message that spent it
 	CollUnknown  = "unknown_sender_replies" // _id: address|window bucket; key, sent_at
@@ -122,7 +123,7 @@ const (
 )
 
 type colls struct {
-	tickets, messages, done, numbers, counters, budget, unknown, bounces *mongo.Collection
+	tickets, messages, seen, done, numbers, counters, budget, unknown, bounces *mongo.Collection
 }
 
 func newColls(db *mongo.Database) colls {
@@ -131,6 +132,7 @@ func newColls(db *mongo.Database) colls {
 		messages: db.Collection(CollMessages),
 		numbers:  db.Collection(CollNumbers),
 		done:     db.Collection(CollDone),
+		seen:     db.Collection(CollSeen),
 		counters: db.Collection(CollCounters),
 		budget:   db.Collection(CollBudget),
 		unknown:  db.Collection(CollUnknown),

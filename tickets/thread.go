@@ -119,7 +119,8 @@ func (s *Service) byReference(ctx context.Context, m *parse.Message, d *decision
 		var ref struct {
 			Ticket int64 `bson:"ticket"`
 		}
-		err := s.c.messages.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&ref)
+		// The completion records are small: cheaper to scan than messages.
+		err := s.c.done.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&ref)
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			continue
 		}
