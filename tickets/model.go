@@ -55,11 +55,11 @@ type Ticket struct {
 	// first message's arrival, then the number (see sortKey).
 	SortKey string `bson:"sort_key" json:"-"`
 	// Origin is the dedup key of the message that opened the ticket.
-	Origin        string    `bson:"origin" json:"origin"`
-	FirstArrival  time.Time `bson:"first_arrival" json:"first_arrival"`
-	CreatedAt     time.Time `bson:"created_at" json:"created_at"`
-	ClosedAt      time.Time `bson:"closed_at,omitempty" json:"closed_at,omitzero"`
-	ReopenedAt    time.Time `bson:"reopened_at,omitempty" json:"reopened_at,omitzero"`
+	Origin       string    `bson:"origin" json:"origin"`
+	FirstArrival time.Time `bson:"first_arrival" json:"first_arrival"`
+	CreatedAt    time.Time `bson:"created_at" json:"created_at"`
+	ClosedAt     time.Time `bson:"closed_at,omitempty" json:"closed_at,omitzero"`
+	ReopenedAt   time.Time `bson:"reopened_at,omitempty" json:"reopened_at,omitzero"`
 	// Mentions is the ticket named in the subject tag when the message could
 	// not join it (a stranger, or a closed ticket past the reopen window).
 	Mentions int64 `bson:"mentions,omitempty" json:"mentions,omitempty"`
