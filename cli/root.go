@@ -46,6 +46,9 @@ servers, or "turno help serve".`,
 		newServeCmd,
 		newConfigCmd,
 		newVersionCmd,
+		newMailCmd,
+		newOutboxCmd,
+		newTemplatesCmd,
 		newTicketsCmd,
 	} {
 		root.AddCommand(add(e))

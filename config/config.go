@@ -23,6 +23,10 @@ type Config struct {
 	Dev       DevConfig       `toml:"dev"`
 	Company   CompanyConfig   `toml:"company"`
 	Templates TemplatesConfig `toml:"templates"`
+	Intake    IntakeConfig    `toml:"intake"`
+	Mailboxes []MailboxConfig `toml:"mailboxes"`
+	Mail      MailConfig      `toml:"mail"`
+	Outbox    OutboxConfig    `toml:"outbox"`
 	Tickets   TicketsConfig   `toml:"tickets"`
 }
 
@@ -94,6 +98,9 @@ func Default() Config {
 			Name:           "Mi Proveedor SpA",
 			SupportAddress: "soporte@example.cl",
 		},
+		Intake:  defaultIntake(),
+		Mail:    defaultMail(),
+		Outbox:  defaultOutbox(),
 		Tickets: defaultTickets(),
 	}
 }

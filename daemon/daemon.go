@@ -24,7 +24,10 @@ import (
 	"turno/config"
 	"turno/devmail"
 	"turno/httpapi"
+	"turno/mailin"
+	"turno/mailout"
 	"turno/store"
+	"turno/templates"
 	"turno/tickets"
 )
 
@@ -52,6 +55,10 @@ type Daemon struct {
 	Store *store.Store
 	HTTP  *httpapi.Server
 	Dev   *devmail.Servers
+	Mail  *mailin.Service // nil without mailboxes
+	// Templates and Outbox are the outbound mail (daemon/outbox.go).
+	Templates *templates.Set
+	Outbox    *mailout.Outbox
 	// Tickets takes parsed mail from the intake.
 	Tickets *tickets.Service
 }
@@ -141,6 +148,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	d.HTTP = httpapi.New(httpapi.Options{Addr: cfg.HTTP.Listen, Gatherer: d.opts.Registry, Logger: d.log})
 	d.HTTP.AddCheck("database", st.Ping)
+	// Outbound before inbound: intake acknowledges through the outbox.
+	if err := d.startOutbox(ctx, cfg, &td); err != nil {
+		return fail(err)
+	}
+	if d.Mail, err = d.startMail(st, &td); err != nil {
+		return fail(err)
+	}
 	if err := d.HTTP.Start(); err != nil {
 		return fail(err)
 	}

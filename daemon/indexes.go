@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"turno/mailin"
+	"turno/mailout"
 	"turno/store"
 	"turno/tickets"
 )
@@ -11,6 +13,8 @@ func Indexes() []store.Index {
 	var all []store.Index
 	for _, pkg := range [][]store.Index{
 		// Packages append their Indexes() here as they gain collections.
+		mailin.Indexes(),
+		mailout.Indexes(),
 		tickets.Indexes(),
 	} {
 		all = append(all, pkg...)

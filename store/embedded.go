@@ -20,6 +20,7 @@ type embedded struct {
 	dir    string
 	uri    string
 	lock   *os.File
+	proxy  *writeSerializer
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -58,11 +59,25 @@ func startEmbedded(dataDir string) (*embedded, error) {
 		defer close(e.done)
 		_ = f.Run(ctx)
 	}()
-	e.uri = f.MongoDBURI()
+	backend, err := url.Parse(f.MongoDBURI())
+	if err != nil {
+		e.stop()
+		return nil, fmt.Errorf("start embedded store: %w", err)
+	}
+	proxy, err := startSerializer(backend.Host)
+	if err != nil {
+		e.stop()
+		return nil, err
+	}
+	e.proxy = proxy
+	e.uri = "mongodb://" + proxy.addr() + "/"
 	return e, nil
 }
 
 func (e *embedded) stop() {
+	if e.proxy != nil {
+		e.proxy.close()
+	}
 	e.cancel()
 	<-e.done
 	_ = e.lock.Close()

@@ -99,7 +99,21 @@ func headerLineKey(line []byte) string {
 // continuation (that line is left for the body, with a warning). A
 // leading mbox "From " line is skipped. The returned reader yields the body.
 func readHeader(br *bufio.Reader, w *warnings) (header, io.Reader) {
+	h, conts := readFields(br, w)
+	for i, c := range conts {
+		if len(c) > 0 {
+			h[i].value = strings.Join(append([]string{h[i].value}, c...), " ")
+		}
+	}
+	return h, br
+}
+
+// readFields reads the fields; continuation lines are collected per
+// field (conts) and joined once, so many short continuation lines cost
+// linear time.
+func readFields(br *bufio.Reader, w *warnings) (header, map[int][]string) {
 	var h header
+	conts := map[int][]string{}
 	total := 0
 	first := true
 	for {
@@ -110,15 +124,15 @@ func readHeader(br *bufio.Reader, w *warnings) (header, io.Reader) {
 			} else {
 				w.addf("header line too long: treated as body")
 			}
-			return h, br
+			return h, conts
 		}
 		if len(line) == 0 {
 			_, err := readLine(br)
 			if err != nil && len(h) == 0 && first {
 				// Empty input.
-				return h, br
+				return h, conts
 			}
-			return h, br
+			return h, conts
 		}
 		if first && bytes.HasPrefix(line, []byte("From ")) {
 			readLine(br)
@@ -141,17 +155,17 @@ func readHeader(br *bufio.Reader, w *warnings) (header, io.Reader) {
 			} else {
 				w.addf("malformed header line: rest treated as body")
 			}
-			return h, br
+			return h, conts
 		}
 		total += len(line)
 		if total > maxHeaderBytes {
 			w.addf("header block too large: rest treated as body")
-			return h, br
+			return h, conts
 		}
 		readLine(br)
 		first = false
 		if cont {
-			h[len(h)-1].value += " " + strings.TrimSpace(string(line))
+			conts[len(h)-1] = append(conts[len(h)-1], strings.TrimSpace(string(line)))
 			continue
 		}
 		i := bytes.IndexByte(line, ':')

@@ -19,6 +19,7 @@ const (
 	maxPreamble  = 1 << 20  // kept to recover text when no boundary is found
 	maxParts     = 1000     // parts beyond this are skipped
 	peekHeader   = 64 << 10 // bytes read ahead of an attached message
+	maxExtraText = 1 << 20  // later text parts and delivery-status kept for bounces
 )
 
 // Parse reads one RFC 5322 message. It never fails on malformed content:
@@ -77,6 +78,7 @@ type parser struct {
 	dsn             []byte // message/delivery-status content
 	origHeaderID    string // Message-ID of the returned message
 	bounceTextParts []string
+	extraText       int // bytes in bounceTextParts
 }
 
 // walk handles one entity: its header h and its still-encoded body.
@@ -130,12 +132,13 @@ func (p *parser) walk(h header, body io.Reader, depth int, parent string) {
 		p.textPart(ct, params, h, body)
 		return
 	case ct == "message/delivery-status" || ct == "message/global-delivery-status":
-		b, _ := p.readAll(transferDecoder(h.get("Content-Transfer-Encoding"), body, &p.w), maxTextBytes)
+		room := max(0, maxExtraText-len(p.dsn))
+		b, _ := p.readAll(transferDecoder(h.get("Content-Transfer-Encoding"), body, &p.w), int64(room))
 		p.dsn = append(p.dsn, b...)
 		p.dsn = append(p.dsn, '\n')
 		return
 	case ct == "text/rfc822-headers" || ct == "message/rfc822-headers":
-		b, _ := p.readAll(transferDecoder(h.get("Content-Transfer-Encoding"), body, &p.w), maxTextBytes)
+		b, _ := p.readAll(transferDecoder(h.get("Content-Transfer-Encoding"), body, &p.w), peekHeader)
 		hh, _ := readHeader(bufio.NewReader(bytes.NewReader(b)), &warnings{})
 		if p.origHeaderID == "" {
 			p.origHeaderID = NormalizeMessageID(hh.get("Message-Id"))
@@ -271,7 +274,11 @@ func (p *parser) textPart(ct string, params map[string]string, h header, body io
 		}
 		p.plain, p.havePlain = text, true
 	default:
-		p.bounceTextParts = append(p.bounceTextParts, text)
+		// Later text parts matter only for scraping bounces; keep a little.
+		if p.extraText+len(text) <= maxExtraText {
+			p.bounceTextParts = append(p.bounceTextParts, text)
+			p.extraText += len(text)
+		}
 	}
 }
 

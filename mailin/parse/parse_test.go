@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 func mustParse(t *testing.T, raw string, opts *Options) *Message {
@@ -313,6 +314,31 @@ func TestNeverFailsOnMalformed(t *testing.T) {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			m := mustParse(t, in, nil)
 			checkInvariants(t, m)
+		})
+	}
+}
+
+// TestHostileShapesAreLinear guards against quadratic paths: each input
+// is about 1 MB and must parse quickly even on a loaded machine.
+func TestHostileShapesAreLinear(t *testing.T) {
+	inputs := map[string]string{
+		"continuations": "Subject: a\r\n" + strings.Repeat(" b\r\n", 250000) + "\r\nbody",
+		"quote lines":   "From: a@b.cl\r\n\r\n" + strings.Repeat(">\n", 500000) + "end",
+		"nested html":   "Content-Type: text/html\r\n\r\n" + strings.Repeat("<div>", 100000) + "x",
+		"many words":    "Subject: " + strings.Repeat("=?utf-8?Q?a?=\r\n ", 60000) + "\r\n\r\n",
+		"many params":   "Content-Type: text/plain; " + strings.Repeat("a*1*=b;\r\n ", 60000) + "\r\n\r\nx",
+		"many ids":      "References: " + strings.Repeat("<a@b>\r\n ", 60000) + "\r\n\r\nx",
+		"many parts": "Content-Type: multipart/mixed; boundary=x\r\n\r\n" +
+			strings.Repeat("--x\r\nContent-Type: application/octet-stream\r\n\r\nz\r\n", 20000),
+	}
+	for name, in := range inputs {
+		t.Run(name, func(t *testing.T) {
+			start := time.Now()
+			m := mustParse(t, in, nil)
+			checkInvariants(t, m)
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v", d)
+			}
 		})
 	}
 }

@@ -15,7 +15,7 @@ var (
 	originalMessage = regexp.MustCompile(`(?i)^\s*-{2,}\s*(original message|mensaje original|respuesta original)\s*-{2,}\s*$`)
 	// headerLine: first line of an Outlook header block.
 	headerLine = regexp.MustCompile(`(?i)^\s*\*?(from|de)\s*:\s*\*?\s*\S`)
-	headerNext = regexp.MustCompile(`(?i)^\s*\*?(sent|enviado|date|fecha|to|para|subject|asunto|cc)\s*:`)
+	headerNext = regexp.MustCompile(`(?i)^\s*\*?(sent|enviado( el)?|date|fecha|to|para|subject|asunto|cc)\s*:`)
 	underscore = regexp.MustCompile(`^\s*_{10,}\s*$`)
 	// forwardLine: a forwarded message follows; it is content, not history.
 	forwardLine = regexp.MustCompile(`(?i)^\s*(-{2,}\s*(forwarded message|mensaje reenviado)\s*-{2,}|begin forwarded message:|inicio del mensaje reenviado:)\s*$`)
@@ -45,6 +45,7 @@ func stripQuotes(s string) (text, quoted string) {
 }
 
 func quoteCut(lines []string) int {
+	tail := quoteTails(lines)
 	for i, l := range lines {
 		t := strings.TrimRight(l, " \t")
 		switch {
@@ -71,7 +72,7 @@ func quoteCut(lines []string) int {
 				j = i
 			}
 			return j
-		case strings.HasPrefix(t, ">") && quoteTail(lines[i:]):
+		case strings.HasPrefix(t, ">") && tail[i]:
 			return i
 		}
 	}
@@ -103,17 +104,21 @@ func outlookBlock(next []string) bool {
 	return n >= 2
 }
 
-// quoteTail: from here on only '>' lines, blank lines and possibly a
-// signature remain.
-func quoteTail(lines []string) bool {
-	for _, l := range lines {
+// quoteTails reports for each line whether from there on only '>'
+// lines, blank lines and possibly a signature remain (computed backwards
+// in one pass).
+func quoteTails(lines []string) []bool {
+	tail := make([]bool, len(lines)+1)
+	tail[len(lines)] = true
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := lines[i]
 		t := strings.TrimRight(l, " \t")
-		if t == "--" || l == "-- " {
-			return true
-		}
-		if t != "" && !strings.HasPrefix(t, ">") {
-			return false
+		switch {
+		case t == "--" || l == "-- ":
+			tail[i] = true
+		case t == "" || strings.HasPrefix(t, ">"):
+			tail[i] = tail[i+1]
 		}
 	}
-	return true
+	return tail
 }

@@ -1,0 +1,254 @@
+// Command intake measures mail intake against a real Dovecot (the one
+// scripts/test-services.sh starts; source .test-services/env first):
+//
+//	go run ./bench/intake -n 1000,10000 -latency 200
+//
+// For each size it appends that many messages of realistic shapes (mostly
+// 2–20 KB, 5% with a 100 KB–2 MB attachment) to a fresh folder and times, in
+// the same run, (a) a plain go-imap client fetching every body by UID
+// batches, (b) the same plus storing each raw message once in the embedded
+// store, (c) Turno's mailin.Service storing, recording and flagging them (no
+// tickets Sink: ledger only). It prints c/b and messages per second, then
+// the delivery→stored latency with IDLE over single deliveries.
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"turno/config"
+	"turno/mailin"
+	"turno/store"
+)
+
+func main() {
+	sizes := flag.String("n", "1000,10000", "message counts, comma-separated")
+	latency := flag.Int("latency", 200, "single deliveries for the IDLE latency")
+	flag.Parse()
+	addr, user, pass := os.Getenv("TURNO_TEST_DOVECOT_ADDR"), os.Getenv("TURNO_TEST_DOVECOT_USER"), os.Getenv("TURNO_TEST_DOVECOT_PASSWORD")
+	if addr == "" {
+		fail(fmt.Errorf("TURNO_TEST_DOVECOT_ADDR unset: run scripts/test-services.sh start && . .test-services/env"))
+	}
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "turno-bench-")
+	defer os.RemoveAll(dir)
+	st, err := store.Open(ctx, store.Options{DataDir: dir, Database: "bench", Logger: slog.New(slog.DiscardHandler)})
+	check(err)
+	defer st.Close(ctx)
+	c := login(addr, user, pass)
+	defer c.Close()
+	for _, f := range strings.Split(*sizes, ",") {
+		if strings.TrimSpace(f) == "" {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		check(err)
+		folder := fmt.Sprintf("bench-%d-%d", n, time.Now().Unix())
+		check(c.Create(folder, nil).Wait())
+		t0 := time.Now()
+		var bytes int64
+		for i := range n {
+			m := message(i)
+			bytes += int64(len(m))
+			appendMsg(c, folder, m)
+		}
+		fmt.Printf("n=%d: delivered %d messages (%.1f MB) in %s\n", n, n, float64(bytes)/1e6, time.Since(t0).Round(time.Millisecond))
+		a := timeFetch(addr, user, pass, folder, nil)
+		raw := mailin.NewRawStore(st.Client.Database(fmt.Sprintf("bench_b_%d", n)))
+		b := timeFetch(addr, user, pass, folder, raw)
+		cdur := timeTurno(ctx, st.Client.Database(fmt.Sprintf("bench_c_%d", n)), mailbox(addr, user, pass, folder), n, c)
+		fmt.Printf("n=%d: (a) fetch %s  (b) fetch+store %s  (c) turno %s  c/b %.2f  turno %.0f msgs/s  peak RSS %s\n",
+			n, a.Round(time.Millisecond), b.Round(time.Millisecond), cdur.Round(time.Millisecond),
+			cdur.Seconds()/b.Seconds(), float64(n)/cdur.Seconds(), peakRSS())
+		_ = c.Delete(folder).Wait()
+	}
+	if *latency > 0 {
+		c2 := login(addr, user, pass)
+		defer c2.Close()
+		idleLatency(ctx, st.Client.Database("bench_idle"), addr, user, pass, c2, *latency)
+	}
+}
+
+// message is one realistic support mail; every 20th carries an attachment.
+func message(i int) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Message-ID: <bench-%d-%d@cliente.cl>\r\nFrom: Cliente %d <c%d@cliente.cl>\r\nTo: soporte@example.cl\r\n"+
+		"Subject: Consulta %d sobre el servicio\r\nDate: Mon, 02 Jun 2025 10:00:00 -0400\r\nMIME-Version: 1.0\r\n",
+		time.Now().UnixNano(), i, i, i, i)
+	text := strings.Repeat("Hola, el correo no llega desde ayer y necesitamos ayuda urgente. ", 30+rand.IntN(270))
+	if i%20 != 0 {
+		fmt.Fprintf(&b, "Content-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", text)
+		return []byte(b.String())
+	}
+	att := make([]byte, 75_000+rand.IntN(1_425_000)) // ~100 KB–2 MB once base64-encoded
+	for j := range att {
+		att[j] = byte(rand.IntN(256))
+	}
+	enc := base64.StdEncoding.EncodeToString(att)
+	fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n"+
+		"--XX\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"factura.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n", text)
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc + "\r\n--XX--\r\n")
+	return []byte(b.String())
+}
+
+// timeFetch fetches every body by UID batches of 50; with raw set it also
+// stores each message once by its SHA-256.
+func timeFetch(addr, user, pass, folder string, raw *mailin.RawStore) time.Duration {
+	t0 := time.Now()
+	c := login(addr, user, pass)
+	defer c.Close()
+	_, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+	check(err)
+	d, err := c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{{imap.UIDRange{Start: 1, Stop: 0}}}}, nil).Wait()
+	check(err)
+	uids := d.AllUIDs()
+	for len(uids) > 0 {
+		k := min(50, len(uids))
+		f := c.Fetch(imap.UIDSetNum(uids[:k]...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
+		for m := f.Next(); m != nil; m = f.Next() {
+			for it := m.Next(); it != nil; it = m.Next() {
+				if bs, ok := it.(imapclient.FetchItemDataBodySection); ok {
+					body, err := io.ReadAll(bs.Literal)
+					check(err)
+					if raw != nil {
+						s := sha256.Sum256(body)
+						_, err := raw.Put(context.Background(), hex.EncodeToString(s[:]), int64(len(body)), strings.NewReader(string(body)), time.Now())
+						check(err)
+					}
+				}
+			}
+		}
+		check(f.Close())
+		uids = uids[k:]
+	}
+	return time.Since(t0)
+}
+
+func timeTurno(ctx context.Context, db *mongo.Database, mb config.MailboxConfig, n int, c *imapclient.Client) time.Duration {
+	t0 := time.Now()
+	svc := startService(db, mb)
+	defer svc.Stop(ctx)
+	for {
+		k, err := db.Collection(mailin.MessageCollection).CountDocuments(ctx, bson.D{})
+		check(err)
+		if int(k) == n && unseen(c, mb.Folder) == 0 {
+			return time.Since(t0)
+		}
+		time.Sleep(250 * time.Millisecond) // polling the store harder slows what it measures
+	}
+}
+
+func idleLatency(ctx context.Context, db *mongo.Database, addr, user, pass string, c *imapclient.Client, n int) {
+	folder := fmt.Sprintf("bench-idle-%d", time.Now().Unix())
+	check(c.Create(folder, nil).Wait())
+	defer func() { _ = c.Delete(folder).Wait() }()
+	mb := mailbox(addr, user, pass, folder)
+	mb.PollInterval = config.Duration(time.Hour)
+	svc := startService(db, mb)
+	defer svc.Stop(ctx)
+	time.Sleep(time.Second) // let it connect and enter IDLE
+	var lat []time.Duration
+	for i := range n {
+		t0 := time.Now()
+		appendMsg(c, folder, message(i*20+1))
+		for {
+			k, err := db.Collection(mailin.MessageCollection).CountDocuments(ctx, bson.D{})
+			check(err)
+			if int(k) == i+1 {
+				break
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	slices.Sort(lat)
+	fmt.Printf("IDLE delivery→stored over %d single deliveries: p50 %s  p99 %s\n", n,
+		lat[n/2].Round(time.Millisecond), lat[(n*99)/100].Round(time.Millisecond))
+}
+
+func startService(db *mongo.Database, mb config.MailboxConfig) *mailin.Service {
+	in := config.Default().Intake
+	svc, err := mailin.New(mailin.Options{DB: db, Mailboxes: []config.MailboxConfig{mb}, Intake: in,
+		Logger: slog.New(slog.DiscardHandler)})
+	check(err)
+	check(store.EnsureIndexes(context.Background(), db, mailin.Indexes()))
+	svc.Start()
+	return svc
+}
+
+func mailbox(addr, user, pass, folder string) config.MailboxConfig {
+	host, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	return config.MailboxConfig{Name: folder, Host: host, Port: p, TLS: "none", Username: user,
+		Password: pass, Folder: folder, PollInterval: config.Duration(time.Second)}.Normalized()
+}
+
+func login(addr, user, pass string) *imapclient.Client {
+	c, err := imapclient.DialInsecure(addr, nil)
+	check(err)
+	check(c.Login(user, pass).Wait())
+	return c
+}
+
+func appendMsg(c *imapclient.Client, folder string, m []byte) {
+	cmd := c.Append(folder, int64(len(m)), nil)
+	_, err := cmd.Write(m)
+	check(err)
+	check(cmd.Close())
+	_, err = cmd.Wait()
+	check(err)
+}
+
+func unseen(c *imapclient.Client, folder string) int {
+	_, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+	check(err)
+	d, err := c.UIDSearch(&imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagSeen}}, nil).Wait()
+	check(err)
+	return len(d.AllUIDs())
+}
+
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:")) + " (whole bench process so far)"
+		}
+	}
+	return "unknown"
+}
+
+func check(err error) {
+	if err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench/intake:", err)
+	os.Exit(1)
+}

@@ -1,0 +1,235 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"turno/config"
+	"turno/mailin"
+	"turno/mailin/parse"
+	"turno/store"
+)
+
+func newMailCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "mail",
+		Short: "Inspect mail intake: parse a message, mailbox status, quarantine",
+	}
+	cmd.AddCommand(newMailParseCmd(e), newMailStatusCmd(e), newMailQuarantineCmd(e))
+	return cmd
+}
+
+func newMailParseCmd(e *env) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "parse FILE.eml",
+		Short: "Print what Turno makes of one message, without touching the database",
+		Long: `Parse one message file and print its decoded headers, classification,
+ticket text, quoted history and attachments. With --json it prints exactly one
+JSON object (the format the parser's golden files use). It exits 0 for any
+message it could read, even a malformed one; repairs are listed as warnings.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			m, err := parse.Parse(f, nil)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", args[0], err)
+			}
+			if asJSON {
+				b, err := m.JSON()
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(e.stdout, "%s\n", b)
+				return err
+			}
+			printSummary(e.stdout, m)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	return cmd
+}
+
+func printSummary(w io.Writer, m *parse.Message) {
+	addr := func(a *parse.Address) string {
+		if a == nil {
+			return "-"
+		}
+		if a.Name == "" {
+			return a.Address
+		}
+		return fmt.Sprintf("%s <%s>", a.Name, a.Address)
+	}
+	list := func(as []parse.Address) string {
+		var s []string
+		for i := range as {
+			s = append(s, addr(&as[i]))
+		}
+		return strings.Join(s, ", ")
+	}
+	fmt.Fprintf(w, "Message-ID: %s\nFrom:       %s\nTo:         %s\n", m.MessageID, addr(m.From), list(m.To))
+	if len(m.Cc) > 0 {
+		fmt.Fprintf(w, "Cc:         %s\n", list(m.Cc))
+	}
+	if m.Date != nil {
+		fmt.Fprintf(w, "Date:       %s\n", m.Date.Format(time.RFC3339))
+	}
+	fmt.Fprintf(w, "Subject:    %s\nKind:       %s", m.Subject, m.Kind)
+	if m.KindReason != "" {
+		fmt.Fprintf(w, " (%s)", m.KindReason)
+	}
+	fmt.Fprintln(w)
+	if m.TicketRef != "" {
+		fmt.Fprintf(w, "Ticket:     #%s\n", m.TicketRef)
+	}
+	if m.InReplyTo != "" {
+		fmt.Fprintf(w, "In-Reply-To: %s\n", m.InReplyTo)
+	}
+	if m.Bounce != nil {
+		fmt.Fprintf(w, "Bounce:     status %s, original %s\n", m.Bounce.Status, m.Bounce.OriginalMessageID)
+		for _, r := range m.Bounce.Recipients {
+			fmt.Fprintf(w, "  failed:   %s %s\n", r.Address, r.Status)
+		}
+	}
+	fmt.Fprintf(w, "\n%s\n", m.Text)
+	if m.Quoted != "" {
+		fmt.Fprintf(w, "\n--- quoted history (%d lines, kept, not in the ticket text)\n", strings.Count(m.Quoted, "\n")+1)
+	}
+	for _, a := range m.Attachments {
+		inline := ""
+		if a.Inline {
+			inline = " inline"
+		}
+		fmt.Fprintf(w, "Attachment: %s (%s, %d bytes%s) sha256 %s\n", a.Filename, a.ContentType, a.Size, inline, a.SHA256)
+	}
+	for _, warn := range m.Warnings {
+		fmt.Fprintf(w, "Warning:    %s\n", warn)
+	}
+}
+
+// openStore connects to the configured database for an admin command.
+func (e *env) openStore(ctx context.Context) (*store.Store, config.Config, error) {
+	cfg, err := e.load()
+	if err != nil {
+		return nil, cfg, err
+	}
+	st, err := store.Open(ctx, store.Options{URI: cfg.MongoDB.URI, Database: cfg.MongoDB.Database,
+		DataDir: cfg.DataDir, ConnectTimeout: cfg.MongoDB.ConnectTimeout.D(), Logger: e.logger(cfg)})
+	return st, cfg, err
+}
+
+func newMailStatusCmd(e *env) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show each mailbox: connected, cursor, last poll, errors, quarantine",
+		Long: `Read each mailbox's state from the database, as the process watching it
+last recorded it, so it works from any machine sharing the database.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			ctx := context.Background()
+			st, _, err := e.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close(ctx)
+			list, err := mailin.Statuses(ctx, st.DB)
+			if err != nil {
+				return err
+			}
+			type row struct {
+				mailin.Cursor
+				Quarantined int64 `json:"quarantined"`
+			}
+			rows := make([]row, len(list))
+			for i, c := range list {
+				n, err := mailin.QuarantineCount(ctx, st.DB, c.Mailbox)
+				if err != nil {
+					return err
+				}
+				rows[i] = row{c, n}
+			}
+			if asJSON {
+				return json.NewEncoder(e.stdout).Encode(rows)
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "MAILBOX\tCONNECTED\tUIDVALIDITY\tLAST UID\tLAST POLL\tERRORS\tQUARANTINED\tLAST ERROR")
+			for _, r := range rows {
+				poll := "-"
+				if !r.LastPoll.IsZero() {
+					poll = r.LastPoll.Format(time.RFC3339)
+				}
+				fmt.Fprintf(tw, "%s\t%v\t%d\t%d\t%s\t%d\t%d\t%s\n", r.Mailbox, r.Connected, r.UIDValidity,
+					r.LastUID, poll, r.Errors, r.Quarantined, r.LastError)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newMailQuarantineCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{Use: "quarantine", Short: "List and retry messages that could not be processed"}
+	var state string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List quarantined messages, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			ctx := context.Background()
+			st, _, err := e.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close(ctx)
+			qs, err := mailin.ListQuarantine(ctx, st.DB, state)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSTATE\tAT\tREASON\tATTEMPTS\tSIZE\tERROR")
+			for _, q := range qs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", q.ID, q.State, q.At.Format(time.RFC3339),
+					q.Reason, q.Attempts, q.Size, q.Error)
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVar(&state, "state", "", "only held, retry or done")
+	retry := &cobra.Command{
+		Use:   "retry ID",
+		Short: "Process a quarantined message again from its stored bytes",
+		Long: `Mark a held message for retry; the process watching its mailbox processes
+it again from the stored raw bytes at its next pass.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			ctx := context.Background()
+			st, _, err := e.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close(ctx)
+			if err := mailin.RequestRetry(ctx, st.DB, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%s will be retried at the next pass of its mailbox\n", args[0])
+			return nil
+		},
+	}
+	cmd.AddCommand(list, retry)
+	return cmd
+}

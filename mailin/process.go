@@ -1,0 +1,144 @@
+package mailin
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+
+	"turno/config"
+	"turno/mailin/parse"
+)
+
+// stepError names the pipeline step that failed; it becomes the quarantine
+// reason.
+type stepError struct {
+	step string
+	err  error
+}
+
+func (e *stepError) Error() string { return e.step + ": " + e.err.Error() }
+func (e *stepError) Unwrap() error { return e.err }
+
+func step(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &stepError{step: name, err: err}
+}
+
+// outcome is what processing one message did.
+type outcome struct {
+	key       string
+	created   bool // raw bytes newly stored
+	duplicate bool // the key had been delivered by another server copy
+	ticket    int64
+}
+
+// process stores, records and ingests one spooled message. It is safe to
+// repeat: every write is keyed by content or by dedup key.
+func (s *Service) process(ctx context.Context, mb config.MailboxConfig, source string, sp *spool) (outcome, error) {
+	var out outcome
+	now := s.clock.Now()
+	created, err := s.raw.Put(ctx, sp.hash, sp.size, sp.reader(), now)
+	if err != nil {
+		return out, step("store", err)
+	}
+	out.created = created
+	var over *Oversize
+	if sp.size > s.cfg.MaxMessageSize {
+		over = &Oversize{Size: sp.size, Limit: s.cfg.MaxMessageSize}
+	}
+	msg, err := parse.Parse(sp.reader(), &parse.Options{
+		OwnAddresses: s.own,
+		// Attachments are hashed and counted by parse; their bytes stay in
+		// the raw message, so nothing needs keeping here.
+		Attachment: func(*parse.Attachment, io.Reader) error { return nil },
+	})
+	if err != nil {
+		return out, step("parse", err)
+	}
+	out.key = dedupKey(msg, sp.hash)
+	before, err := s.ledger.claim(ctx, out.key, sp.hash, sp.size, mb.Name, source, s.owner, now)
+	if err != nil {
+		return out, step("record", err)
+	}
+	out.duplicate = before != nil && !before.hasSource(source)
+	if before != nil && before.Ingested {
+		out.ticket = before.Ticket
+		return out, nil
+	}
+	at := now
+	if before != nil {
+		at = before.At
+	}
+	res, err := s.sink.Ingest(ctx, Incoming{
+		Key: out.key, Mailbox: mb.Name, Department: mb.Department, UnknownSender: mb.UnknownSender,
+		RawID: sp.hash, RawSize: sp.size, ReceivedAt: at, Message: msg, Oversize: over,
+	})
+	if err != nil {
+		return out, step("ingest", err)
+	}
+	out.ticket = res.Ticket
+	if err := s.ledger.ingested(ctx, out.key, res.Ticket); err != nil {
+		return out, step("record", err)
+	}
+	return out, nil
+}
+
+// dedupKey is the normalised Message-ID, or the raw hash without one.
+func dedupKey(m *parse.Message, rawHash string) string {
+	if m.MessageID != "" {
+		return "mid:" + m.MessageID
+	}
+	return "raw:" + rawHash
+}
+
+// retryQuarantined re-processes messages an operator asked to retry.
+func (s *Service) retryQuarantined(ctx context.Context, mb config.MailboxConfig) error {
+	list, err := ListQuarantine(ctx, s.db, QuarantineRetry)
+	if err != nil {
+		return err
+	}
+	for _, q := range list {
+		if q.Mailbox != mb.Name {
+			continue
+		}
+		err := s.retryOne(ctx, mb, q)
+		state, msg := QuarantineDone, ""
+		if err != nil {
+			state, msg = QuarantineHeld, err.Error()
+			s.log.Warn("quarantine retry failed", "mailbox", mb.Name, "id", q.ID, "err", err)
+		} else {
+			s.log.Info("quarantine retry succeeded", "mailbox", mb.Name, "id", q.ID)
+		}
+		if err := setQuarantineState(ctx, s.db, q.ID, state, msg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) retryOne(ctx context.Context, mb config.MailboxConfig, q Quarantined) error {
+	var r io.Reader
+	size := q.Size
+	if q.RawID != "" {
+		rc, n, err := s.raw.Open(ctx, q.RawID)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		r, size = rc, n
+	} else if q.Raw != nil {
+		r = bytes.NewReader(q.Raw)
+	} else {
+		return fmt.Errorf("no raw bytes kept for %s", q.ID)
+	}
+	sp, err := newSpool(r, size, s.cfg.MaxMessageSize, "")
+	if err != nil {
+		return err
+	}
+	defer sp.close()
+	_, err = s.process(ctx, mb, q.ID, sp)
+	return err
+}

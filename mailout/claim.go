@@ -1,0 +1,80 @@
+package mailout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// claim takes the entry under a lease. It reads the entry by _id and, if
+// it is due (queued or retry) or its lease ran out (a crashed sender),
+// wins attempt number attempts+1 by inserting the claim token
+// "<id>#<n>" into outbox_claims: a unique _id insert, which the embedded
+// store makes atomic where its findOneAndUpdate is not (two processes were
+// seen to both "win" one conditional findOneAndUpdate). The winner then
+// sets state=sending, the lease, attempts=n and next_attempt_at = lease
+// end BEFORE anything is dialled, so a crash from here on delays the
+// entry by one lease instead of losing it. attempts is the fencing token
+// every later write matches. nil, nil: not ours to send now.
+func (o *Outbox) claim(ctx context.Context, id string) (*Entry, error) {
+	now := o.clock.Now().UTC()
+	var e Entry
+	err := o.entries.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&e)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claim %s: read: %w", id, err)
+	}
+	due := (e.State == StateQueued || e.State == StateRetry) && !e.NextAttemptAt.After(now)
+	expired := e.State == StateSending && !e.LeaseUntil.After(now)
+	if !due && !expired {
+		return nil, nil
+	}
+	n := e.Attempts + 1
+	token := bson.D{{Key: "_id", Value: fmt.Sprintf("%s#%d", id, n)}, {Key: "owner", Value: o.opts.Owner}, {Key: "at", Value: now}}
+	if _, err := o.claims.InsertOne(ctx, token); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return nil, nil // another process won attempt n
+		}
+		return nil, fmt.Errorf("claim %s: token: %w", id, err)
+	}
+	until := now.Add(o.opts.Outbox.Lease.D())
+	_, err = o.entries.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "state", Value: StateSending}, {Key: "lease_owner", Value: o.opts.Owner},
+			{Key: "lease_until", Value: until}, {Key: "next_attempt_at", Value: until}, {Key: "updated_at", Value: now},
+			{Key: "attempts", Value: n}}}})
+	if err != nil {
+		return nil, fmt.Errorf("claim %s: lease: %w", id, err)
+	}
+	e.State, e.LeaseOwner, e.LeaseUntil, e.NextAttemptAt, e.Attempts = StateSending, o.opts.Owner, until, until, n
+	return &e, nil
+}
+
+// missed handles a marker whose entry could not be claimed: the entry is
+// gone or final (delete the marker), or another process holds it or it is
+// not due yet (move the marker's due time to when it could be).
+func (o *Outbox) missed(ctx context.Context, rd readyDoc) error {
+	var e Entry
+	err := o.entries.FindOne(ctx, bson.D{{Key: "_id", Value: rd.ID}},
+		options.FindOne().SetProjection(bson.D{{Key: "state", Value: 1}, {Key: "next_attempt_at", Value: 1}, {Key: "lease_until", Value: 1}})).Decode(&e)
+	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && e.State.Final()) {
+		return o.unready(ctx, rd.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("check unclaimed %s: %w", rd.ID, err)
+	}
+	due := e.NextAttemptAt
+	if e.State == StateSending && e.LeaseUntil.After(due) {
+		due = e.LeaseUntil
+	}
+	if due.After(rd.Due) {
+		rd.Due = due
+		return o.setDue(ctx, rd)
+	}
+	return nil
+}
