@@ -15,19 +15,38 @@ import (
 	"turno/templates"
 )
 
-// Automatic replies (Message.AutoReply, Result.AutoReply).
+// Automatic replies (Result.AutoReply).
 const (
 	ReplyAck           = "ack"
 	ReplyUnknownSender = "unknown_sender"
+	ReplyOversize      = "attachment_too_large"
 )
 
-// autoReply sends the one automatic reply a message is owed, if any: an
+// autoReply sends what a message is owed: its primary reply (see
+// primaryReply) and, when the intake dropped its attachments, one
+// ticket_attachment_too_large notice. Results are joined with ", ".
+func (s *Service) autoReply(ctx context.Context, m *Message) (string, error) {
+	out, err := s.primaryReply(ctx, m)
+	if err != nil || m.Oversize == nil || m.Ticket == 0 {
+		return out, err
+	}
+	extra, err := s.sendBudgeted(ctx, ReplyOversize, m)
+	if err != nil {
+		return "", err
+	}
+	if out == "" {
+		return extra, nil
+	}
+	return out + ", " + extra, nil
+}
+
+// primaryReply sends the one automatic reply a message is owed, if any: an
 // acknowledgement for a new ticket from a registered contact, or the "how to
 // regain access" reply for an unknown sender (at most one per address per
 // window). Never to automatic mail, and at most AutoReplyBudget per address
 // per clock hour. It returns what was sent or why nothing was; "" when
 // nothing applies (a message appended to a ticket).
-func (s *Service) autoReply(ctx context.Context, m *Message) (string, error) {
+func (s *Service) primaryReply(ctx context.Context, m *Message) (string, error) {
 	var kind string
 	switch {
 	case m.Opened && m.Registered:
@@ -58,21 +77,35 @@ func (s *Service) autoReply(ctx context.Context, m *Message) (string, error) {
 		}
 		claim = id
 	}
-	ok, err := s.spendBudget(ctx, addr, m.Key)
+	out, err := s.sendBudgeted(ctx, kind, m)
+	if err == nil && out != kind && kind == ReplyUnknownSender {
+		err = s.releaseUnknownWindow(ctx, claim, m.Key)
+	}
+	return out, err
+}
+
+// sendBudgeted enqueues one automatic reply of kind if the recipient's
+// hourly budget allows, never to automatic mail.
+func (s *Service) sendBudgeted(ctx context.Context, kind string, m *Message) (string, error) {
+	if m.Kind != string(parse.KindNormal) {
+		return "suppressed: " + m.Kind, nil
+	}
+	addr := m.From.Address
+	if addr == "" {
+		return "suppressed: no sender address", nil
+	}
+	if s.opts.Mailer == nil {
+		return "suppressed: no mailer", nil
+	}
+	ok, err := s.spendBudget(ctx, addr, kind+":"+m.Key)
 	if err != nil {
 		return "", err
 	}
 	if !ok {
-		if kind == ReplyUnknownSender {
-			if err := s.releaseUnknownWindow(ctx, claim, m.Key); err != nil {
-				return "", err
-			}
-		}
-		s.log.Warn("automatic reply suppressed by the hourly budget", "to", addr, "key", m.Key, "ticket", m.Ticket)
+		s.log.Warn("automatic reply suppressed by the hourly budget", "reply", kind, "to", addr, "key", m.Key, "ticket", m.Ticket)
 		return "suppressed: hourly budget", nil
 	}
-	msg := s.replyMessage(kind, m)
-	id, err := s.opts.Mailer.Enqueue(ctx, msg)
+	id, err := s.opts.Mailer.Enqueue(ctx, s.replyMessage(kind, m))
 	if err != nil {
 		return "", transient("enqueue "+kind, err)
 	}
@@ -95,6 +128,17 @@ func (s *Service) replyMessage(kind string, m *Message) mailout.Message {
 	}
 	subject := strings.Join(strings.Fields(m.Subject), " ")
 	switch kind {
+	case ReplyOversize:
+		out.Key = "ticket-oversize:" + m.Key
+		out.Template = "ticket_attachment_too_large"
+		var names []string
+		for _, a := range m.Attachments {
+			if !a.Inline {
+				names = append(names, a.Filename)
+			}
+		}
+		out.Data = templates.TicketAttachmentTooLarge{TicketNumber: m.Ticket, Subject: subject,
+			RequesterName: m.From.Name, Filenames: names, LimitBytes: m.Oversize.Limit}
 	case ReplyAck:
 		out.Key = "ticket-ack:" + m.Key
 		out.Template = "ticket_ack"

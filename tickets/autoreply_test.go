@@ -134,3 +134,23 @@ func TestAutoresponderLoopIsBounded(t *testing.T) {
 		})
 	}
 }
+
+func TestOversizeNoteAndOneNotice(t *testing.T) {
+	e := newEnv(t, nil)
+	in := e.incoming(mail{from: "maria@cliente.cl", subject: "Planos", id: "big@cliente.cl"}.raw(), "soporte")
+	in.Oversize = &tickets.Oversize{Size: 40 << 20, Limit: 25 << 20}
+	r := e.ingestIn(in)
+	want(t, "replies", r.AutoReply, "ack, attachment_too_large")
+	want(t, "retry", e.ingestIn(in).Outcome, tickets.OutcomeDuplicate)
+	sent := e.out.sent()
+	want(t, "sent", len(sent), 2)
+	want(t, "notice template", sent[1].Template, "ticket_attachment_too_large")
+	want(t, "notice key", sent[1].Key, "ticket-oversize:big@cliente.cl")
+	_, msgs, err := e.svc.Show(t.Context(), r.Ticket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs[0].Notes) != 1 || msgs[0].Oversize == nil {
+		t.Fatalf("notes %q oversize %+v", msgs[0].Notes, msgs[0].Oversize)
+	}
+}

@@ -39,6 +39,16 @@ type Incoming struct {
 	// ArrivedAt is when the mail reached the mailbox (INTERNALDATE); zero
 	// means now.
 	ArrivedAt time.Time
+	// Oversize is set when the intake dropped the attachments of a message
+	// over its size limit: the message carries a note and the sender is
+	// told once (template ticket_attachment_too_large).
+	Oversize *Oversize
+}
+
+// Oversize says why a message's attachments were dropped.
+type Oversize struct {
+	Size  int64 `bson:"size" json:"size"`   // the raw message size
+	Limit int64 `bson:"limit" json:"limit"` // the intake's limit
 }
 
 // Outcome is what Ingest did with a message.
@@ -129,7 +139,8 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (Result, error) {
 		return Result{}, err
 	}
 	doc := newMessage(key, in, sender, mem, s.clk.Now())
-	doc.Thread, doc.Notes, doc.Reopens = d.how, d.notes, d.reopen
+	doc.Thread, doc.Reopens = d.how, d.reopen
+	doc.Notes = append(d.notes, doc.Notes...)
 	switch {
 	case d.ticket != nil:
 		doc.Ticket = d.ticket.Number

@@ -103,6 +103,8 @@ type Message struct {
 	// first written, so a retry after a crash can create it from here.
 	Opened bool    `bson:"opened,omitempty" json:"opened,omitempty"`
 	Seed   *Ticket `bson:"seed,omitempty" json:"-"`
+	// Oversize: the intake dropped this message's attachments.
+	Oversize *Oversize `bson:"oversize,omitempty" json:"oversize,omitempty"`
 	// Reopens: this message reopens its (closed) ticket.
 	Reopens bool `bson:"reopens,omitempty" json:"reopens,omitempty"`
 }

@@ -30,6 +30,10 @@ func newMessage(key string, in Incoming, sender string, mem []clients.Membership
 	if m.From != nil {
 		doc.From = Address{Name: m.From.Name, Address: sender}
 	}
+	if o := in.Oversize; o != nil {
+		doc.Oversize = o
+		doc.Notes = append(doc.Notes, fmt.Sprintf("attachments dropped: the message has %d bytes, over the %d-byte limit", o.Size, o.Limit))
+	}
 	if m.Date != nil {
 		doc.Date = m.Date.UTC()
 	}
