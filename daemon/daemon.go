@@ -126,9 +126,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err := store.EnsureIndexes(ctx, st.DB, Indexes()); err != nil {
 		return fail(err)
 	}
-	if err := d.startTickets(st.DB); err != nil {
-		return fail(err)
-	}
 
 	if d.opts.Dev {
 		dev, err := devmail.Start(devmail.Options{
@@ -150,6 +147,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.HTTP.AddCheck("database", st.Ping)
 	// Outbound before inbound: intake acknowledges through the outbox.
 	if err := d.startOutbox(ctx, cfg, &td); err != nil {
+		return fail(err)
+	}
+	if err := d.startTickets(ctx); err != nil {
 		return fail(err)
 	}
 	if d.Mail, err = d.startMail(st, &td); err != nil {
