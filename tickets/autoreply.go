@@ -154,9 +154,8 @@ func (s *Service) replyMessage(kind string, m *Message) mailout.Message {
 // spendBudget takes one automatic reply from the address's budget for the
 // current clock hour. The budget is AutoReplyBudget slot documents
 // (address|hour|i); a reply claims the lowest free slot by inserting it, so
-// the unique _id arbitrates concurrent callers on every store (a counter
-// updated with $inc would not: the embedded store loses concurrent updates
-// of one document). Slots are claimed in order and never freed, so a retry
+// the unique _id arbitrates concurrent callers on every store without
+// relying on update atomicity (see allocate). Slots are claimed in order and never freed, so a retry
 // finds its own slot before any free one and keeps it.
 func (s *Service) spendBudget(ctx context.Context, addr, key string) (bool, error) {
 	hour := s.clk.Now().UTC().Truncate(time.Hour)

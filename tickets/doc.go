@@ -53,8 +53,9 @@
 // path expressions), so a new message costs only inserts and reads happen
 // only for duplicates, replies and budgets.
 // Whatever must hold under concurrency is decided by an insert on a unique
-// _id, never by a counter update: the embedded FerretDB applies concurrent
-// updates of one document as read-modify-write and loses some of them.
+// _id, never by a counter update: updates are slow on the embedded
+// FerretDB (read-modify-write after a scan) and were only made atomic there
+// by store's write serialisation.
 //
 // # Ingest and its invariants
 //
