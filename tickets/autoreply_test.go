@@ -2,8 +2,10 @@ package tickets_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -152,5 +154,22 @@ func TestOversizeNoteAndOneNotice(t *testing.T) {
 	}
 	if len(msgs[0].Notes) != 1 || msgs[0].Oversize == nil {
 		t.Fatalf("notes %q oversize %+v", msgs[0].Notes, msgs[0].Oversize)
+	}
+}
+
+func TestHugeTextIsClippedNotRefused(t *testing.T) {
+	e := newEnv(t, nil)
+	body := strings.Repeat("ñandú ", 1_000_000) // 7 MB of two-byte runes
+	r := e.ingest(mail{from: "maria@cliente.cl", subject: "Log", id: "huge@cliente.cl", body: body}.raw())
+	want(t, "outcome", r.Outcome, tickets.OutcomeOpened)
+	_, msgs, err := e.svc.Show(t.Context(), r.Ticket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(msgs[0].Text); n > 2<<20 || n < 2<<20-4 || !utf8.ValidString(msgs[0].Text) {
+		t.Fatalf("stored text: %d bytes, valid UTF-8 %v", n, utf8.ValidString(msgs[0].Text))
+	}
+	if len(msgs[0].Notes) != 1 {
+		t.Fatalf("notes %q", msgs[0].Notes)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -22,13 +23,20 @@ func newMessage(key string, in Incoming, sender string, mem []clients.Membership
 		Key: key, Disposition: DispTicket,
 		MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References,
 		Subject: m.Subject, Kind: string(m.Kind), KindReason: m.KindReason,
-		Text: m.Text, Quoted: m.Quoted, HTML: m.HTML, Warnings: m.Warnings,
-		To: addrs(m.To), Cc: addrs(m.Cc),
+		Warnings: m.Warnings,
+		To:       addrs(m.To), Cc: addrs(m.Cc),
 		Mailbox: in.Mailbox, RawRef: in.RawRef, ArrivedAt: in.ArrivedAt, StoredAt: now.UTC(),
 		Registered: len(mem) > 0,
 	}
 	if m.From != nil {
 		doc.From = Address{Name: m.From.Name, Address: sender}
+	}
+	var cut bool
+	doc.Text, cut = clip(m.Text, maxStoredText)
+	doc.Quoted, _ = clip(m.Quoted, maxStoredText)
+	doc.HTML, _ = clip(m.HTML, maxStoredText)
+	if cut || len(m.Quoted) > maxStoredText || len(m.HTML) > maxStoredText {
+		doc.Notes = append(doc.Notes, fmt.Sprintf("text cut to %d bytes per part; the raw message has it all", maxStoredText))
 	}
 	if o := in.Oversize; o != nil {
 		doc.Oversize = o
@@ -45,6 +53,22 @@ func newMessage(key string, in Incoming, sender string, mem []clients.Membership
 			Size: a.Size, SHA256: a.SHA256, Inline: a.Inline})
 	}
 	return doc
+}
+
+// maxStoredText bounds each of text, quoted history and HTML in a message
+// document, so that no message exceeds MongoDB's 16 MB document limit and
+// becomes a poison message; the raw store keeps everything.
+const maxStoredText = 2 << 20
+
+// clip cuts s to at most n bytes on a UTF-8 boundary.
+func clip(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n], true
 }
 
 func addrs(in []parse.Address) []Address {
