@@ -49,6 +49,7 @@ servers, or "turno help serve".`,
 		newMailCmd,
 		newOutboxCmd,
 		newTemplatesCmd,
+		newTicketsCmd,
 	} {
 		root.AddCommand(add(e))
 	}

@@ -27,6 +27,7 @@ type Config struct {
 	Mailboxes []MailboxConfig `toml:"mailboxes"`
 	Mail      MailConfig      `toml:"mail"`
 	Outbox    OutboxConfig    `toml:"outbox"`
+	Tickets   TicketsConfig   `toml:"tickets"`
 }
 
 // LogConfig sets up log/slog.
@@ -97,8 +98,9 @@ func Default() Config {
 			Name:           "Mi Proveedor SpA",
 			SupportAddress: "soporte@example.cl",
 		},
-		Intake: defaultIntake(),
-		Mail:   defaultMail(),
-		Outbox: defaultOutbox(),
+		Intake:  defaultIntake(),
+		Mail:    defaultMail(),
+		Outbox:  defaultOutbox(),
+		Tickets: defaultTickets(),
 	}
 }

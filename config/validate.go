@@ -64,6 +64,7 @@ func (c *Config) Validate() []FieldError {
 	}
 	c.validateMail(add)
 	c.validateIntake(add)
+	c.validateTickets(add)
 	return errs
 }
 

@@ -28,6 +28,7 @@ import (
 	"turno/mailout"
 	"turno/store"
 	"turno/templates"
+	"turno/tickets"
 )
 
 // Options configure a Daemon.
@@ -58,6 +59,8 @@ type Daemon struct {
 	// Templates and Outbox are the outbound mail (daemon/outbox.go).
 	Templates *templates.Set
 	Outbox    *mailout.Outbox
+	// Tickets takes parsed mail from the intake.
+	Tickets *tickets.Service
 }
 
 // New checks the options. Nothing starts until Run.
@@ -144,6 +147,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.HTTP.AddCheck("database", st.Ping)
 	// Outbound before inbound: intake acknowledges through the outbox.
 	if err := d.startOutbox(ctx, cfg, &td); err != nil {
+		return fail(err)
+	}
+	if err := d.startTickets(ctx); err != nil {
 		return fail(err)
 	}
 	if d.Mail, err = d.startMail(st, &td); err != nil {

@@ -4,6 +4,7 @@ import (
 	"turno/mailin"
 	"turno/mailout"
 	"turno/store"
+	"turno/tickets"
 )
 
 // Indexes gathers the indexes every package declares. Each package that owns
@@ -14,6 +15,7 @@ func Indexes() []store.Index {
 		// Packages append their Indexes() here as they gain collections.
 		mailin.Indexes(),
 		mailout.Indexes(),
+		tickets.Indexes(),
 	} {
 		all = append(all, pkg...)
 	}

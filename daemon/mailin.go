@@ -13,8 +13,7 @@ import (
 // /readyz. With --dev and no mailboxes configured it watches the built-in
 // dev mailbox, so mail sent to it becomes tickets.
 //
-// The Sink is nil until package tickets provides Ingest: messages are then
-// stored and recorded in the intake ledger only.
+// Every stored message goes to package tickets (daemon/tickets.go).
 func (d *Daemon) startMail(st *store.Store, td *teardown) (*mailin.Service, error) {
 	cfg := d.opts.Config
 	mbs := cfg.Mailboxes
@@ -30,6 +29,7 @@ func (d *Daemon) startMail(st *store.Store, td *teardown) (*mailin.Service, erro
 	svc, err := mailin.New(mailin.Options{
 		DB: st.DB, Mailboxes: mbs, Intake: cfg.Intake, Logger: d.log, Clock: d.opts.Clock,
 		Registry: d.opts.Registry, OwnAddresses: []string{cfg.Company.SupportAddress},
+		Sink: d.ticketSink(),
 	})
 	if err != nil {
 		return nil, err

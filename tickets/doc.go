@@ -1,7 +1,113 @@
-// Package tickets owns tickets and their messages: numbering, threading,
-// priority and the queue order agents work in. Its collections: tickets,
-// ticket messages, counters.
+// Package tickets turns parsed support mail into tickets: numbering,
+// threading, sender registration, priority, the queue order agents work in,
+// acknowledgements and unknown-sender replies, and the record of bounces.
 //
-// Built by the mail-intake issue; this package currently holds only its place in
-// the layout.
+// # How data enters and leaves
+//
+// The mail intake (package mailin) stores each raw message, parses it
+// (mailin/parse) and calls Service.Ingest once per message with the parsed
+// message, the mailbox, its department and unknown-sender policy, an opaque
+// reference to the raw bytes and the arrival time. Only when Ingest returns
+// nil does the intake flag the message on the IMAP server; an error is
+// transient (retry) or permanent (quarantine), see IsTransient. Automatic
+// replies leave through a Mailer (the outbox), bounces through Bounces (the
+// outbox marks undeliverable addresses), sender identity comes from a
+// Directory (the clients registry). The CLI reads the queue with List and a
+// thread with Show.
+//
+// # Collections
+//
+//   - tickets: _id is the ticket number in decimal (number holds it as an
+//     integer; the embedded store matches string _ids, not numbers, in its
+//     _id pushdown). sort_key encodes the queue order
+//     (priority descending, first arrival ascending, number) so listing the
+//     queue is one indexed query; origin (unique) is the dedup key of the
+//     message that opened it.
+//   - ticket_messages: _id is the dedup key: the normalised Message-ID, or
+//     raw:<sha256 of the raw bytes> when there is none. One document per
+//     distinct mail, whatever became of it (on a ticket, or rejected), with
+//     the seed of the ticket it opened.
+//   - ticket_seen: {_id: dedup key}, inserted first: a successful insert is
+//     how a new message is recognised cheaply.
+//   - ticket_message_ids: {_id: dedup key, ticket, thread, auto_reply},
+//     inserted when every step for the message completed. Duplicates are
+//     answered from it, and it is the Message-ID → ticket lookup of
+//     threading (small documents: cheap to read).
+//   - ticket_numbers: {_id: number, origin}: a number is claimed by
+//     inserting it, so the unique _id makes the claim atomic.
+//   - ticket_counters: {_id: "number", seq}: a hint of the last number
+//     claimed, where the next claim starts looking.
+//   - auto_reply_budget: {_id: address|hour|slot, key}: one document per
+//     automatic reply sent to an address in a clock hour; slots are
+//     claimed by insert.
+//   - unknown_sender_replies: {_id: address|window bucket, key, sent_at}:
+//     the "how to regain access" reply of that window, claimed by insert.
+//   - bounces: _id is the bounce's dedup key; matched says whether the
+//     outbox knew the original message. Unmatched ones are listed for
+//     operators.
+//
+// Every hot path is an insert or an _id lookup; secondary indexes serve the
+// listing and a ticket's thread. On the embedded store (FerretDB 1.24,
+// SQLite) inserts check the unique _id through an index, but a find by _id
+// reads the table row by row (its query and its index use different JSON
+// path expressions), so a new message costs only inserts and reads happen
+// only for duplicates, replies and budgets.
+// Whatever must hold under concurrency is decided by an insert on a unique
+// _id, never by a counter update: updates are slow on the embedded
+// FerretDB (read-modify-write after a scan) and were only made atomic there
+// by store's write serialisation.
+//
+// # Ingest and its invariants
+//
+// One mail yields one ticket message across retries, restarts, rescans and
+// mailboxes, because the message insert by dedup key decides, never a
+// read-then-write check. The order of the steps makes every crash window
+// converge on the next call for the same mail:
+//
+//  1. A message whose ticket_seen insert fails is known: with a completion
+//     record it is a duplicate; with only a stored message the remaining
+//     steps are completed from it (its decision stands); with neither it
+//     goes on as new.
+//  2. Otherwise look the sender up, decide the thread, and for a new ticket
+//     claim a number. The ticket as it will be written (its seed) goes
+//     into the message document.
+//  3. Insert the message by dedup key. Losing that race (another mailbox, a
+//     concurrent retry) means the winner's document and number stand; the
+//     number we allocated becomes a gap. Numbers are never reused, so a
+//     crash or a race leaves gaps, never two tickets for one message.
+//  4. Create the ticket from the seed (upsert by number and origin) or
+//     update the ticket the message joins ($max of the last message time;
+//     reopen if it is closed), send the automatic reply it is owed (the
+//     outbox is idempotent by key, the budget counts each message once),
+//     and insert the completion record.
+//
+// # Threading
+//
+// A message joins an existing ticket when (a) its In-Reply-To or References
+// name a Message-ID Turno generated for the ticket (package msgid; the HMAC
+// is checked, an ID of that shape with a bad HMAC is refused and noted) or
+// one stored on the ticket, or (b) its subject carries [Ticket #N] and the
+// sender is the ticket's requester or a registered contact of the ticket's
+// client. Anything else opens a new ticket that records "mentions ticket
+// #N". A closed ticket is reopened by a normal message arriving within the
+// reopen window (automatic mail joins without reopening); after the window
+// the message opens a new ticket linked to the old one.
+//
+// # Senders, priority and automatic replies
+//
+// A sender is registered when the Directory lists the address as a contact
+// of an active client; the first membership owns the ticket. Unknown
+// senders follow the mailbox policy: "ticket" opens an unverified ticket
+// with no contact bonus and no tier (the lowest priority of its channel and
+// department), "reject" opens nothing. Priority is channel weight +
+// registered-contact bonus + tier weight + department offset, labelled
+// high/medium/low by thresholds.
+//
+// A new ticket from a registered contact gets one acknowledgement
+// (template ticket_ack); an unknown sender gets at most one
+// ticket_unknown_sender reply per address per window. Neither is ever sent
+// to auto_reply, bounce or bulk mail, nor to Turno's own mail (Own), which
+// is ignored entirely. Both count against a per-address hourly budget
+// (default 5), whose slots are claimed by insert so concurrent Ingests
+// cannot overspend it. Bounces never open a ticket.
 package tickets

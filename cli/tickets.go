@@ -1,0 +1,199 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"turno/store"
+	"turno/tickets"
+)
+
+func newTicketsCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "tickets",
+		Short: "Look at the ticket queue",
+		Long: `Look at the ticket queue in the configured database. With the embedded
+store, stop turno serve first (the data directory is held by one process at a
+time) or point mongodb.uri at a shared MongoDB.`,
+	}
+	cmd.AddCommand(newTicketsListCmd(e), newTicketsShowCmd(e))
+	return cmd
+}
+
+func newTicketsListCmd(e *env) *cobra.Command {
+	var f tickets.Filter
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List tickets in queue order",
+		Long: `List tickets in the order they are owed an answer: highest priority first,
+then the oldest first message. By default only open tickets; --status all
+lists every ticket.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if f.Status == "all" {
+				f.Status = ""
+			}
+			switch f.Label {
+			case "", tickets.LabelHigh, tickets.LabelMedium, tickets.LabelLow:
+			default:
+				return fmt.Errorf("--priority must be high, medium or low (got %q)", f.Label)
+			}
+			return e.withTickets(c.Context(), func(ctx context.Context, svc *tickets.Service) error {
+				list, err := svc.List(ctx, f)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					if list == nil {
+						list = []tickets.Ticket{}
+					}
+					return writeJSON(e.stdout, list)
+				}
+				printQueue(e.stdout, list)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&f.Status, "status", tickets.StatusOpen, "open, closed or all")
+	cmd.Flags().StringVar(&f.Department, "department", "", "only this department")
+	cmd.Flags().StringVar(&f.Label, "priority", "", "only this priority label: high, medium or low")
+	cmd.Flags().Int64Var(&f.Limit, "limit", 0, "at most this many tickets (0: all)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+func newTicketsShowCmd(e *env) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show N",
+		Short: "Show a ticket and its messages",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			n, err := strconv.ParseInt(strings.TrimPrefix(args[0], "#"), 10, 64)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("ticket number must be a positive integer (got %q)", args[0])
+			}
+			return e.withTickets(c.Context(), func(ctx context.Context, svc *tickets.Service) error {
+				t, msgs, err := svc.Show(ctx, n)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					if msgs == nil {
+						msgs = []tickets.Message{}
+					}
+					return writeJSON(e.stdout, struct {
+						Ticket   *tickets.Ticket   `json:"ticket"`
+						Messages []tickets.Message `json:"messages"`
+					}{t, msgs})
+				}
+				printThread(e.stdout, t, msgs)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object {ticket, messages}")
+	return cmd
+}
+
+// withTickets opens the configured database, runs fn and closes it.
+func (e *env) withTickets(ctx context.Context, fn func(context.Context, *tickets.Service) error) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	cfg, err := e.load()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, store.Options{URI: cfg.MongoDB.URI, Database: cfg.MongoDB.Database,
+		DataDir: cfg.DataDir, ConnectTimeout: cfg.MongoDB.ConnectTimeout.D(), Logger: e.logger(cfg)})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = st.Close(cctx)
+	}()
+	svc, err := tickets.New(tickets.Options{DB: st.DB, Logger: e.logger(cfg)})
+	if err != nil {
+		return err
+	}
+	return fn(ctx, svc)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func printQueue(w io.Writer, list []tickets.Ticket) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TICKET\tPRIORITY\tSTATUS\tDEPARTMENT\tARRIVED\tREQUESTER\tSUBJECT")
+	for _, t := range list {
+		req := t.Requester.Address
+		if t.Unverified {
+			req += " (unverified)"
+		}
+		fmt.Fprintf(tw, "%d\t%d %s\t%s\t%s\t%s\t%s\t%s\n", t.Number, t.Priority, t.Label, t.Status, t.Department,
+			t.FirstArrival.Format("2006-01-02 15:04"), req, oneLine(t.Subject, 60))
+	}
+	_ = tw.Flush()
+	if len(list) == 0 {
+		fmt.Fprintln(w, "(no tickets)")
+	}
+}
+
+func printThread(w io.Writer, t *tickets.Ticket, msgs []tickets.Message) {
+	fmt.Fprintf(w, "Ticket #%d  %s\n", t.Number, t.Subject)
+	fmt.Fprintf(w, "Status %s · priority %d (%s) · department %s · channel %s\n", t.Status, t.Priority, t.Label, t.Department, t.Channel)
+	req := t.Requester.Address
+	if t.Requester.Name != "" {
+		req = t.Requester.Name + " <" + req + ">"
+	}
+	if t.Unverified {
+		req += " (unverified sender)"
+	} else if t.ClientID != "" {
+		req += " · client " + t.ClientID
+	}
+	fmt.Fprintf(w, "Requester %s\n", req)
+	if t.Mentions != 0 {
+		fmt.Fprintf(w, "Mentions ticket #%d\n", t.Mentions)
+	}
+	if t.LinkedFrom != 0 {
+		fmt.Fprintf(w, "Continues ticket #%d\n", t.LinkedFrom)
+	}
+	for i, m := range msgs {
+		fmt.Fprintf(w, "\n--- %d. %s  from %s  (%s", i+1, m.ArrivedAt.Format("2006-01-02 15:04"), m.From.Address, m.Kind)
+		if m.Thread != "" {
+			fmt.Fprintf(w, ", %s", m.Thread)
+		}
+		fmt.Fprintln(w, ")")
+		fmt.Fprintf(w, "Subject: %s\n", m.Subject)
+		for _, n := range m.Notes {
+			fmt.Fprintf(w, "Note: %s\n", n)
+		}
+		for _, a := range m.Attachments {
+			fmt.Fprintf(w, "Attachment: %s (%s, %d bytes)\n", a.Filename, a.ContentType, a.Size)
+		}
+		fmt.Fprintf(w, "\n%s\n", strings.TrimRight(m.Text, "\n"))
+	}
+}
+
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	return s
+}

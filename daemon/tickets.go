@@ -1,0 +1,92 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"turno/clock"
+	"turno/mailin"
+	"turno/mailin/parse"
+	"turno/mailout"
+	"turno/tickets"
+)
+
+// startTickets builds the ticket service the mail intake hands messages to
+// (it runs nothing in the background). Acknowledgements and unknown-sender
+// replies go through the outbox; bounces are matched against outbox entries
+// by Message-ID. No Directory is wired yet (the clients registry is not on
+// this branch), so every sender counts as unknown until it is.
+func (d *Daemon) startTickets(ctx context.Context) error {
+	cfg := d.opts.Config
+	key, err := mailout.MessageIDKey(ctx, d.Store.DB, cfg.Mail.MessageIDSecret)
+	if err != nil {
+		return err
+	}
+	opts := tickets.OptionsFromConfig(cfg.Tickets)
+	opts.DB, opts.Clock, opts.Logger = d.Store.DB, d.opts.Clock, d.log.With("component", "tickets")
+	opts.MessageIDKey = key
+	opts.Bounces = outboxBounces{db: d.Store.DB, clock: d.opts.Clock}
+	if d.Outbox != nil {
+		opts.Mailer = d.Outbox
+	}
+	svc, err := tickets.New(opts)
+	if err != nil {
+		return fmt.Errorf("tickets: %w", err)
+	}
+	d.Tickets = svc
+	return nil
+}
+
+// ticketSink adapts tickets.Service to the intake's Sink contract.
+func (d *Daemon) ticketSink() mailin.Sink {
+	return mailin.SinkFunc(func(ctx context.Context, in mailin.Incoming) (mailin.Result, error) {
+		tin := tickets.Incoming{Msg: in.Message, RawHash: in.RawID, RawRef: in.RawID, Mailbox: in.Mailbox,
+			Department: in.Department, UnknownSender: tickets.Policy(in.UnknownSender), ArrivedAt: in.ReceivedAt}
+		if o := in.Oversize; o != nil {
+			tin.Oversize = &tickets.Oversize{Size: o.Size, Limit: o.Limit}
+		}
+		res, err := d.Tickets.Ingest(ctx, tin)
+		if err != nil {
+			var perm *tickets.PermanentError
+			if errors.As(err, &perm) {
+				return mailin.Result{}, mailin.Permanent(err)
+			}
+			return mailin.Result{}, err
+		}
+		return mailin.Result{Ticket: res.Ticket, Duplicate: res.Outcome == tickets.OutcomeDuplicate}, nil
+	})
+}
+
+// outboxBounces matches a bounce to the outbox entry that sent the bounced
+// message and marks its 5.x.x recipients undeliverable, which the outbox
+// honours. Idempotent: marking is an upsert by address.
+type outboxBounces struct {
+	db    *mongo.Database
+	clock clock.Clock
+}
+
+func (b outboxBounces) RecordBounce(ctx context.Context, original string, rcpts []parse.BounceRecipient) (bool, error) {
+	err := b.db.Collection(mailout.OutboxCollection).FindOne(ctx,
+		bson.D{{Key: "message_id", Value: "<" + original + ">"}}).Err()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("find bounced outbox entry: %w", err)
+	}
+	for _, r := range rcpts {
+		if !strings.HasPrefix(r.Status, "5.") || r.Address == "" {
+			continue
+		}
+		reason := strings.TrimSpace(r.Status + " " + r.Diagnostic)
+		if err := mailout.MarkUndeliverable(ctx, b.db, r.Address, "bounce", reason, b.clock.Now()); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}

@@ -1,0 +1,165 @@
+package tickets
+
+import (
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"turno/store"
+)
+
+// Collection names. Each is owned by this package.
+const (
+	CollTickets  = "tickets"                // _id: ticket number
+	CollMessages = "ticket_messages"        // _id: dedup key (normalised Message-ID or raw:<sha256>)
+	CollNumbers  = "ticket_numbers"         // _id: ticket number; origin: the dedup key that claimed it
+	CollSeen     = "ticket_seen"            // _id: dedup key; inserted first, as a cheap "is this new?" probe
+	CollDone     = "ticket_message_ids"     // _id: dedup key; ticket, auto_reply: written when every step completed
+	CollCounters = "ticket_counters"        // _id: "number"; seq: a hint of the last number claimed
+	CollBudget   = "auto_reply_budget"      // _id: address|hour|slot; key: the message that spent it
+	CollUnknown  = "unknown_sender_replies" // _id: address|window bucket; key, sent_at
+	CollBounces  = "bounces"                // _id: dedup key of the bounce
+)
+
+// Ticket statuses.
+const (
+	StatusOpen   = "open"
+	StatusClosed = "closed"
+)
+
+// Address is a mailbox as stored.
+type Address struct {
+	Name    string `bson:"name,omitempty" json:"name,omitempty"`
+	Address string `bson:"address" json:"address"`
+}
+
+// Ticket is one document of the tickets collection.
+type Ticket struct {
+	// ID is the number in decimal: the embedded store finds string _ids
+	// fast and numeric ones by scanning.
+	ID         string  `bson:"_id" json:"-"`
+	Number     int64   `bson:"number" json:"number"`
+	Subject    string  `bson:"subject" json:"subject"`
+	Requester  Address `bson:"requester" json:"requester"`
+	ClientID   string  `bson:"client_id,omitempty" json:"client_id,omitempty"`
+	Unverified bool    `bson:"unverified" json:"unverified"` // opened by an unknown sender
+	Department string  `bson:"department" json:"department"`
+	Channel    string  `bson:"channel" json:"channel"`
+	Mailbox    string  `bson:"mailbox,omitempty" json:"mailbox,omitempty"`
+	Status     string  `bson:"status" json:"status"`
+	Priority   int     `bson:"priority" json:"priority"`
+	Label      string  `bson:"priority_label" json:"priority_label"`
+	// SortKey orders the queue ascending: priority descending, then the
+	// first message's arrival, then the number (see sortKey).
+	SortKey string `bson:"sort_key" json:"-"`
+	// Origin is the dedup key of the message that opened the ticket.
+	Origin       string    `bson:"origin" json:"origin"`
+	FirstArrival time.Time `bson:"first_arrival" json:"first_arrival"`
+	CreatedAt    time.Time `bson:"created_at" json:"created_at"`
+	ClosedAt     time.Time `bson:"closed_at,omitempty" json:"closed_at,omitzero"`
+	ReopenedAt   time.Time `bson:"reopened_at,omitempty" json:"reopened_at,omitzero"`
+	// Mentions is the ticket named in the subject tag when the message could
+	// not join it (a stranger, or a closed ticket past the reopen window).
+	Mentions int64 `bson:"mentions,omitempty" json:"mentions,omitempty"`
+	// LinkedFrom is the closed ticket this one continues (a reply after the
+	// reopen window).
+	LinkedFrom int64 `bson:"linked_from,omitempty" json:"linked_from,omitempty"`
+}
+
+// Message is one document of the ticket_messages collection: one per
+// distinct incoming mail, whatever became of it.
+type Message struct {
+	Key         string    `bson:"_id" json:"key"`
+	Ticket      int64     `bson:"ticket" json:"ticket"` // 0: no ticket (rejected sender)
+	Disposition string    `bson:"disposition" json:"disposition"`
+	MessageID   string    `bson:"message_id,omitempty" json:"message_id,omitempty"`
+	InReplyTo   string    `bson:"in_reply_to,omitempty" json:"in_reply_to,omitempty"`
+	References  []string  `bson:"references,omitempty" json:"references,omitempty"`
+	From        Address   `bson:"from" json:"from"`
+	To          []Address `bson:"to,omitempty" json:"to,omitempty"`
+	Cc          []Address `bson:"cc,omitempty" json:"cc,omitempty"`
+	Subject     string    `bson:"subject" json:"subject"`
+	Date        time.Time `bson:"date,omitempty" json:"date,omitzero"`
+	Kind        string    `bson:"kind" json:"kind"`
+	KindReason  string    `bson:"kind_reason,omitempty" json:"kind_reason,omitempty"`
+	Text        string    `bson:"text" json:"text"`
+	Quoted      string    `bson:"quoted,omitempty" json:"quoted,omitempty"`
+	HTML        string    `bson:"html,omitempty" json:"-"`
+	Attachments []Attach  `bson:"attachments,omitempty" json:"attachments,omitempty"`
+	Warnings    []string  `bson:"warnings,omitempty" json:"warnings,omitempty"`
+	Mailbox     string    `bson:"mailbox" json:"mailbox"`
+	RawRef      string    `bson:"raw_ref" json:"raw_ref"`
+	ArrivedAt   time.Time `bson:"arrived_at" json:"arrived_at"`
+	StoredAt    time.Time `bson:"stored_at" json:"stored_at"`
+	Registered  bool      `bson:"registered" json:"registered"`
+	ClientID    string    `bson:"client_id,omitempty" json:"client_id,omitempty"`
+	// Thread says why the message went where it went; Notes add what an
+	// agent should know ("mentions ticket #N", "forged reference refused").
+	Thread string   `bson:"thread" json:"thread"`
+	Notes  []string `bson:"notes,omitempty" json:"notes,omitempty"`
+	// Opened: this message opened its ticket; Seed is then the ticket as
+	// first written, so a retry after a crash can create it from here.
+	Opened bool    `bson:"opened,omitempty" json:"opened,omitempty"`
+	Seed   *Ticket `bson:"seed,omitempty" json:"-"`
+	// Oversize: the intake dropped this message's attachments.
+	Oversize *Oversize `bson:"oversize,omitempty" json:"oversize,omitempty"`
+	// Reopens: this message reopens its (closed) ticket.
+	Reopens bool `bson:"reopens,omitempty" json:"reopens,omitempty"`
+}
+
+// Attach is an attachment's metadata (the bytes stay with the raw message).
+type Attach struct {
+	Filename    string `bson:"filename" json:"filename"`
+	ContentType string `bson:"content_type" json:"content_type"`
+	Size        int64  `bson:"size" json:"size"`
+	SHA256      string `bson:"sha256" json:"sha256"`
+	Inline      bool   `bson:"inline" json:"inline"`
+}
+
+// Message dispositions.
+const (
+	DispTicket   = "ticket"   // on a ticket (opened or appended)
+	DispRejected = "rejected" // unknown sender under policy reject
+)
+
+type colls struct {
+	tickets, messages, seen, done, numbers, counters, budget, unknown, bounces *mongo.Collection
+}
+
+func newColls(db *mongo.Database) colls {
+	return colls{
+		tickets:  db.Collection(CollTickets),
+		messages: db.Collection(CollMessages),
+		numbers:  db.Collection(CollNumbers),
+		done:     db.Collection(CollDone),
+		seen:     db.Collection(CollSeen),
+		counters: db.Collection(CollCounters),
+		budget:   db.Collection(CollBudget),
+		unknown:  db.Collection(CollUnknown),
+		bounces:  db.Collection(CollBounces),
+	}
+}
+
+// Indexes are the secondary indexes this package relies on. Every hot path
+// (dedup, threading by Message-ID, numbering, budgets) is an _id lookup; these
+// serve the queue listing and a ticket's thread.
+func Indexes() []store.Index {
+	return []store.Index{
+		{Collection: CollTickets, Model: mongo.IndexModel{
+			Keys: bson.D{{Key: "status", Value: 1}, {Key: "sort_key", Value: 1}}}},
+		{Collection: CollTickets, Model: mongo.IndexModel{
+			Keys: bson.D{{Key: "sort_key", Value: 1}}}},
+		{Collection: CollTickets, Model: mongo.IndexModel{
+			Keys:    bson.D{{Key: "number", Value: 1}},
+			Options: options.Index().SetUnique(true)}},
+		{Collection: CollTickets, Model: mongo.IndexModel{
+			Keys:    bson.D{{Key: "origin", Value: 1}},
+			Options: options.Index().SetUnique(true)}},
+		{Collection: CollMessages, Model: mongo.IndexModel{
+			Keys: bson.D{{Key: "ticket", Value: 1}, {Key: "arrived_at", Value: 1}}}},
+		{Collection: CollBounces, Model: mongo.IndexModel{
+			Keys: bson.D{{Key: "matched", Value: 1}, {Key: "received_at", Value: 1}}}},
+	}
+}

@@ -1,0 +1,141 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"turno/clients"
+	"turno/mailin/parse"
+)
+
+// newMessage builds the ticket message document from the parsed mail.
+func newMessage(key string, in Incoming, sender string, mem []clients.Membership, now time.Time) *Message {
+	m := in.Msg
+	doc := &Message{
+		Key: key, Disposition: DispTicket,
+		MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References,
+		Subject: m.Subject, Kind: string(m.Kind), KindReason: m.KindReason,
+		Warnings: m.Warnings,
+		To:       addrs(m.To), Cc: addrs(m.Cc),
+		Mailbox: in.Mailbox, RawRef: in.RawRef, ArrivedAt: in.ArrivedAt, StoredAt: now.UTC(),
+		Registered: len(mem) > 0,
+	}
+	if m.From != nil {
+		doc.From = Address{Name: m.From.Name, Address: sender}
+	}
+	var cut bool
+	doc.Text, cut = clip(m.Text, maxStoredText)
+	doc.Quoted, _ = clip(m.Quoted, maxStoredText)
+	doc.HTML, _ = clip(m.HTML, maxStoredText)
+	if cut || len(m.Quoted) > maxStoredText || len(m.HTML) > maxStoredText {
+		doc.Notes = append(doc.Notes, fmt.Sprintf("text cut to %d bytes per part; the raw message has it all", maxStoredText))
+	}
+	if o := in.Oversize; o != nil {
+		doc.Oversize = o
+		doc.Notes = append(doc.Notes, fmt.Sprintf("attachments dropped: the message has %d bytes, over the %d-byte limit", o.Size, o.Limit))
+	}
+	if m.Date != nil {
+		doc.Date = m.Date.UTC()
+	}
+	if len(mem) > 0 {
+		doc.ClientID = mem[0].ClientID
+	}
+	for _, a := range m.Attachments {
+		doc.Attachments = append(doc.Attachments, Attach{Filename: a.Filename, ContentType: a.ContentType,
+			Size: a.Size, SHA256: a.SHA256, Inline: a.Inline})
+	}
+	return doc
+}
+
+// maxStoredText bounds each of text, quoted history and HTML in a message
+// document, so that no message exceeds MongoDB's 16 MB document limit and
+// becomes a poison message; the raw store keeps everything.
+const maxStoredText = 2 << 20
+
+// clip cuts s to at most n bytes on a UTF-8 boundary.
+func clip(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n], true
+}
+
+func addrs(in []parse.Address) []Address {
+	var out []Address
+	for _, a := range in {
+		out = append(out, Address{Name: a.Name, Address: strings.ToLower(a.Address)})
+	}
+	return out
+}
+
+// seed is the ticket a message opens, stored in the message itself so that
+// a retry creates exactly this ticket.
+func (s *Service) seed(n int64, key string, in Incoming, doc *Message, mem []clients.Membership, d decision) *Ticket {
+	in2 := PriorityInput{Channel: in.Channel, Registered: len(mem) > 0, Department: in.Department}
+	if len(mem) > 0 {
+		in2.Tier = mem[0].SupportTier
+	}
+	p, label := s.w.Score(in2)
+	subject := doc.Subject
+	if strings.TrimSpace(subject) == "" {
+		subject = "(sin asunto)"
+	}
+	return &Ticket{
+		ID: ticketID(n), Number: n, Subject: subject, Requester: doc.From, ClientID: doc.ClientID,
+		Unverified: len(mem) == 0, Department: in.Department, Channel: in.Channel, Mailbox: in.Mailbox,
+		Status: StatusOpen, Priority: p, Label: label, SortKey: sortKey(p, in.ArrivedAt, n),
+		Origin: key, FirstArrival: in.ArrivedAt, CreatedAt: doc.StoredAt,
+		Mentions: d.mentions, LinkedFrom: d.linkedFrom,
+	}
+}
+
+// createTicket writes a seed once, by insert. A duplicate _id is fine when
+// it is this seed's ticket (a retry, a concurrent call); any other ticket
+// under that number is a bug we refuse to file the message into.
+func (s *Service) createTicket(ctx context.Context, t *Ticket) error {
+	if t == nil {
+		return &PermanentError{Err: errors.New("opening message has no ticket seed")}
+	}
+	_, err := s.c.tickets.InsertOne(ctx, t)
+	if err == nil {
+		return nil
+	}
+	if !mongo.IsDuplicateKeyError(err) {
+		return transient(fmt.Sprintf("create ticket %d", t.Number), err)
+	}
+	have, gerr := s.getTicket(ctx, t.Number)
+	if gerr != nil {
+		return gerr
+	}
+	if have != nil && have.Origin == t.Origin {
+		return nil
+	}
+	return &PermanentError{Err: fmt.Errorf("create ticket %d: number taken by another ticket: %w", t.Number, err)}
+}
+
+// reopenTicket reopens the ticket a reopening message joined, if it is
+// still closed. Safe to repeat. (Messages joining a ticket otherwise change
+// nothing on it: updates are the slow and, on the embedded store, racy
+// writes, so the thread is read from ticket_messages instead.)
+func (s *Service) reopenTicket(ctx context.Context, m *Message) error {
+	_, err := s.c.tickets.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: ticketID(m.Ticket)}, {Key: "status", Value: StatusClosed}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusOpen}, {Key: "reopened_at", Value: m.ArrivedAt}}}})
+	if err != nil {
+		return transient(fmt.Sprintf("reopen ticket %d", m.Ticket), err)
+	}
+	return nil
+}
+
+func ticketID(n int64) string { return strconv.FormatInt(n, 10) }

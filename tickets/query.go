@@ -1,0 +1,108 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// ErrNotFound: no ticket with that number.
+var ErrNotFound = errors.New("no such ticket")
+
+// Filter narrows the queue listing; empty fields match everything.
+type Filter struct {
+	Status     string
+	Department string
+	Label      string // high, medium, low
+	Limit      int64  // 0: no limit
+}
+
+// List returns tickets in queue order (priority descending, then the first
+// message's arrival, oldest first): one query sorted on the precomputed
+// sort key.
+func (s *Service) List(ctx context.Context, f Filter) ([]Ticket, error) {
+	q := bson.D{}
+	if f.Status != "" {
+		q = append(q, bson.E{Key: "status", Value: f.Status})
+	}
+	if f.Department != "" {
+		q = append(q, bson.E{Key: "department", Value: f.Department})
+	}
+	if f.Label != "" {
+		q = append(q, bson.E{Key: "priority_label", Value: f.Label})
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "sort_key", Value: 1}})
+	if f.Limit > 0 {
+		opts.SetLimit(f.Limit)
+	}
+	cur, err := s.c.tickets.Find(ctx, q, opts)
+	if err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	var out []Ticket
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	return out, nil
+}
+
+// Show returns a ticket and its messages, oldest first.
+func (s *Service) Show(ctx context.Context, n int64) (*Ticket, []Message, error) {
+	t, err := s.getTicket(ctx, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	if t == nil {
+		return nil, nil, fmt.Errorf("ticket %d: %w", n, ErrNotFound)
+	}
+	cur, err := s.c.messages.Find(ctx, bson.D{{Key: "ticket", Value: n}},
+		options.Find().SetSort(bson.D{{Key: "arrived_at", Value: 1}, {Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read thread of %d: %w", n, err)
+	}
+	var msgs []Message
+	if err := cur.All(ctx, &msgs); err != nil {
+		return nil, nil, fmt.Errorf("read thread of %d: %w", n, err)
+	}
+	return t, msgs, nil
+}
+
+// Close marks a ticket closed now. Closing a closed ticket changes nothing.
+func (s *Service) Close(ctx context.Context, n int64) error {
+	res, err := s.c.tickets.UpdateOne(ctx, bson.D{{Key: "_id", Value: ticketID(n)}, {Key: "status", Value: StatusOpen}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusClosed}, {Key: "closed_at", Value: s.clk.Now().UTC()}}}})
+	if err != nil {
+		return fmt.Errorf("close ticket %d: %w", n, err)
+	}
+	if res.MatchedCount == 0 {
+		t, err := s.getTicket(ctx, n)
+		if err != nil {
+			return err
+		}
+		if t == nil {
+			return fmt.Errorf("close ticket %d: %w", n, ErrNotFound)
+		}
+	}
+	return nil
+}
+
+// UnmatchedBounces lists delivery reports no outbound message claimed,
+// newest first.
+func (s *Service) UnmatchedBounces(ctx context.Context, limit int64) ([]BounceRecord, error) {
+	opts := options.Find().SetSort(bson.D{{Key: "received_at", Value: -1}})
+	if limit > 0 {
+		opts.SetLimit(limit)
+	}
+	cur, err := s.c.bounces.Find(ctx, bson.D{{Key: "matched", Value: false}}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("list bounces: %w", err)
+	}
+	var out []BounceRecord
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list bounces: %w", err)
+	}
+	return out, nil
+}
