@@ -62,7 +62,17 @@ func (o *Outbox) missed(ctx context.Context, rd readyDoc) error {
 	var e Entry
 	err := o.entries.FindOne(ctx, bson.D{{Key: "_id", Value: rd.ID}},
 		options.FindOne().SetProjection(bson.D{{Key: "state", Value: 1}, {Key: "next_attempt_at", Value: 1}, {Key: "lease_until", Value: 1}})).Decode(&e)
-	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && e.State.Final()) {
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		// Enqueue writes the marker before the entry, so a scan can see a
+		// marker whose entry is a moment from existing: only a marker older
+		// than a lease is a crash leftover. A young one stays for the next
+		// scan (and Enqueue's own push).
+		if o.clock.Now().Sub(rd.CreatedAt) < o.opts.Outbox.Lease.D() {
+			return nil
+		}
+		return o.unready(ctx, rd.ID)
+	}
+	if err == nil && e.State.Final() {
 		return o.unready(ctx, rd.ID)
 	}
 	if err != nil {

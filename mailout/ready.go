@@ -22,16 +22,22 @@ type readyQueue struct {
 	h        readyHeap
 	queued   map[string]bool
 	inflight map[string]bool
-	notify   chan struct{}
+	// again holds pushes that came while their id was in flight (Enqueue
+	// finishing while a worker looked at the marker): done queues them.
+	again  map[string]readyDoc
+	notify chan struct{}
 }
 
 func newReadyQueue() *readyQueue {
-	return &readyQueue{queued: map[string]bool{}, inflight: map[string]bool{}, notify: make(chan struct{}, 1)}
+	return &readyQueue{queued: map[string]bool{}, inflight: map[string]bool{}, again: map[string]readyDoc{}, notify: make(chan struct{}, 1)}
 }
 
 func (q *readyQueue) push(rd readyDoc) {
 	q.mu.Lock()
-	if !q.queued[rd.ID] && !q.inflight[rd.ID] && len(q.h) < maxQueued {
+	switch {
+	case q.inflight[rd.ID]:
+		q.again[rd.ID] = rd
+	case !q.queued[rd.ID] && len(q.h) < maxQueued:
 		q.queued[rd.ID] = true
 		heap.Push(&q.h, rd)
 	}
@@ -64,7 +70,12 @@ func (q *readyQueue) pop() (readyDoc, bool) {
 func (q *readyQueue) done(id string) {
 	q.mu.Lock()
 	delete(q.inflight, id)
+	rd, ok := q.again[id]
+	delete(q.again, id)
 	q.mu.Unlock()
+	if ok {
+		q.push(rd)
+	}
 }
 
 func (q *readyQueue) len() int {
