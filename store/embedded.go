@@ -21,13 +21,14 @@ type embedded struct {
 	uri    string
 	lock   *os.File
 	proxy  *writeSerializer
+	ids    *idIndexer
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
 // startEmbedded starts FerretDB with its SQLite files in dataDir/db. A lock
 // file keeps a second process from opening the same files.
-func startEmbedded(dataDir string) (*embedded, error) {
+func startEmbedded(dataDir string, logger *slog.Logger) (*embedded, error) {
 	abs, err := filepath.Abs(dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", dataDir, err)
@@ -64,7 +65,8 @@ func startEmbedded(dataDir string) (*embedded, error) {
 		e.stop()
 		return nil, fmt.Errorf("start embedded store: %w", err)
 	}
-	proxy, err := startSerializer(backend.Host)
+	e.ids = newIDIndexer(dir, logger)
+	proxy, err := startSerializer(backend.Host, e.ids.touch)
 	if err != nil {
 		e.stop()
 		return nil, err
@@ -77,6 +79,9 @@ func startEmbedded(dataDir string) (*embedded, error) {
 func (e *embedded) stop() {
 	if e.proxy != nil {
 		e.proxy.close()
+	}
+	if e.ids != nil {
+		e.ids.close()
 	}
 	e.cancel()
 	<-e.done

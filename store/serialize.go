@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // writeSerializer is a loopback proxy in front of the embedded FerretDB that
@@ -29,6 +31,9 @@ type writeSerializer struct {
 	ln      net.Listener
 	backend string
 	mu      sync.Mutex // held for the duration of one write command
+	// wrote is told the database of every write command forwarded, so that
+	// new collections get their _id lookup index (see idIndexer).
+	wrote func(db string)
 
 	connMu sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -44,12 +49,12 @@ var writeCommands = map[string]bool{
 	"collMod": true, "bulkWrite": true,
 }
 
-func startSerializer(backend string) (*writeSerializer, error) {
+func startSerializer(backend string, wrote func(db string)) (*writeSerializer, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("embedded store proxy: %w", err)
 	}
-	s := &writeSerializer{ln: ln, backend: backend, conns: map[net.Conn]struct{}{}}
+	s := &writeSerializer{ln: ln, backend: backend, wrote: wrote, conns: map[net.Conn]struct{}{}}
 	s.wg.Add(1)
 	go s.serve()
 	return s, nil
@@ -122,6 +127,9 @@ func (s *writeSerializer) roundTrip(req []byte, client, backend net.Conn) error 
 	if info.write {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.wrote != nil && info.db != "" {
+			defer s.wrote(info.db)
+		}
 	}
 	if _, err := backend.Write(req); err != nil {
 		return err
@@ -170,6 +178,7 @@ func readWireMessage(r io.Reader) ([]byte, error) {
 type msgInfo struct {
 	write      bool
 	moreToCome bool
+	db         string // the command's $db, for writes
 }
 
 // inspect reads the OP_MSG flags and the command name (the first key of the
@@ -202,6 +211,9 @@ func inspect(msg []byte) msgInfo {
 				name := doc[5:]
 				if i := bytes.IndexByte(name, 0); i > 0 {
 					info.write = writeCommands[string(name[:i])]
+				}
+				if info.write {
+					info.db, _ = bson.Raw(doc).Lookup("$db").StringValueOK()
 				}
 			}
 			return info

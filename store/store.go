@@ -75,7 +75,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	s := &Store{}
 	uri := opts.URI
 	if uri == "" {
-		e, err := startEmbedded(opts.DataDir)
+		e, err := startEmbedded(opts.DataDir, opts.Logger)
 		if err != nil {
 			return nil, err
 		}
