@@ -23,6 +23,7 @@ type Config struct {
 	Dev       DevConfig       `toml:"dev"`
 	Company   CompanyConfig   `toml:"company"`
 	Templates TemplatesConfig `toml:"templates"`
+	Access    AccessConfig    `toml:"access"`
 }
 
 // LogConfig sets up log/slog.
@@ -93,5 +94,6 @@ func Default() Config {
 			Name:           "Mi Proveedor SpA",
 			SupportAddress: "soporte@example.cl",
 		},
+		Access: AccessConfig{Mode: "link", PortalURL: "https://clientes.example.cl", TokenTTL: Duration(24 * time.Hour)},
 	}
 }
