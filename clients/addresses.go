@@ -7,7 +7,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // addressDoc is the address index: _id is the normalised address, M the
@@ -41,12 +40,29 @@ func (d *clientDoc) addrRoles() map[addrRole]bool {
 	return out
 }
 
-// indexAdd records that addr is a contact of client id with role.
+// indexAdd records that addr is a contact of client id with role. It
+// updates by _id and inserts only when the address is new: an upsert is a
+// scan on the embedded store.
 func (r *Registry) indexAdd(ctx context.Context, addr, id string, role Role) error {
-	_, err := r.addresses.UpdateOne(ctx, bson.D{{Key: "_id", Value: addr}},
-		bson.D{{Key: "$addToSet", Value: bson.D{{Key: "m", Value: addrMember{ClientID: id, Role: role}}}}},
-		options.UpdateOne().SetUpsert(true))
-	return dbErr("index address "+addr, err)
+	entry := addrMember{ClientID: id, Role: role}
+	for range 3 {
+		res, err := r.addresses.UpdateOne(ctx, bson.D{{Key: "_id", Value: addr}},
+			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "m", Value: entry}}}})
+		if err != nil {
+			return dbErr("index address "+addr, err)
+		}
+		if res.MatchedCount == 1 {
+			return nil
+		}
+		_, err = r.addresses.InsertOne(ctx, addressDoc{Address: addr, M: []addrMember{entry}})
+		if err == nil {
+			return nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return dbErr("index address "+addr, err)
+		}
+	}
+	return &TransientError{Err: errors.New("index address " + addr + ": contended, try again")}
 }
 
 // indexRemove removes the entry (the document stays, possibly empty).
