@@ -6,6 +6,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"turno/config"
+	"turno/daemon"
+	"turno/templates"
 )
 
 func newConfigCmd(e *env) *cobra.Command {
@@ -49,6 +51,9 @@ is then 1.`,
 	return cmd
 }
 
-// checkTemplates is where template overrides get validated once the
-// templates package lands; until then there is nothing to check.
-func checkTemplates(config.Config) error { return nil }
+// checkTemplates loads the templates as turno serve would, so a broken
+// override is reported here, naming its file and line.
+func checkTemplates(cfg config.Config) error {
+	_, err := templates.Load(daemon.TemplateOptions(cfg))
+	return err
+}

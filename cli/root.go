@@ -46,6 +46,8 @@ servers, or "turno help serve".`,
 		newServeCmd,
 		newConfigCmd,
 		newVersionCmd,
+		newOutboxCmd,
+		newTemplatesCmd,
 	} {
 		root.AddCommand(add(e))
 	}

@@ -23,6 +23,8 @@ type Config struct {
 	Dev       DevConfig       `toml:"dev"`
 	Company   CompanyConfig   `toml:"company"`
 	Templates TemplatesConfig `toml:"templates"`
+	Mail      MailConfig      `toml:"mail"`
+	Outbox    OutboxConfig    `toml:"outbox"`
 	Access    AccessConfig    `toml:"access"`
 }
 
@@ -94,6 +96,8 @@ func Default() Config {
 			Name:           "Mi Proveedor SpA",
 			SupportAddress: "soporte@example.cl",
 		},
+		Mail:   defaultMail(),
+		Outbox: defaultOutbox(),
 		Access: AccessConfig{Mode: "link", PortalURL: "https://clientes.example.cl", TokenTTL: Duration(24 * time.Hour)},
 	}
 }

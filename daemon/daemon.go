@@ -24,7 +24,9 @@ import (
 	"turno/config"
 	"turno/devmail"
 	"turno/httpapi"
+	"turno/mailout"
 	"turno/store"
+	"turno/templates"
 )
 
 // Options configure a Daemon.
@@ -51,6 +53,9 @@ type Daemon struct {
 	Store *store.Store
 	HTTP  *httpapi.Server
 	Dev   *devmail.Servers
+	// Templates and Outbox are the outbound mail (daemon/outbox.go).
+	Templates *templates.Set
+	Outbox    *mailout.Outbox
 }
 
 // New checks the options. Nothing starts until Run.
@@ -135,6 +140,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	d.HTTP = httpapi.New(httpapi.Options{Addr: cfg.HTTP.Listen, Gatherer: d.opts.Registry, Logger: d.log})
 	d.HTTP.AddCheck("database", st.Ping)
+	if err := d.startOutbox(ctx, cfg, &td); err != nil {
+		return fail(err)
+	}
 	if err := d.HTTP.Start(); err != nil {
 		return fail(err)
 	}

@@ -1,6 +1,9 @@
 package daemon
 
-import "turno/store"
+import (
+	"turno/mailout"
+	"turno/store"
+)
 
 // Indexes gathers the indexes every package declares. Each package that owns
 // collections adds its list here; EnsureIndexes creates them at start.
@@ -8,6 +11,7 @@ func Indexes() []store.Index {
 	var all []store.Index
 	for _, pkg := range [][]store.Index{
 		// Packages append their Indexes() here as they gain collections.
+		mailout.Indexes(),
 	} {
 		all = append(all, pkg...)
 	}

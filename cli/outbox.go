@@ -1,0 +1,169 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"turno/mailout"
+	"turno/store"
+)
+
+// withStore opens the configured database for one admin command.
+func (e *env) withStore(fn func(ctx context.Context, st *store.Store) error) error {
+	cfg, err := e.load()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := store.Open(ctx, store.Options{URI: cfg.MongoDB.URI, Database: cfg.MongoDB.Database,
+		DataDir: cfg.DataDir, ConnectTimeout: cfg.MongoDB.ConnectTimeout.D(), Logger: e.logger(cfg)})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = st.Close(context.Background()) }()
+	return fn(ctx, st)
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func newOutboxCmd(e *env) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{Use: "outbox", Short: "Inspect and steer outgoing mail"}
+	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print JSON")
+
+	var state string
+	var limit int
+	list := &cobra.Command{
+		Use: "list", Short: "List outbox entries, newest first", Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return e.withStore(func(ctx context.Context, st *store.Store) error {
+				es, err := mailout.List(ctx, st.DB, mailout.ListOptions{State: mailout.State(state), Limit: limit})
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return printJSON(e.stdout, es)
+				}
+				tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tSTATE\tTEMPLATE\tTO\tATTEMPTS\tCREATED\tLAST ERROR")
+				for _, x := range es {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", x.ID, x.State, x.Template, strings.Join(x.To, ","),
+						x.Attempts, x.CreatedAt.Format(time.RFC3339), x.LastError)
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	list.Flags().StringVar(&state, "state", "", "only entries in this state (queued, sending, retry, sent, failed, suppressed, cancelled)")
+	list.Flags().IntVar(&limit, "limit", 50, "at most this many entries")
+
+	show := &cobra.Command{
+		Use: "show ID", Short: "Show one outbox entry", Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return e.withStore(func(ctx context.Context, st *store.Store) error {
+				x, err := mailout.Get(ctx, st.DB, args[0])
+				if err != nil {
+					return err
+				}
+				if x.Sensitive {
+					x.Data = "(sensitive: not shown)"
+				}
+				if asJSON {
+					return printJSON(e.stdout, x)
+				}
+				fmt.Fprintf(e.stdout, "id:           %s\nstate:        %s\ntemplate:     %s (%s)\nto:           %s\ncc:           %s\nmessage-id:   %s\nattempts:     %d\nnext attempt: %s\nlast error:   %s\nrelay:        %s\n",
+					x.ID, x.State, x.Template, x.Lang, strings.Join(x.To, ", "), strings.Join(x.Cc, ", "), x.MessageID,
+					x.Attempts, x.NextAttemptAt.Format(time.RFC3339), x.LastError, x.Relay)
+				for _, r := range x.Recipients {
+					fmt.Fprintf(e.stdout, "recipient:    %s %s %s\n", r.Address, r.State, r.Reply)
+				}
+				return nil
+			})
+		},
+	}
+	retry := &cobra.Command{
+		Use: "retry ID", Short: "Send a failed or waiting entry again now", Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return e.withStore(func(ctx context.Context, st *store.Store) error {
+				if err := mailout.Retry(ctx, st.DB, args[0], time.Now()); err != nil {
+					return err
+				}
+				return e.done(asJSON, "retry", args[0])
+			})
+		},
+	}
+	cancel := &cobra.Command{
+		Use: "cancel ID", Short: "Stop a queued or retrying entry from being sent", Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return e.withStore(func(ctx context.Context, st *store.Store) error {
+				if err := mailout.Cancel(ctx, st.DB, args[0], time.Now()); err != nil {
+					return err
+				}
+				return e.done(asJSON, "cancel", args[0])
+			})
+		},
+	}
+	cmd.AddCommand(list, show, retry, cancel, newSuppressionsCmd(e, &asJSON))
+	return cmd
+}
+
+func (e *env) done(asJSON bool, action, id string) error {
+	if asJSON {
+		return printJSON(e.stdout, map[string]string{"action": action, "id": id, "result": "ok"})
+	}
+	fmt.Fprintf(e.stdout, "%s %s: ok\n", action, id)
+	return nil
+}
+
+func newSuppressionsCmd(e *env, asJSON *bool) *cobra.Command {
+	cmd := &cobra.Command{Use: "suppressions", Short: "Addresses marked undeliverable"}
+	list := &cobra.Command{
+		Use: "list", Short: "List suppressed addresses", Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return e.withStore(func(ctx context.Context, st *store.Store) error {
+				ss, err := mailout.ListSuppressions(ctx, st.DB)
+				if err != nil {
+					return err
+				}
+				if *asJSON {
+					return printJSON(e.stdout, ss)
+				}
+				tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ADDRESS\tSOURCE\tSINCE\tREASON")
+				for _, s := range ss {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Address, s.Source, s.CreatedAt.Format(time.RFC3339), s.Reason)
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	clear := &cobra.Command{
+		Use: "clear ADDR", Short: "Let mail go to an address again", Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return e.withStore(func(ctx context.Context, st *store.Store) error {
+				ok, err := mailout.ClearSuppression(ctx, st.DB, args[0])
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return fmt.Errorf("%s is not suppressed", args[0])
+				}
+				return e.done(*asJSON, "clear", args[0])
+			})
+		},
+	}
+	cmd.AddCommand(list, clear)
+	return cmd
+}

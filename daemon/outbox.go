@@ -1,0 +1,58 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+
+	"turno/config"
+	"turno/mailout"
+	"turno/templates"
+)
+
+// TemplateOptions is how the daemon (and `turno config check`) load the
+// email templates from the configuration.
+func TemplateOptions(cfg config.Config) templates.Options {
+	c := cfg.Company
+	return templates.Options{Dir: cfg.Templates.Dir, Company: templates.Company{
+		Name: c.Name, SupportAddress: c.SupportAddress, Website: c.Website, Phone: c.Phone, Footer: c.Footer}}
+}
+
+// startOutbox loads the templates (a broken override fails the start),
+// builds the outbox and starts its workers. In dev mode with no relay
+// configured, mail goes to the dev SMTP server.
+func (d *Daemon) startOutbox(ctx context.Context, cfg config.Config, td *teardown) error {
+	set, err := templates.Load(TemplateOptions(cfg))
+	if err != nil {
+		return err
+	}
+	d.Templates = set
+	key, err := mailout.MessageIDKey(ctx, d.Store.DB, cfg.Mail.MessageIDSecret)
+	if err != nil {
+		return err
+	}
+	ocfg := cfg.Outbox
+	if len(ocfg.Relays) == 0 && d.Dev != nil {
+		host, port, _ := net.SplitHostPort(d.Dev.SMTPAddr)
+		p, _ := strconv.Atoi(port)
+		ocfg.Relays = []config.RelayConfig{{Host: host, Port: p, TLS: "none"}}
+	}
+	if len(ocfg.Relays) == 0 {
+		d.log.Warn("no SMTP relay configured: mail is queued but not sent (set [[outbox.relays]])")
+	}
+	ob, err := mailout.New(mailout.Options{DB: d.Store.DB, Templates: set, Mail: cfg.Mail, Outbox: ocfg,
+		MessageIDKey: key, Clock: d.opts.Clock, Logger: d.log, Registry: d.opts.Registry})
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	if err := ob.Start(); err != nil {
+		return err
+	}
+	d.Outbox = ob
+	td.push("outbox", ob.Stop)
+	if len(ocfg.Relays) > 0 {
+		d.HTTP.AddCheck("smtp", ob.CheckRelays)
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package mailout
+
+import (
+	"errors"
+	"net/textproto"
+	"time"
+
+	"github.com/wneessen/go-mail/smtp"
+)
+
+// rcptResult is what the relay said to one recipient.
+type rcptResult struct {
+	Address string
+	Err     error // nil: accepted and, if DataErr is nil too, delivered
+}
+
+// txResult is one SMTP transaction.
+type txResult struct {
+	Rcpts   []rcptResult
+	DataErr error // MAIL or DATA failure: applies to every accepted recipient
+	// ConnBroken: the connection is unusable afterwards.
+	ConnBroken bool
+	// BeforeData: nothing was transmitted (MAIL or every RCPT failed, or
+	// the connection broke before DATA), so a retry cannot duplicate.
+	BeforeData bool
+	// At is when the transaction ended (wall clock).
+	At time.Time
+}
+
+// transact runs MAIL, RCPT for each recipient, then DATA for those
+// accepted. Unlike go-mail's Send, one rejected recipient does not stop the
+// others. No NOOP before and no RSET after a successful transaction: a new
+// MAIL starts a new transaction (RFC 5321 3.3), and a dead connection shows
+// at MAIL, before anything was sent.
+func transact(c *smtp.Client, timeout time.Duration, from string, rcpts []string, msg []byte) txResult {
+	res := txResult{BeforeData: true}
+	if err := c.UpdateDeadline(timeout); err != nil {
+		res.DataErr, res.ConnBroken = classify(err), true
+		return res
+	}
+	if err := c.Mail(from); err != nil {
+		res.DataErr = classify(err)
+		res.ConnBroken = broken(err)
+		if !res.ConnBroken {
+			res.ConnBroken = c.Reset() != nil
+		}
+		return res
+	}
+	accepted := 0
+	for _, to := range rcpts {
+		err := c.Rcpt(to)
+		if err != nil && broken(err) {
+			res.DataErr, res.ConnBroken = classify(err), true
+			return res
+		}
+		res.Rcpts = append(res.Rcpts, rcptResult{Address: to, Err: classify(err)})
+		if err == nil {
+			accepted++
+		}
+	}
+	if accepted == 0 {
+		res.ConnBroken = c.Reset() != nil
+		return res
+	}
+	w, err := c.Data()
+	if err != nil {
+		res.DataErr, res.ConnBroken = classify(err), broken(err)
+		if !res.ConnBroken {
+			res.ConnBroken = c.Reset() != nil
+		}
+		return res
+	}
+	res.BeforeData = false
+	if _, err := w.Write(msg); err != nil {
+		res.DataErr, res.ConnBroken = classify(err), true
+		return res
+	}
+	if err := w.Close(); err != nil {
+		res.DataErr, res.ConnBroken = classify(err), broken(err)
+	}
+	res.At = time.Now()
+	return res
+}
+
+// broken reports whether err came from the connection rather than a reply:
+// anything but an SMTP reply leaves the session in an unknown state.
+func broken(err error) bool {
+	var tp *textproto.Error
+	return !errors.As(err, &tp)
+}

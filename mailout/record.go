@@ -1,0 +1,81 @@
+package mailout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// errLeaseLost: our claim was taken over before we recorded the outcome.
+var errLeaseLost = errors.New("lease lost before the outcome was recorded")
+
+// outcome is what one attempt decided.
+type outcome struct {
+	State      State
+	Recipients []Recipient
+	LastError  string
+	Relay      string
+	NextAt     time.Time // for StateRetry
+	// AcceptedAt is when the relay accepted the message (wall clock), the
+	// start of the duplicate-send window.
+	AcceptedAt time.Time
+}
+
+// record writes the outcome, fenced by owner and attempt count, then moves
+// or removes the ready marker. Sensitive entries lose their body once final.
+func (o *Outbox) record(ctx context.Context, e *Entry, out outcome) error {
+	now := o.clock.Now().UTC()
+	set := bson.D{{Key: "state", Value: out.State}, {Key: "recipients", Value: out.Recipients},
+		{Key: "last_error", Value: out.LastError}, {Key: "updated_at", Value: now},
+		{Key: "lease_owner", Value: ""}, {Key: "lease_until", Value: time.Time{}}}
+	if out.Relay != "" {
+		set = append(set, bson.E{Key: "relay", Value: out.Relay})
+	}
+	switch {
+	case out.State == StateRetry:
+		set = append(set, bson.E{Key: "next_attempt_at", Value: out.NextAt})
+	case out.State == StateSent:
+		set = append(set, bson.E{Key: "sent_at", Value: now})
+	}
+	update := bson.D{{Key: "$set", Value: set}}
+	if out.State.Final() && e.Sensitive {
+		update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: "data", Value: ""}, {Key: "attachments", Value: ""}}})
+		set = append(set, bson.E{Key: "purged", Value: true})
+		update[0].Value = set
+	}
+	res, err := o.entries.UpdateOne(ctx, bson.D{{Key: "_id", Value: e.ID}, {Key: "state", Value: StateSending},
+		{Key: "lease_owner", Value: o.opts.Owner}, {Key: "attempts", Value: e.Attempts}}, update)
+	if err != nil {
+		return fmt.Errorf("record %s for %s: %w", out.State, e.ID, err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("record %s for %s: %w", out.State, e.ID, errLeaseLost)
+	}
+	if out.State.Final() {
+		return o.unready(ctx, e.ID)
+	}
+	return o.setDue(ctx, readyDoc{ID: e.ID, Priority: e.Priority, CreatedAt: e.CreatedAt, Due: out.NextAt})
+}
+
+func (o *Outbox) unready(ctx context.Context, id string) error {
+	if _, err := o.ready.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+		return fmt.Errorf("drop ready marker %s: %w", id, err)
+	}
+	return nil
+}
+
+// setDue moves (or recreates) an entry's ready marker to rd.Due.
+func (o *Outbox) setDue(ctx context.Context, rd readyDoc) error {
+	_, err := o.ready.UpdateOne(ctx, bson.D{{Key: "_id", Value: rd.ID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "due", Value: rd.Due.UTC()}}},
+			{Key: "$setOnInsert", Value: bson.D{{Key: "priority", Value: rd.Priority}, {Key: "created_at", Value: rd.CreatedAt.UTC()}}}},
+		options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("move ready marker %s: %w", rd.ID, err)
+	}
+	return nil
+}

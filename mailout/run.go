@@ -1,0 +1,164 @@
+package mailout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Start runs the scanner and one worker per configured connection. It
+// returns at once; Stop ends them.
+func (o *Outbox) Start() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.started {
+		return errors.New("mailout: already started")
+	}
+	o.started = true
+	n := max(1, o.opts.Outbox.Connections)
+	for range n {
+		o.wg.Go(func() { o.work(o.stop) })
+	}
+	o.wg.Go(o.scanLoop)
+	o.log.Info("outbox started", "connections", n, "relays", len(o.relays), "owner", o.opts.Owner)
+	return nil
+}
+
+// Stop stops taking entries, lets in-flight sends finish and record their
+// outcome, and closes the SMTP sessions; it gives up when ctx ends (the
+// leases of anything still in flight then expire and another process or
+// the next start takes the entries over).
+func (o *Outbox) Stop(ctx context.Context) error {
+	o.mu.Lock()
+	if !o.started || o.stopped {
+		o.mu.Unlock()
+		return nil
+	}
+	o.stopped = true
+	close(o.stop)
+	o.mu.Unlock()
+	done := make(chan struct{})
+	go func() { o.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("outbox: in-flight sends did not finish: %w", ctx.Err())
+	}
+}
+
+// Kick asks for a scan of the ready set now (tests, `turno outbox retry`).
+func (o *Outbox) Kick() {
+	select {
+	case o.kick <- struct{}{}:
+	default:
+	}
+}
+
+// scanLoop scans the ready set every poll interval or when kicked, and
+// refreshes the depth-by-state gauge every 30 seconds.
+func (o *Outbox) scanLoop() {
+	t := time.NewTicker(o.opts.Outbox.PollInterval.D())
+	defer t.Stop()
+	var lastDepth time.Time
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if _, err := o.scan(ctx); err != nil {
+			o.log.Error("outbox scan", "err", err)
+		}
+		if time.Since(lastDepth) > 30*time.Second {
+			if err := o.refreshDepth(ctx); err != nil {
+				o.log.Warn("outbox depth", "err", err)
+			}
+			lastDepth = time.Now()
+		}
+		cancel()
+		select {
+		case <-o.stop:
+			return
+		case <-t.C:
+		case <-o.kick:
+		}
+	}
+}
+
+// refreshDepth counts entries by state with one $group aggregation.
+func (o *Outbox) refreshDepth(ctx context.Context) error {
+	counts, err := o.CountByState(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range []State{StateQueued, StateSending, StateRetry, StateSent, StateFailed, StateSuppressed, StateCancelled} {
+		o.metrics.depth.WithLabelValues(string(s)).Set(float64(counts[s]))
+	}
+	return nil
+}
+
+// CountByState returns how many entries are in each state.
+func (o *Outbox) CountByState(ctx context.Context) (map[State]int, error) {
+	cur, err := o.entries.Aggregate(ctx, bson.A{bson.D{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$state"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}}})
+	if err != nil {
+		return nil, fmt.Errorf("count outbox by state: %w", err)
+	}
+	var rows []struct {
+		State State `bson:"_id"`
+		N     int   `bson:"n"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("count outbox by state: %w", err)
+	}
+	out := map[State]int{}
+	for _, r := range rows {
+		out[r.State] = r.N
+	}
+	return out, nil
+}
+
+// CheckRelays reports whether at least one relay accepts TCP connections,
+// for /readyz.
+func (o *Outbox) CheckRelays(ctx context.Context) error {
+	if len(o.relays) == 0 {
+		return errors.New("no SMTP relay configured")
+	}
+	var errs []error
+	for _, r := range o.relays {
+		err := r.reachable(ctx)
+		if err == nil {
+			return nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", r.name, err))
+	}
+	return errors.Join(errs...)
+}
+
+// window tracks the measured duplicate-send window.
+type window struct {
+	mu  sync.Mutex
+	n   int
+	max time.Duration
+	sum time.Duration
+}
+
+func (o *Outbox) observeWindow(d time.Duration) {
+	o.metrics.window.Observe(d.Seconds())
+	o.win.mu.Lock()
+	o.win.n++
+	o.win.sum += d
+	o.win.max = max(o.win.max, d)
+	o.win.mu.Unlock()
+}
+
+// DuplicateWindow returns how many sends were measured and the mean and
+// longest time between the relay's acceptance and the write of "sent".
+func (o *Outbox) DuplicateWindow() (n int, mean, longest time.Duration) {
+	o.win.mu.Lock()
+	defer o.win.mu.Unlock()
+	if o.win.n == 0 {
+		return 0, 0, 0
+	}
+	return o.win.n, o.win.sum / time.Duration(o.win.n), o.win.max
+}
