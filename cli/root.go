@@ -48,6 +48,8 @@ servers, or "turno help serve".`,
 		newVersionCmd,
 		newOutboxCmd,
 		newTemplatesCmd,
+		newClientsCmd,
+		newContactsCmd,
 	} {
 		root.AddCommand(add(e))
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"turno/clients"
 	"turno/clock"
 	"turno/config"
 	"turno/devmail"
@@ -56,6 +57,8 @@ type Daemon struct {
 	// Templates and Outbox are the outbound mail (daemon/outbox.go).
 	Templates *templates.Set
 	Outbox    *mailout.Outbox
+	// Clients is the clients registry (daemon/clients.go).
+	Clients *clients.Registry
 }
 
 // New checks the options. Nothing starts until Run.
@@ -140,6 +143,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	d.HTTP = httpapi.New(httpapi.Options{Addr: cfg.HTTP.Listen, Gatherer: d.opts.Registry, Logger: d.log})
 	d.HTTP.AddCheck("database", st.Ping)
+	d.startClients(cfg)
 	if err := d.startOutbox(ctx, cfg, &td); err != nil {
 		return fail(err)
 	}

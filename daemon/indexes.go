@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"turno/clients"
 	"turno/mailout"
 	"turno/store"
 )
@@ -12,6 +13,7 @@ func Indexes() []store.Index {
 	for _, pkg := range [][]store.Index{
 		// Packages append their Indexes() here as they gain collections.
 		mailout.Indexes(),
+		clients.Indexes(),
 	} {
 		all = append(all, pkg...)
 	}
