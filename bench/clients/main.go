@@ -82,6 +82,19 @@ func run() error {
 		fmt.Printf("import %6d rows (%d bad): %8s  %6.0f rows/s | raw insertMany %8s | ratio %.2f | second run (no change) %s\n",
 			n, len(rep.Bad), took.Round(time.Millisecond), float64(n)/took.Seconds(), raw.Round(time.Millisecond),
 			took.Seconds()/raw.Seconds(), second.Round(time.Millisecond))
+		var exp bytes.Buffer
+		start = time.Now()
+		if _, err := reg.Export(ctx, &exp, clients.Filter{}, clients.ExportOptions{BOM: true, Semicolon: true}); err != nil {
+			return err
+		}
+		round, err := reg.Import(ctx, bytes.NewReader(exp.Bytes()), clients.ImportOptions{By: "bench"})
+		if err != nil {
+			return err
+		}
+		if round.Unchanged != good || round.Inserted+round.Updated+len(round.Bad) != 0 {
+			return fmt.Errorf("export of %d and re-import: %+v", n, round)
+		}
+		fmt.Printf("export %6d clients and re-import: %s, %d unchanged\n", good, time.Since(start).Round(time.Millisecond), round.Unchanged)
 		regs[n] = reg
 	}
 	fmt.Printf("growth 5,000 -> 50,000 rows (linear = 10.0): import %.1f, raw insertMany %.1f\n",
