@@ -183,7 +183,7 @@ func newClientsShowCmd(e *env, cf *clientFlags) *cobra.Command {
 					return printJSON(e.stdout, map[string]any{"client": c, "contacts": cs,
 						"billing_problems": c.Billing.Check(), "audit": trail})
 				}
-				if err := e.printClient(cf, c); err != nil {
+				if err := e.printClient(cf, *c); err != nil {
 					return err
 				}
 				for _, x := range cs {

@@ -147,3 +147,6 @@ func (l lateOptOuts) MailAllowed(ctx context.Context, clientID, kind string) (bo
 }
 
 func optOutsOf(r **Registry) mailout.OptOuts { return lateOptOuts{r} }
+
+// The registry is the outbox's opt-out hook as is.
+var _ mailout.OptOuts = (*Registry)(nil)

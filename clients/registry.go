@@ -123,13 +123,13 @@ func (r *Registry) load(ctx context.Context, id string) (*clientDoc, error) {
 	return &d, nil
 }
 
-// Get returns one client.
-func (r *Registry) Get(ctx context.Context, id string) (Client, error) {
+// Get returns one client, or a *NotFoundError.
+func (r *Registry) Get(ctx context.Context, id string) (*Client, error) {
 	d, err := r.load(ctx, id)
 	if err != nil {
-		return Client{}, err
+		return nil, err
 	}
-	return d.Client, nil
+	return &d.Client, nil
 }
 
 // Contacts returns the client's contacts: the principal first (its address
