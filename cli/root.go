@@ -50,6 +50,8 @@ servers, or "turno help serve".`,
 		newOutboxCmd,
 		newTemplatesCmd,
 		newTicketsCmd,
+		newClientsCmd,
+		newContactsCmd,
 	} {
 		root.AddCommand(add(e))
 	}

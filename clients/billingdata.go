@@ -11,13 +11,13 @@ import (
 // BillingData are the fields an invoice cannot be issued without. Each
 // invoice keeps a snapshot of them.
 type BillingData struct {
-	RazonSocial string // legal name of the entity billed
-	TaxCountry  string // "CL", "AR", "CO", "EC" or "MX"; empty means "CL"
-	TaxID       string // RUT, CUIT, NIT, RUC or RFC
-	Giro        string // line of business
-	Domicilio   string // street address
-	Comuna      string
-	Ciudad      string
+	RazonSocial string `bson:"razon_social" json:"razon_social"` // legal name of the entity billed
+	TaxCountry  string `bson:"tax_country" json:"tax_country"`   // "CL", "AR", "CO", "EC" or "MX"; empty means "CL"
+	TaxID       string `bson:"tax_id" json:"tax_id"`             // RUT, CUIT, NIT, RUC or RFC
+	Giro        string `bson:"giro" json:"giro"`                 // line of business
+	Domicilio   string `bson:"domicilio" json:"domicilio"`       // street address
+	Comuna      string `bson:"comuna" json:"comuna"`
+	Ciudad      string `bson:"ciudad" json:"ciudad"`
 }
 
 // Problem is one reason billing data are not complete, with a message for

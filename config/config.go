@@ -28,6 +28,7 @@ type Config struct {
 	Mail      MailConfig      `toml:"mail"`
 	Outbox    OutboxConfig    `toml:"outbox"`
 	Tickets   TicketsConfig   `toml:"tickets"`
+	Access    AccessConfig    `toml:"access"`
 }
 
 // LogConfig sets up log/slog.
@@ -102,5 +103,6 @@ func Default() Config {
 		Mail:    defaultMail(),
 		Outbox:  defaultOutbox(),
 		Tickets: defaultTickets(),
+		Access:  AccessConfig{Mode: "link", PortalURL: "https://clientes.example.cl", TokenTTL: Duration(24 * time.Hour)},
 	}
 }

@@ -65,6 +65,7 @@ func (c *Config) Validate() []FieldError {
 	c.validateMail(add)
 	c.validateIntake(add)
 	c.validateTickets(add)
+	c.validateAccess(add)
 	return errs
 }
 

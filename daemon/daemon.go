@@ -20,6 +20,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"turno/clients"
 	"turno/clock"
 	"turno/config"
 	"turno/devmail"
@@ -61,6 +62,8 @@ type Daemon struct {
 	Outbox    *mailout.Outbox
 	// Tickets takes parsed mail from the intake.
 	Tickets *tickets.Service
+	// Clients is the clients registry (daemon/clients.go).
+	Clients *clients.Registry
 }
 
 // New checks the options. Nothing starts until Run.
@@ -145,7 +148,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	d.HTTP = httpapi.New(httpapi.Options{Addr: cfg.HTTP.Listen, Gatherer: d.opts.Registry, Logger: d.log})
 	d.HTTP.AddCheck("database", st.Ping)
-	// Outbound before inbound: intake acknowledges through the outbox.
+	// Clients first (outbox opt-outs, sender lookups), then outbound before
+	// inbound: intake acknowledges through the outbox.
+	d.startClients(cfg)
 	if err := d.startOutbox(ctx, cfg, &td); err != nil {
 		return fail(err)
 	}

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"turno/clients"
 	"turno/mailin"
 	"turno/mailout"
 	"turno/store"
@@ -16,6 +17,7 @@ func Indexes() []store.Index {
 		mailin.Indexes(),
 		mailout.Indexes(),
 		tickets.Indexes(),
+		clients.Indexes(),
 	} {
 		all = append(all, pkg...)
 	}

@@ -42,7 +42,7 @@ func (d *Daemon) startOutbox(ctx context.Context, cfg config.Config, td *teardow
 		d.log.Warn("no SMTP relay configured: mail is queued but not sent (set [[outbox.relays]])")
 	}
 	ob, err := mailout.New(mailout.Options{DB: d.Store.DB, Templates: set, Mail: cfg.Mail, Outbox: ocfg,
-		MessageIDKey: key, Clock: d.opts.Clock, Logger: d.log, Registry: d.opts.Registry})
+		MessageIDKey: key, OptOuts: d.Clients, Clock: d.opts.Clock, Logger: d.log, Registry: d.opts.Registry})
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}

@@ -19,8 +19,7 @@ import (
 // startTickets builds the ticket service the mail intake hands messages to
 // (it runs nothing in the background). Acknowledgements and unknown-sender
 // replies go through the outbox; bounces are matched against outbox entries
-// by Message-ID. No Directory is wired yet (the clients registry is not on
-// this branch), so every sender counts as unknown until it is.
+// by Message-ID. Senders are looked up in the clients registry.
 func (d *Daemon) startTickets(ctx context.Context) error {
 	cfg := d.opts.Config
 	key, err := mailout.MessageIDKey(ctx, d.Store.DB, cfg.Mail.MessageIDSecret)
@@ -31,6 +30,9 @@ func (d *Daemon) startTickets(ctx context.Context) error {
 	opts.DB, opts.Clock, opts.Logger = d.Store.DB, d.opts.Clock, d.log.With("component", "tickets")
 	opts.MessageIDKey = key
 	opts.Bounces = outboxBounces{db: d.Store.DB, clock: d.opts.Clock}
+	if d.Clients != nil {
+		opts.Directory = d.Clients
+	}
 	if d.Outbox != nil {
 		opts.Mailer = d.Outbox
 	}
