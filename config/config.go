@@ -23,6 +23,7 @@ type Config struct {
 	Dev       DevConfig       `toml:"dev"`
 	Company   CompanyConfig   `toml:"company"`
 	Templates TemplatesConfig `toml:"templates"`
+	Billing   BillingConfig   `toml:"billing"`
 }
 
 // LogConfig sets up log/slog.
@@ -93,5 +94,6 @@ func Default() Config {
 			Name:           "Mi Proveedor SpA",
 			SupportAddress: "soporte@example.cl",
 		},
+		Billing: defaultBilling(),
 	}
 }

@@ -62,6 +62,7 @@ func (c *Config) Validate() []FieldError {
 	if _, err := mail.ParseAddress(c.Company.SupportAddress); err != nil {
 		add("company.support_address", "must be an email address (got %q)", c.Company.SupportAddress)
 	}
+	c.Billing.validate(add)
 	return errs
 }
 
