@@ -103,19 +103,20 @@ func (s *Scheduler) finish(ctx context.Context, id string, counts map[string]int
 	return nil
 }
 
-// lastDate is the latest business date job has a scheduled run record for.
-func (s *Scheduler) lastDate(ctx context.Context, job string) (Date, bool, error) {
+// lastDate is the latest business date job has a scheduled run record
+// for, and that run's status.
+func (s *Scheduler) lastDate(ctx context.Context, job string) (Date, string, bool, error) {
 	var rec RunRecord
 	err := s.runs.FindOne(ctx, bson.D{{Key: "job", Value: job}, {Key: "trigger", Value: "schedule"}},
 		options.FindOne().SetSort(bson.D{{Key: "date", Value: -1}})).Decode(&rec)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return Date{}, false, nil
+		return Date{}, "", false, nil
 	}
 	if err != nil {
-		return Date{}, false, fmt.Errorf("read last run of %s: %w", job, err)
+		return Date{}, "", false, fmt.Errorf("read last run of %s: %w", job, err)
 	}
 	d, err := ParseDate(rec.Date)
-	return d, err == nil, err
+	return d, rec.Status, err == nil, err
 }
 
 // History lists runs, newest first; job "" means every job.

@@ -180,17 +180,20 @@ func (s *Scheduler) dueDates(ctx context.Context, j *job) []Date {
 		today = today.AddDays(-1)
 	}
 	from := today.AddDays(-s.opts.CatchUpDays)
-	last, found, err := s.lastDate(ctx, j.Name)
+	last, status, found, err := s.lastDate(ctx, j.Name)
 	if err != nil {
 		s.opts.Logger.Error("cannot read job history; running today only", "job", j.Name, "err", err)
 		found, last = true, today.AddDays(-1)
 	}
-	if !found {
+	switch {
+	case !found:
 		from = today
-	} else if next := last; !next.Before(from) {
+	case last == today && status == StatusOK:
+		return nil // the common tick: nothing due
+	case !last.Before(from):
 		// Re-examine the last date too: it may have failed or been
 		// left running by a dead process; claim decides.
-		from = next
+		from = last
 	}
 	var out []Date
 	for d := from; !today.Before(d); d = d.AddDays(1) {
