@@ -30,13 +30,13 @@ type Contract struct {
 	Description string `bson:"description" json:"description"` // plan or description, printed on the invoice
 	Currency    string `bson:"currency" json:"currency"`
 	// Amount in pesos (CLP) or thousandths of a UF (UF): 2.5 UF is 2500.
-	Amount      int64  `bson:"amount" json:"amount"`
-	Exempt      bool   `bson:"exempt" json:"exempt"`           // no IVA
-	AnchorDay   int    `bson:"anchor_day" json:"anchor_day"`   // 1–31, kept forever
-	Start       string `bson:"start" json:"start"`             // YYYY-MM-DD, first day it may bill
-	End         string `bson:"end,omitempty" json:"end,omitempty"` // last day it may bill
-	Active      bool   `bson:"active" json:"active"`
-	SupportTier string `bson:"support_tier,omitempty" json:"support_tier,omitempty"`
+	Amount      int64     `bson:"amount" json:"amount"`
+	Exempt      bool      `bson:"exempt" json:"exempt"`               // no IVA
+	AnchorDay   int       `bson:"anchor_day" json:"anchor_day"`       // 1–31, kept forever
+	Start       string    `bson:"start" json:"start"`                 // YYYY-MM-DD, first day it may bill
+	End         string    `bson:"end,omitempty" json:"end,omitempty"` // last day it may bill
+	Active      bool      `bson:"active" json:"active"`
+	SupportTier string    `bson:"support_tier,omitempty" json:"support_tier,omitempty"`
 	CreatedAt   time.Time `bson:"created_at" json:"created_at"`
 }
 

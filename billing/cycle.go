@@ -69,20 +69,21 @@ func (s *Service) Cycle(ctx context.Context, r scheduler.Run) (map[string]int, e
 	return n, nil
 }
 
-// dueContracts streams the contracts that bill on d, in batches.
+// dueContracts reads the contracts that bill on d and hands them to fn in
+// batches. It reads them all first: on the embedded store an open cursor
+// holds one of SQLite's few connections, and batches write while they run.
 func (s *Service) dueContracts(ctx context.Context, d scheduler.Date, fn func([]Contract) error) error {
 	filter := bson.D{{Key: "anchor_day", Value: bson.D{{Key: "$in", Value: AnchorsFor(d)}}}, {Key: "active", Value: true}}
 	cur, err := s.contracts.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
 		return fmt.Errorf("find contracts due %s: %w", d, err)
 	}
-	defer cur.Close(ctx)
+	var all []Contract
+	if err := cur.All(ctx, &all); err != nil {
+		return fmt.Errorf("read contracts due %s: %w", d, err)
+	}
 	batch := make([]Contract, 0, s.opts.BatchSize)
-	for cur.Next(ctx) {
-		var c Contract
-		if err := cur.Decode(&c); err != nil {
-			return fmt.Errorf("read contract: %w", err)
-		}
+	for _, c := range all {
 		if !c.billsOn(d) {
 			continue
 		}
@@ -93,9 +94,6 @@ func (s *Service) dueContracts(ctx context.Context, d scheduler.Date, fn func([]
 			}
 			batch = make([]Contract, 0, s.opts.BatchSize)
 		}
-	}
-	if err := cur.Err(); err != nil {
-		return fmt.Errorf("find contracts due %s: %w", d, err)
 	}
 	if len(batch) > 0 {
 		return fn(batch)
@@ -168,7 +166,7 @@ func (s *Service) issueBatch(ctx context.Context, d scheduler.Date, batch []Cont
 	return errs
 }
 
-// newInvoice builds the invoice document, in "numbering", with snapshots.
+// newInvoice builds the invoice document, unnumbered, with snapshots.
 func (s *Service) newInvoice(c Contract, cl *clients.Client, period string, issue scheduler.Date) (*Invoice, error) {
 	a, err := ComputeAmounts(c, s.opts.Billing.UFRate, s.opts.Billing.IVAPercent)
 	if err != nil {
@@ -176,7 +174,7 @@ func (s *Service) newInvoice(c Contract, cl *clients.Client, period string, issu
 	}
 	bd, _ := cl.Billing.Normalized() // Check passed: cannot fail
 	inv := &Invoice{
-		ID: InvoiceID(c.ID, period), Status: StatusNumbering, ClientID: c.ClientID, ContractID: c.ID,
+		ID: InvoiceID(c.ID, period), Status: StatusUnpaid, ClientID: c.ClientID, ContractID: c.ID,
 		Period: period, IssueDate: issue.String(), DueDate: issue.AddDays(s.opts.Billing.DueDays).String(),
 		Billing: bd, Contract: c, Lang: cl.Lang, Amounts: a, CreatedAt: s.opts.Clock.Now().UTC(),
 	}

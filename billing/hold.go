@@ -48,14 +48,18 @@ func (s *Service) hold(ctx context.Context, c Contract, period string, d schedul
 		}
 	}
 	id := InvoiceID(c.ID, period)
-	_, err := s.holds.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: bson.D{{Key: "$ne", Value: HoldBilled}}}},
+	var prev Hold
+	if err := s.holds.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&prev); err == nil && prev.Status == HoldBilled {
+		return nil // billed on release; data broke again since: the next period holds
+	}
+	_, err := s.holds.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{
 			{Key: "$set", Value: bson.D{{Key: "reasons", Value: reasons}}},
 			{Key: "$setOnInsert", Value: bson.D{{Key: "client_id", Value: c.ClientID}, {Key: "contract_id", Value: c.ID},
 				{Key: "period", Value: period}, {Key: "date", Value: d.String()}, {Key: "status", Value: HoldOpen},
 				{Key: "created_at", Value: s.opts.Clock.Now().UTC()}}},
 		}, options.UpdateOne().SetUpsert(true))
-	if err != nil && !isDup(err) {
+	if err != nil {
 		return fmt.Errorf("hold %s: %w", id, err)
 	}
 	s.opts.Logger.Info("contract held: incomplete billing data", "contract", c.ID, "client", c.ClientID, "period", period, "reasons", len(reasons))

@@ -13,21 +13,19 @@ import (
 	"turno/clients"
 )
 
-// Invoice states. "numbering" is internal: the document exists but its
-// number is not assigned yet (see numbering.go); it is not an issued
-// invoice and nothing is mailed for it.
+// Invoice states. An invoice whose Number is still 0 exists but is not
+// issued yet (see numbering.go): nothing lists, mails or collects it.
 const (
-	StatusNumbering = "numbering"
-	StatusUnpaid    = "unpaid"
-	StatusPaid      = "paid"
-	StatusVoid      = "void"
+	StatusUnpaid = "unpaid"
+	StatusPaid   = "paid"
+	StatusVoid   = "void"
 )
 
 // Invoice is one contract's bill for one period. Its _id is
 // "<contract>|<period>", so the database refuses a second one.
 type Invoice struct {
 	ID         string `bson:"_id" json:"id"`
-	Number     int64  `bson:"number,omitempty" json:"number,omitempty"`
+	Number     int64  `bson:"number" json:"number"` // 0 until assigned
 	Status     string `bson:"status" json:"status"`
 	ClientID   string `bson:"client_id" json:"client_id"`
 	ContractID string `bson:"contract_id" json:"contract_id"`

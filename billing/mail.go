@@ -2,12 +2,14 @@ package billing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"turno/clients"
 	"turno/mailout"
@@ -20,14 +22,19 @@ func isDup(err error) bool { return mongo.IsDuplicateKeyError(err) }
 // and not yet mailed, then marks them mailed. Keys
 // "invoice:<id>:issued:<recipient>" make a repeat enqueue nothing new.
 func (s *Service) mailInvoices(ctx context.Context, ids []string, n counts) error {
-	cur, err := s.invoices.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}},
-		{Key: "mailed", Value: false}, {Key: "number", Value: bson.D{{Key: "$gt", Value: 0}}}})
-	if err != nil {
-		return fmt.Errorf("find invoices to mail: %w", err)
-	}
-	var invs []Invoice
-	if err := cur.All(ctx, &invs); err != nil {
-		return fmt.Errorf("read invoices to mail: %w", err)
+	invs := make([]Invoice, 0, len(ids))
+	for _, id := range ids {
+		var inv Invoice
+		err := s.invoices.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&inv)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read invoice %s: %w", id, err)
+		}
+		if inv.Number > 0 && !inv.Mailed {
+			invs = append(invs, inv)
+		}
 	}
 	return s.mailEach(ctx, invs, n)
 }
@@ -67,8 +74,12 @@ func (s *Service) mailEach(ctx context.Context, invs []Invoice, n counts) error 
 		done = append(done, inv.ID)
 	}
 	if len(done) > 0 {
-		if _, err := s.invoices.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: done}}}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "mailed", Value: true}}}}); err != nil {
+		models := make([]mongo.WriteModel, len(done))
+		for i, id := range done {
+			models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}).
+				SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "mailed", Value: true}}}})
+		}
+		if _, err := s.invoices.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
 			return fmt.Errorf("mark invoices mailed: %w", err)
 		}
 	}

@@ -24,15 +24,15 @@ type counter struct {
 }
 
 // assignNumbers gives the next numbers, in the given order, to those of ids
-// that are still in the "numbering" state. Without transactions it keeps
+// that have none yet (number 0: inserted, not issued). Without transactions it keeps
 // the sequence free of gaps and repeats:
 //
 //  1. read the counter;
-//  2. complete its current block: set number first+i on block[i] unless
-//     that invoice already left "numbering" — a claimer that crashed after
-//     moving the counter is finished here by whoever comes next;
-//  3. re-read ids and keep those still "numbering" (one that was in the
-//     block just completed drops out);
+//  2. complete its current block: set number first+i on block[i] — a
+//     claimer that crashed after moving the counter is finished here by
+//     whoever comes next;
+//  3. re-read ids and keep those still without a number (one that was in
+//     the block just completed drops out);
 //  4. move the counter with a compare-and-set on last: {last: L} →
 //     {last: L+k, first: L+1, block: remaining}; if someone moved it
 //     first, start again at 1;
@@ -91,7 +91,10 @@ func (s *Service) readCounter(ctx context.Context) (counter, error) {
 	return c, nil
 }
 
-// completeBlock writes each block member's number unless it has one.
+// completeBlock writes each block member's number. The filter is the _id
+// alone (the embedded store reads by _id only when the filter is exactly
+// that, else it scans): rewriting a number is harmless because a block's
+// members get their numbers from that block and no other.
 func (s *Service) completeBlock(ctx context.Context, c counter) error {
 	if len(c.Block) == 0 {
 		return nil
@@ -99,8 +102,8 @@ func (s *Service) completeBlock(ctx context.Context, c counter) error {
 	models := make([]mongo.WriteModel, 0, len(c.Block))
 	for i, id := range c.Block {
 		models = append(models, mongo.NewUpdateOneModel().
-			SetFilter(bson.D{{Key: "_id", Value: id}, {Key: "status", Value: StatusNumbering}}).
-			SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "number", Value: c.First + int64(i)}, {Key: "status", Value: StatusUnpaid}}}}))
+			SetFilter(bson.D{{Key: "_id", Value: id}}).
+			SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "number", Value: c.First + int64(i)}}}}))
 	}
 	if _, err := s.invoices.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
 		return fmt.Errorf("write invoice numbers %d-%d: %w", c.First, c.Last, err)
@@ -108,38 +111,37 @@ func (s *Service) completeBlock(ctx context.Context, c counter) error {
 	return nil
 }
 
-// stillNumbering returns those of ids whose invoice is in "numbering", in
-// the order given.
+// stillNumbering returns those of ids whose invoice has no number yet, in
+// the order given (one read by _id each: fast on every store).
 func (s *Service) stillNumbering(ctx context.Context, ids []string) ([]string, error) {
-	cur, err := s.invoices.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "status", Value: StatusNumbering}},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("find unnumbered invoices: %w", err)
-	}
-	var docs []struct {
-		ID string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("read unnumbered invoices: %w", err)
-	}
-	open := make(map[string]bool, len(docs))
-	for _, d := range docs {
-		open[d.ID] = true
-	}
-	out := make([]string, 0, len(docs))
+	out := make([]string, 0, len(ids))
+	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
-		if open[id] {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		var doc struct {
+			Number int64 `bson:"number"`
+		}
+		err := s.invoices.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "number", Value: 1}})).Decode(&doc)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read invoice %s: %w", id, err)
+		}
+		if doc.Number == 0 {
 			out = append(out, id)
-			delete(open, id)
 		}
 	}
 	return out, nil
 }
 
-// repairNumbering numbers every invoice a crash left in "numbering", oldest
+// repairNumbering numbers every invoice a crash left without one, oldest
 // first, after completing the counter's last block.
 func (s *Service) repairNumbering(ctx context.Context) (int, error) {
-	cur, err := s.invoices.Find(ctx, bson.D{{Key: "status", Value: StatusNumbering}},
+	cur, err := s.invoices.Find(ctx, bson.D{{Key: "number", Value: int64(0)}},
 		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return 0, fmt.Errorf("find invoices left unnumbered: %w", err)
