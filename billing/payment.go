@@ -22,7 +22,9 @@ type InputError struct{ Msg string }
 
 func (e *InputError) Error() string { return e.Msg }
 
-func inputErr(format string, args ...any) error { return &InputError{Msg: fmt.Sprintf(format, args...)} }
+func inputErr(format string, args ...any) error {
+	return &InputError{Msg: fmt.Sprintf(format, args...)}
+}
 
 // PaymentRequest pays one or more invoices of one client.
 type PaymentRequest struct {

@@ -106,6 +106,10 @@ func New(opts Options) (*Service, error) {
 	}, nil
 }
 
+// Wired reports whether the clients registry and the outbox are set: the
+// cycle, collection notes, releases and payments need both.
+func (s *Service) Wired() bool { return s.wired() == nil }
+
 func (s *Service) wired() error {
 	if s.opts.Clients == nil || s.opts.Mailer == nil {
 		return ErrNotWired

@@ -46,6 +46,7 @@ servers, or "turno help serve".`,
 		newServeCmd,
 		newConfigCmd,
 		newVersionCmd,
+		newContractsCmd, newInvoicesCmd, newBillingCmd, newJobsCmd,
 	} {
 		root.AddCommand(add(e))
 	}

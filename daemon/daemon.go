@@ -139,6 +139,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return fail(err)
 	}
 	td.push("http", d.HTTP.Shutdown)
+	if err := d.startBilling(ctx, &td); err != nil {
+		return fail(err)
+	}
 	d.log.Info("turno started", "http", d.HTTP.Addr(), "dev", d.opts.Dev)
 	close(d.ready)
 

@@ -1,6 +1,10 @@
 package daemon
 
-import "turno/store"
+import (
+	"turno/billing"
+	"turno/scheduler"
+	"turno/store"
+)
 
 // Indexes gathers the indexes every package declares. Each package that owns
 // collections adds its list here; EnsureIndexes creates them at start.
@@ -8,6 +12,7 @@ func Indexes() []store.Index {
 	var all []store.Index
 	for _, pkg := range [][]store.Index{
 		// Packages append their Indexes() here as they gain collections.
+		scheduler.Indexes(), billing.Indexes(),
 	} {
 		all = append(all, pkg...)
 	}
