@@ -128,8 +128,8 @@ func TestTwoProcessesSameResult(t *testing.T) {
 	manyContracts(t, f, n, 3)
 	d := scheduler.Run{Date: date(t, "2026-06-05")}
 	var wg sync.WaitGroup
-	errs := make(chan error, 2)
-	for _, svc := range []*Service{f.svc, g.svc} {
+	errs := make(chan error, 4)
+	for _, svc := range []*Service{f.svc, g.svc, f.svc, g.svc} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

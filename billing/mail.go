@@ -9,7 +9,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"turno/clients"
 	"turno/mailout"
@@ -73,14 +72,10 @@ func (s *Service) mailEach(ctx context.Context, invs []Invoice, n counts) error 
 		}
 		done = append(done, inv.ID)
 	}
-	if len(done) > 0 {
-		models := make([]mongo.WriteModel, len(done))
-		for i, id := range done {
-			models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}).
-				SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "mailed", Value: true}}}})
-		}
-		if _, err := s.invoices.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
-			return fmt.Errorf("mark invoices mailed: %w", err)
+	for _, id := range done { // one by one: see completeBlock
+		if _, err := s.invoices.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "mailed", Value: true}}}}); err != nil {
+			return fmt.Errorf("mark invoice %s mailed: %w", id, err)
 		}
 	}
 	return firstErr

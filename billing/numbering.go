@@ -99,14 +99,15 @@ func (s *Service) completeBlock(ctx context.Context, c counter) error {
 	if len(c.Block) == 0 {
 		return nil
 	}
-	models := make([]mongo.WriteModel, 0, len(c.Block))
+	// One update per invoice, not a bulk write: the embedded store
+	// (FerretDB 1.24, SQLite) holds a connection per statement until a bulk
+	// command ends and deadlocks at 100 of them.
 	for i, id := range c.Block {
-		models = append(models, mongo.NewUpdateOneModel().
-			SetFilter(bson.D{{Key: "_id", Value: id}}).
-			SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "number", Value: c.First + int64(i)}}}}))
-	}
-	if _, err := s.invoices.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
-		return fmt.Errorf("write invoice numbers %d-%d: %w", c.First, c.Last, err)
+		_, err := s.invoices.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "number", Value: c.First + int64(i)}}}})
+		if err != nil {
+			return fmt.Errorf("write invoice numbers %d-%d: %w", c.First, c.Last, err)
+		}
 	}
 	return nil
 }
