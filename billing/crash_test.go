@@ -57,7 +57,8 @@ func checkExactlyOnce(t *testing.T, f *fixture, n int) {
 	}
 }
 
-// The cycle over 5,000 contracts is stopped at random points — by
+// The cycle over 1,000 contracts (5,000 takes over 15 minutes on the
+// embedded store: see the package doc) is stopped at random points — by
 // cancelling its context while it reads clients, inserts and numbers, or
 // enqueues mail — and rerun until it completes: exactly one invoice per
 // contract, numbers without gaps or repeats, every mail once. (In-process:
@@ -65,10 +66,10 @@ func checkExactlyOnce(t *testing.T, f *fixture, n int) {
 // outbox and clients registry are not on this branch yet.)
 func TestCycleInterruptedAtRandomPointsIssuesExactlyOnce(t *testing.T) {
 	if testing.Short() {
-		t.Skip("5,000 contracts")
+		t.Skip("1,000 contracts")
 	}
 	f := newFixture(t, nil, time.Date(2026, 6, 5, 12, 0, 0, 0, time.UTC))
-	const n = 5000
+	const n = 1000
 	manyContracts(t, f, n, 2)
 	rng := rand.New(rand.NewPCG(6, 2026))
 	var cancel atomic.Value

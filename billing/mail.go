@@ -2,7 +2,6 @@ package billing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -21,16 +20,16 @@ func isDup(err error) bool { return mongo.IsDuplicateKeyError(err) }
 // and not yet mailed, then marks them mailed. Keys
 // "invoice:<id>:issued:<recipient>" make a repeat enqueue nothing new.
 func (s *Service) mailInvoices(ctx context.Context, ids []string, n counts) error {
-	invs := make([]Invoice, 0, len(ids))
-	for _, id := range ids {
-		var inv Invoice
-		err := s.invoices.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&inv)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("read invoice %s: %w", id, err)
-		}
+	cur, err := s.invoices.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return fmt.Errorf("find invoices to mail: %w", err)
+	}
+	var all []Invoice
+	if err := cur.All(ctx, &all); err != nil {
+		return fmt.Errorf("read invoices to mail: %w", err)
+	}
+	invs := all[:0]
+	for _, inv := range all {
 		if inv.Number > 0 && !inv.Mailed {
 			invs = append(invs, inv)
 		}
@@ -72,10 +71,10 @@ func (s *Service) mailEach(ctx context.Context, invs []Invoice, n counts) error 
 		}
 		done = append(done, inv.ID)
 	}
-	for _, id := range done { // one by one: see completeBlock
-		if _, err := s.invoices.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+	if len(done) > 0 {
+		if _, err := s.invoices.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: done}}}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "mailed", Value: true}}}}); err != nil {
-			return fmt.Errorf("mark invoice %s mailed: %w", id, err)
+			return fmt.Errorf("mark invoices mailed: %w", err)
 		}
 	}
 	return firstErr

@@ -113,27 +113,32 @@ func (s *Service) completeBlock(ctx context.Context, c counter) error {
 }
 
 // stillNumbering returns those of ids whose invoice has no number yet, in
-// the order given (one read by _id each: fast on every store).
+// the order given. One query per batch: on the embedded store even an _id
+// lookup costs a pass over the collection (see the package doc).
 func (s *Service) stillNumbering(ctx context.Context, ids []string) ([]string, error) {
-	out := make([]string, 0, len(ids))
-	seen := make(map[string]bool, len(ids))
+	cur, err := s.invoices.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+		options.Find().SetProjection(bson.D{{Key: "number", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("find unnumbered invoices: %w", err)
+	}
+	var docs []struct {
+		ID     string `bson:"_id"`
+		Number int64  `bson:"number"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("read unnumbered invoices: %w", err)
+	}
+	open := make(map[string]bool, len(docs))
+	for _, d := range docs {
+		if d.Number == 0 {
+			open[d.ID] = true
+		}
+	}
+	out := make([]string, 0, len(open))
 	for _, id := range ids {
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		var doc struct {
-			Number int64 `bson:"number"`
-		}
-		err := s.invoices.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "number", Value: 1}})).Decode(&doc)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read invoice %s: %w", id, err)
-		}
-		if doc.Number == 0 {
+		if open[id] {
 			out = append(out, id)
+			delete(open, id)
 		}
 	}
 	return out, nil
