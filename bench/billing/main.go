@@ -41,7 +41,9 @@ func (d directory) Get(_ context.Context, id string) (*clients.Client, error) {
 	return c, nil
 }
 
-func (d directory) BillingAddress(_ context.Context, id string) (string, error) { return d[id].Email, nil }
+func (d directory) BillingAddress(_ context.Context, id string) (string, error) {
+	return d[id].Email, nil
+}
 
 type recorder struct{ n atomic.Int64 }
 
