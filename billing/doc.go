@@ -1,5 +1,74 @@
-// Package billing owns contracts, invoices, collection notes and payments.
+// Package billing owns contracts, invoices, holds, payments and collection
+// notes: the billing calendar's domain. The scheduler runs its two daily
+// jobs, Cycle ("billing-cycle") and Collect ("collection-notes"); the CLI
+// and POST /api/payments call the rest.
 //
-// Built by the billing issue; this package currently holds only its place in
-// the layout.
+// Collections (all written without transactions, DESIGN.md invariant 7):
+//
+//   - contracts {_id: contract ID, client_id, description, currency CLP|UF,
+//     amount (pesos, or thousandths of a UF), exempt, anchor_day 1–31,
+//     start, end, active, support_tier}. The anchor is kept forever: a
+//     contract anchored on the 31st bills on the last day of short months
+//     and on the 31st when there is one (BillingDay).
+//   - invoices {_id: "<contract>|<YYYY-MM>", number, status
+//     unpaid|paid|void, issue/due dates, snapshots of the billing data and
+//     the contract, net/tax/total/paid in whole pesos, payments, mailed}.
+//     The _id makes "one invoice per contract per period" a unique key: a
+//     rerun, a crash midway or a second process inserts nothing new.
+//   - billing_counters {_id: "invoice_number", last, first, block}: the
+//     number sequence (numbering.go).
+//   - billing_holds {_id: "<contract>|<period>", reasons, status
+//     held|billed}: periods not invoiced for incomplete billing data.
+//   - payments {_id: "ref:<reference>"…, allocation, status}.
+//   - dunning {_id: client, episode, stage}: collection-note progress.
+//
+// The cycle for a business date is a plain loop, every step idempotent:
+// number what a crash left unnumbered; bill held periods whose client is
+// now complete (also `turno billing release CLIENT`); then, per batch of due
+// contracts of active, billed clients: hold the ones whose client's
+// billing data fail clients.BillingData.Check (recording the reasons and
+// enqueuing billing_data_required once per client and period, key
+// "billing-data:<client>:<period>"), insert the others' invoices unordered
+// (duplicates ignored), number them, render each PDF and enqueue
+// invoice_issued to the principal and every notify address (keys
+// "invoice:<id>:issued:<address>", unless the client switched invoice mail
+// off), and mark them mailed.
+//
+// Numbers without gaps. An invoice is inserted with number 0 (not issued:
+// nothing lists, mails or collects it) before it can get a number. The
+// counter document names the last block of numbers it handed out and the
+// invoices they went to; whoever moves the counter first writes the
+// previous block's numbers on its invoices, then re-reads its candidates,
+// then moves the counter with a compare-and-set on "last", then writes its
+// own block. So every number the counter passed belongs to an invoice that
+// exists and is written on it before the counter moves again: a process
+// dying between any two steps leaves a block the next one completes, and
+// two processes never hand out one number twice (assignNumbers).
+//
+// Amounts are whole pesos: UF amounts convert at billing.uf_rate, rounded
+// half up; IVA = round(net × 19 / 100) half up, as Chilean documents round;
+// exempt contracts carry none.
+//
+// Collection notes: for each client owing money, the days past its oldest
+// due date select the highest configured stage reached (default −3, 0, +7,
+// +15); a stage is sent only when it is beyond the client's last one in
+// this episode of debt, so stages move forward and after an outage only the
+// highest is sent, once (key "collection:<client>:<episode>:<stage>"). The
+// note lists all unpaid invoices with the total and goes to the billing
+// contact (else the principal), copied to the notify addresses when
+// configured; the outbox drops suppressed addresses. Paying everything ends
+// the episode.
+//
+// Payments apply to invoices oldest number first; a partial payment leaves
+// a balance, an overpayment is refused and changes nothing; the same
+// gateway reference twice is one payment; payment_received goes to the
+// principal address only. UnpaidByClient feeds the clients export.
+//
+// Embedded store. FerretDB 1.24 (SQLite) pushes down only a filter that is
+// exactly {_id: value}, and even then each lookup or update costs a pass
+// over the collection's rows here, so the cycle reads and marks per batch
+// ($in) and writes per invoice only its number. A bulk write of 100 or more
+// statements deadlocks it (each statement holds a connection until the
+// command ends), so numbers are written one update at a time. Open cursors
+// also hold a connection: results are read whole before writing.
 package billing

@@ -11,9 +11,7 @@ import (
 
 	"turno/clients"
 	"turno/daemon"
-	"turno/mailout"
 	"turno/store"
-	"turno/templates"
 )
 
 // withRegistry opens the database and builds the clients registry; with
@@ -42,15 +40,7 @@ func (e *env) withRegistry(mail bool, timeout time.Duration, fn func(ctx context
 	}
 	opts := clients.Options{DB: st.DB, Logger: log, Access: daemon.AccessOptions(cfg)}
 	if mail {
-		set, err := templates.Load(daemon.TemplateOptions(cfg))
-		if err != nil {
-			return err
-		}
-		key, err := mailout.MessageIDKey(ctx, st.DB, cfg.Mail.MessageIDSecret)
-		if err != nil {
-			return err
-		}
-		ob, err := mailout.New(mailout.Options{DB: st.DB, Templates: set, Mail: cfg.Mail, Outbox: cfg.Outbox, MessageIDKey: key, Logger: log})
+		ob, err := daemon.NewOutbox(ctx, cfg, st.DB, log)
 		if err != nil {
 			return err
 		}

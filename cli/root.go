@@ -52,6 +52,7 @@ servers, or "turno help serve".`,
 		newTicketsCmd,
 		newClientsCmd,
 		newContactsCmd,
+		newContractsCmd, newInvoicesCmd, newBillingCmd, newJobsCmd,
 	} {
 		root.AddCommand(add(e))
 	}

@@ -29,6 +29,7 @@ type Config struct {
 	Outbox    OutboxConfig    `toml:"outbox"`
 	Tickets   TicketsConfig   `toml:"tickets"`
 	Access    AccessConfig    `toml:"access"`
+	Billing   BillingConfig   `toml:"billing"`
 }
 
 // LogConfig sets up log/slog.
@@ -104,5 +105,6 @@ func Default() Config {
 		Outbox:  defaultOutbox(),
 		Tickets: defaultTickets(),
 		Access:  AccessConfig{Mode: "link", PortalURL: "https://clientes.example.cl", TokenTTL: Duration(24 * time.Hour)},
+		Billing: defaultBilling(),
 	}
 }

@@ -66,6 +66,7 @@ func (c *Config) Validate() []FieldError {
 	c.validateIntake(add)
 	c.validateTickets(add)
 	c.validateAccess(add)
+	c.Billing.validate(add)
 	return errs
 }
 

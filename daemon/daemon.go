@@ -20,6 +20,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"turno/billing"
 	"turno/clients"
 	"turno/clock"
 	"turno/config"
@@ -27,6 +28,7 @@ import (
 	"turno/httpapi"
 	"turno/mailin"
 	"turno/mailout"
+	"turno/scheduler"
 	"turno/store"
 	"turno/templates"
 	"turno/tickets"
@@ -64,6 +66,9 @@ type Daemon struct {
 	Tickets *tickets.Service
 	// Clients is the clients registry (daemon/clients.go).
 	Clients *clients.Registry
+	// Billing and Scheduler run the billing calendar (daemon/billing.go).
+	Billing   *billing.Service
+	Scheduler *scheduler.Scheduler
 }
 
 // New checks the options. Nothing starts until Run.
@@ -164,6 +169,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return fail(err)
 	}
 	td.push("http", d.HTTP.Shutdown)
+	if err := d.startBilling(ctx, &td); err != nil {
+		return fail(err)
+	}
 	d.log.Info("turno started", "http", d.HTTP.Addr(), "dev", d.opts.Dev)
 	close(d.ready)
 

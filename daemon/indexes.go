@@ -1,9 +1,11 @@
 package daemon
 
 import (
+	"turno/billing"
 	"turno/clients"
 	"turno/mailin"
 	"turno/mailout"
+	"turno/scheduler"
 	"turno/store"
 	"turno/tickets"
 )
@@ -18,6 +20,7 @@ func Indexes() []store.Index {
 		mailout.Indexes(),
 		tickets.Indexes(),
 		clients.Indexes(),
+		scheduler.Indexes(), billing.Indexes(),
 	} {
 		all = append(all, pkg...)
 	}

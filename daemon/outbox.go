@@ -3,8 +3,11 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"turno/config"
 	"turno/mailout"
@@ -55,4 +58,19 @@ func (d *Daemon) startOutbox(ctx context.Context, cfg config.Config, td *teardow
 		d.HTTP.AddCheck("smtp", ob.CheckRelays)
 	}
 	return nil
+}
+
+// NewOutbox builds an outbox that enqueues but does not deliver: for admin
+// commands (turno clients password, turno invoices pay…) whose mail the
+// serving daemon sends.
+func NewOutbox(ctx context.Context, cfg config.Config, db *mongo.Database, log *slog.Logger) (*mailout.Outbox, error) {
+	set, err := templates.Load(TemplateOptions(cfg))
+	if err != nil {
+		return nil, err
+	}
+	key, err := mailout.MessageIDKey(ctx, db, cfg.Mail.MessageIDSecret)
+	if err != nil {
+		return nil, err
+	}
+	return mailout.New(mailout.Options{DB: db, Templates: set, Mail: cfg.Mail, Outbox: cfg.Outbox, MessageIDKey: key, Logger: log})
 }

@@ -1,6 +1,36 @@
-// Package scheduler owns the cron calendar: jobs run under a leader lease in
-// the configured time zone, and every run is recorded with its outcome.
+// Package scheduler owns the cron calendar: daily jobs that run once per
+// business date, in the business time zone, in one process at a time, with
+// every run recorded.
 //
-// Built by the billing issue; this package currently holds only its place in
-// the layout.
+// Time. A business date is a calendar day in the configured time zone
+// (America/Santiago by default, DST included); the server's own zone does not
+// matter. A daily job registered for hour H runs for date D once the clock
+// passes D at H:00 local time (an hour lost to a DST change moves forward).
+// Tick(ctx) does everything that is due at the injected clock's now, so tests
+// step a clock.Fake through months and call Tick; cron (robfig/cron/v3, in
+// the same zone) is only the production trigger that calls Tick at each
+// job's hour and every minute.
+//
+// Leadership. Tick first acquires (or renews) the store lease "scheduler";
+// only its holder runs jobs, so several `turno serve` processes sharing a
+// database run each job once. Start renews it a third of its TTL apart; Stop
+// waits for running jobs and releases it.
+//
+// Runs. The job_runs collection has one document per scheduled run with _id
+// "<job>|<YYYY-MM-DD>" (job, business date, trigger, status
+// running|ok|failed, owner, attempts, start, end, counts, error). Inserting
+// it is the claim, so "once per business date" is a unique key. A run that
+// failed is retried by later ticks up to three attempts; a run left
+// "running" by another owner (which lost the lease, usually by dying) is
+// taken over. Jobs must therefore be idempotent: a takeover may repeat part
+// of a run. Within a process a job that is still running is not started
+// again (a per-job TryLock), whether by a tick or by RunNow.
+//
+// Catch-up. For each job the due dates are those after its last recorded
+// scheduled run (the last one itself is re-examined in case it failed),
+// at most CatchUpDays back, oldest first; a job that never ran starts today.
+//
+// Manual runs (`turno jobs run NAME --date D`) go through RunNow: recorded
+// with their own _id and trigger "manual"; a dry run records nothing and
+// the job only describes what it would do.
 package scheduler

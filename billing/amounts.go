@@ -1,0 +1,41 @@
+package billing
+
+import (
+	"fmt"
+	"math"
+)
+
+// Amounts of one invoice in whole Chilean pesos.
+type Amounts struct {
+	Net   int64 `bson:"net" json:"net"`
+	Tax   int64 `bson:"tax" json:"tax"`
+	Total int64 `bson:"total" json:"total"`
+}
+
+// ComputeAmounts prices a contract on an issue date: a CLP amount as is, a
+// UF amount (in thousandths of a UF) at ufRate pesos per UF, rounded half up
+// to the peso. IVA is round(net × percent / 100), half up, as Chilean
+// documents round; exempt contracts carry no tax.
+func ComputeAmounts(c Contract, ufRate float64, ivaPercent int) (Amounts, error) {
+	var net int64
+	switch c.Currency {
+	case CLP:
+		net = c.Amount
+	case UF:
+		if ufRate <= 0 {
+			return Amounts{}, fmt.Errorf("contract %s is priced in UF and no UF rate is configured (billing.uf_rate)", c.ID)
+		}
+		net = int64(math.Floor(float64(c.Amount)/1000*ufRate + 0.5))
+	default:
+		return Amounts{}, fmt.Errorf("contract %s: unknown currency %q", c.ID, c.Currency)
+	}
+	a := Amounts{Net: net}
+	if !c.Exempt {
+		a.Tax = roundHalfUp(net*int64(ivaPercent), 100)
+	}
+	a.Total = a.Net + a.Tax
+	return a, nil
+}
+
+// roundHalfUp divides n by d (both positive) rounding halves up.
+func roundHalfUp(n, d int64) int64 { return (2*n + d) / (2 * d) }

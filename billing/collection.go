@@ -1,0 +1,227 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"turno/mailout"
+	"turno/scheduler"
+	"turno/templates"
+)
+
+// CollectionJob is the collection notes' name in the scheduler.
+const CollectionJob = "collection-notes"
+
+// dunningState is a client's progress through the stages while it owes
+// money: one document per client (_id client ID), deleted when it owes
+// nothing. Episode names the debt (its first unpaid invoice) so note keys
+// stay the same across reruns.
+type dunningState struct {
+	ID        string    `bson:"_id"`
+	Episode   string    `bson:"episode"`
+	Stage     int       `bson:"stage"`
+	UpdatedAt time.Time `bson:"updated_at"`
+}
+
+// Collect is the daily collection-notes job for r.Date. For each client
+// with unpaid invoices it takes the oldest due date, the number of days
+// past it, and the highest configured stage reached; it sends that stage's
+// note only if the client has not had it or a later one in this episode
+// (stages move forward; after missed days only the highest is sent). One
+// note per client lists every unpaid invoice and the total; it goes to the
+// billing contact (else the principal), copied to the addresses to notify
+// when configured. Clients who paid owe nothing and get nothing; the
+// outbox drops suppressed addresses.
+func (s *Service) Collect(ctx context.Context, r scheduler.Run) (map[string]int, error) {
+	if err := s.wired(); err != nil {
+		return nil, err
+	}
+	n := counts{}
+	stages := slices.Clone(s.opts.Billing.CollectionStages)
+	sort.Ints(stages)
+	owed, err := s.unpaidByClientInvoices(ctx)
+	if err != nil {
+		return n, err
+	}
+	states, err := s.dunningStates(ctx)
+	if err != nil {
+		return n, err
+	}
+	for id := range states {
+		if _, still := owed[id]; !still && !r.DryRun {
+			if _, err := s.dunning.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+				return n, fmt.Errorf("end dunning of %s: %w", id, err)
+			}
+			n["settled"]++
+		}
+	}
+	ids := make([]string, 0, len(owed))
+	for id := range owed {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var firstErr error
+	for _, id := range ids {
+		invs := owed[id]
+		due, _ := scheduler.ParseDate(invs[0].DueDate)
+		days := due.DaysUntil(r.Date)
+		reached, ok := highestStage(stages, days)
+		if !ok {
+			continue
+		}
+		st, had := states[id]
+		if had && st.Stage >= reached {
+			continue
+		}
+		episode := invs[0].ID
+		if had {
+			episode = st.Episode
+		}
+		if r.DryRun {
+			fmt.Fprintf(r.Out, "client %s: collection note stage %+d for %d invoices\n", id, reached, len(invs))
+			n["notes"]++
+			continue
+		}
+		if err := s.sendNote(ctx, id, episode, reached, invs, n); err != nil {
+			n["errors"]++
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		_, err := s.dunning.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{
+			{Key: "episode", Value: episode}, {Key: "stage", Value: reached}, {Key: "updated_at", Value: s.opts.Clock.Now().UTC()}}}},
+			options.UpdateOne().SetUpsert(true))
+		if err != nil {
+			return n, fmt.Errorf("record collection stage of %s: %w", id, err)
+		}
+	}
+	return n, firstErr
+}
+
+func highestStage(stages []int, days int) (int, bool) {
+	best, ok := 0, false
+	for _, s := range stages {
+		if s <= days {
+			best, ok = s, true
+		}
+	}
+	return best, ok
+}
+
+func (s *Service) sendNote(ctx context.Context, clientID, episode string, stage int, invs []Invoice, n counts) error {
+	cl, err := s.opts.Clients.Get(ctx, clientID)
+	if err != nil {
+		return fmt.Errorf("read client %s: %w", clientID, err)
+	}
+	if !cl.Mail.CollectionNote {
+		n["mail_off"]++
+		return nil
+	}
+	to, err := s.opts.Clients.BillingAddress(ctx, clientID)
+	if err != nil {
+		return fmt.Errorf("billing address of %s: %w", clientID, err)
+	}
+	to = strings.ToLower(strings.TrimSpace(to))
+	var cc []string
+	if s.opts.Billing.CollectionCcNotify {
+		for _, a := range recipients(cl.Email, cl.NotifyEmails) {
+			if a != to {
+				cc = append(cc, a)
+			}
+		}
+	}
+	note := templates.CollectionNote{ClientName: clientName(cl), Stage: stage, PayURL: s.opts.Billing.PayURL}
+	for _, inv := range invs {
+		due, _ := time.ParseInLocation(time.DateOnly, inv.DueDate, s.opts.Location)
+		note.Invoices = append(note.Invoices, templates.InvoiceLine{Number: inv.Number, DueDate: due, Balance: inv.Balance()})
+		note.Total += inv.Balance()
+	}
+	_, err = s.opts.Mailer.Enqueue(ctx, mailout.Message{
+		Key:      fmt.Sprintf("collection:%s:%s:%d", clientID, episode, stage),
+		Template: "collection_note", Lang: cl.Lang, Data: note, To: []string{to}, Cc: cc,
+		Priority: mailout.PriorityBulk, AutoSubmitted: "auto-generated", ClientID: clientID, Kind: "collection_note",
+	})
+	if err != nil {
+		return fmt.Errorf("enqueue collection note for %s: %w", clientID, err)
+	}
+	n["notes"]++
+	return nil
+}
+
+// unpaidByClientInvoices groups unpaid issued invoices by client, oldest
+// due date first.
+func (s *Service) unpaidByClientInvoices(ctx context.Context) (map[string][]Invoice, error) {
+	cur, err := s.invoices.Find(ctx, bson.D{{Key: "status", Value: StatusUnpaid}, {Key: "number", Value: bson.D{{Key: "$gt", Value: 0}}}},
+		options.Find().SetProjection(bson.D{{Key: "billing", Value: 0}, {Key: "contract", Value: 0}}))
+	if err != nil {
+		return nil, fmt.Errorf("find unpaid invoices: %w", err)
+	}
+	var invs []Invoice
+	if err := cur.All(ctx, &invs); err != nil {
+		return nil, fmt.Errorf("read unpaid invoices: %w", err)
+	}
+	out := map[string][]Invoice{}
+	for _, inv := range invs {
+		if inv.Balance() > 0 {
+			out[inv.ClientID] = append(out[inv.ClientID], inv)
+		}
+	}
+	for _, l := range out {
+		sort.Slice(l, func(i, j int) bool {
+			if l[i].DueDate != l[j].DueDate {
+				return l[i].DueDate < l[j].DueDate
+			}
+			return l[i].Number < l[j].Number
+		})
+	}
+	return out, nil
+}
+
+func (s *Service) dunningStates(ctx context.Context) (map[string]dunningState, error) {
+	cur, err := s.dunning.Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("read dunning states: %w", err)
+	}
+	var all []dunningState
+	if err := cur.All(ctx, &all); err != nil {
+		return nil, fmt.Errorf("read dunning states: %w", err)
+	}
+	out := make(map[string]dunningState, len(all))
+	for _, st := range all {
+		out[st.ID] = st
+	}
+	return out, nil
+}
+
+// Unpaid is what a client owes, for the clients export.
+type Unpaid struct {
+	Count   int   `json:"unpaid_count"`
+	Balance int64 `json:"unpaid_balance"`
+}
+
+// UnpaidByClient returns every client's unpaid invoice count and balance
+// (clients owing nothing are absent). The clients export calls it through
+// its own one-method interface.
+func (s *Service) UnpaidByClient(ctx context.Context) (map[string]Unpaid, error) {
+	owed, err := s.unpaidByClientInvoices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Unpaid, len(owed))
+	for id, invs := range owed {
+		u := Unpaid{Count: len(invs)}
+		for _, inv := range invs {
+			u.Balance += inv.Balance()
+		}
+		out[id] = u
+	}
+	return out, nil
+}

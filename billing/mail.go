@@ -1,0 +1,151 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"turno/clients"
+	"turno/mailout"
+	"turno/templates"
+)
+
+func isDup(err error) bool { return mongo.IsDuplicateKeyError(err) }
+
+// mailInvoices enqueues invoice_issued for those of ids that are numbered
+// and not yet mailed, then marks them mailed. Keys
+// "invoice:<id>:issued:<recipient>" make a repeat enqueue nothing new.
+func (s *Service) mailInvoices(ctx context.Context, ids []string, n counts) error {
+	cur, err := s.invoices.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return fmt.Errorf("find invoices to mail: %w", err)
+	}
+	var all []Invoice
+	if err := cur.All(ctx, &all); err != nil {
+		return fmt.Errorf("read invoices to mail: %w", err)
+	}
+	invs := all[:0]
+	for _, inv := range all {
+		if inv.Number > 0 && !inv.Mailed {
+			invs = append(invs, inv)
+		}
+	}
+	return s.mailEach(ctx, invs, n)
+}
+
+// mailPending mails every numbered invoice an earlier run left unmailed.
+func (s *Service) mailPending(ctx context.Context, n counts) error {
+	cur, err := s.invoices.Find(ctx, bson.D{{Key: "mailed", Value: false}, {Key: "number", Value: bson.D{{Key: "$gt", Value: 0}}}})
+	if err != nil {
+		return fmt.Errorf("find unmailed invoices: %w", err)
+	}
+	var invs []Invoice
+	if err := cur.All(ctx, &invs); err != nil {
+		return fmt.Errorf("read unmailed invoices: %w", err)
+	}
+	return s.mailEach(ctx, invs, n)
+}
+
+func (s *Service) mailEach(ctx context.Context, invs []Invoice, n counts) error {
+	if len(invs) == 0 {
+		return nil
+	}
+	cache := map[string]*clients.Client{}
+	done := make([]string, 0, len(invs))
+	var firstErr error
+	for i := range invs {
+		inv := &invs[i]
+		cl, err := s.client(ctx, inv.ClientID, cache)
+		if err == nil {
+			err = s.mailInvoice(ctx, inv, cl, n)
+		}
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		done = append(done, inv.ID)
+	}
+	if len(done) > 0 {
+		if _, err := s.invoices.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: done}}}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "mailed", Value: true}}}}); err != nil {
+			return fmt.Errorf("mark invoices mailed: %w", err)
+		}
+	}
+	return firstErr
+}
+
+// mailInvoice enqueues one invoice to the principal address and every
+// address to notify, unless the client switched invoice mail off.
+func (s *Service) mailInvoice(ctx context.Context, inv *Invoice, cl *clients.Client, n counts) error {
+	if !cl.Mail.Invoice {
+		n["mail_off"]++
+		return nil
+	}
+	pdf, err := s.RenderPDF(inv)
+	if err != nil {
+		return err
+	}
+	loc := s.opts.Location
+	issue, _ := time.ParseInLocation(time.DateOnly, inv.IssueDate, loc)
+	due, _ := time.ParseInLocation(time.DateOnly, inv.DueDate, loc)
+	data := templates.InvoiceIssued{
+		InvoiceNumber: inv.Number, PeriodLabel: periodLabel(inv.Period, inv.Lang),
+		IssueDate: issue, DueDate: due, Net: inv.Net, Tax: inv.Tax, Total: inv.Total,
+		ClientName: inv.Billing.RazonSocial, TaxID: displayTaxID(inv.Billing), PayURL: s.opts.Billing.PayURL,
+	}
+	for _, to := range recipients(cl.Email, cl.NotifyEmails) {
+		_, err := s.opts.Mailer.Enqueue(ctx, mailout.Message{
+			Key:      "invoice:" + inv.ID + ":issued:" + to,
+			Template: "invoice_issued", Lang: inv.Lang, Data: data, To: []string{to},
+			Attachments: []mailout.Attachment{{Filename: fmt.Sprintf("factura-%d.pdf", inv.Number),
+				ContentType: "application/pdf", Data: pdf}},
+			Priority: mailout.PriorityBulk, AutoSubmitted: "auto-generated",
+			ClientID: cl.ID, Kind: "invoice",
+		})
+		if err != nil {
+			return fmt.Errorf("enqueue invoice %d to %s: %w", inv.Number, to, err)
+		}
+		n["mails"]++
+	}
+	return nil
+}
+
+// recipients is principal then notify addresses, normalised, no repeats.
+func recipients(principal string, notify []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range append([]string{principal}, notify...) {
+		a = strings.ToLower(strings.TrimSpace(a))
+		if a != "" && !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// displayTaxID formats a Chilean RUT with dots ("76.123.456-7"); other
+// countries' IDs are shown as stored.
+func displayTaxID(b clients.BillingData) string {
+	if b.TaxCountry != "" && b.TaxCountry != "CL" {
+		return b.TaxID
+	}
+	body, dv, ok := strings.Cut(b.TaxID, "-")
+	if !ok {
+		return b.TaxID
+	}
+	var sb strings.Builder
+	for i, r := range body {
+		if i > 0 && (len(body)-i)%3 == 0 {
+			sb.WriteByte('.')
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String() + "-" + dv
+}

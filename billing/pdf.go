@@ -1,0 +1,143 @@
+package billing
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/go-pdf/fpdf"
+)
+
+// RenderPDF draws the invoice on one A4 page: provider data (config
+// company), the client's billing snapshot, the line, net, IVA, total, due
+// date and how to pay. Text is Spanish; accents are written through the
+// core fonts' cp1252 encoding, which covers Spanish.
+func (s *Service) RenderPDF(inv *Invoice) ([]byte, error) {
+	p := fpdf.New("P", "mm", "A4", "")
+	p.SetCreator("Turno", true)
+	p.SetTitle(fmt.Sprintf("Factura %d", inv.Number), true)
+	tr := p.UnicodeTranslatorFromDescriptor("")
+	p.AddPage()
+	co := s.opts.Company
+
+	p.SetFont("Helvetica", "B", 16)
+	p.CellFormat(120, 8, tr(co.Name), "", 0, "L", false, 0, "")
+	p.SetFont("Helvetica", "B", 14)
+	p.CellFormat(0, 8, tr(fmt.Sprintf("FACTURA N° %d", inv.Number)), "", 1, "R", false, 0, "")
+	p.SetFont("Helvetica", "", 9)
+	for _, l := range []string{co.Footer, co.Website, co.Phone, co.SupportAddress} {
+		if strings.TrimSpace(l) != "" {
+			p.CellFormat(0, 5, tr(l), "", 1, "L", false, 0, "")
+		}
+	}
+	p.Ln(4)
+	p.SetFont("Helvetica", "", 10)
+	kv := func(k, v string) {
+		p.SetFont("Helvetica", "B", 10)
+		p.CellFormat(45, 6, tr(k), "", 0, "L", false, 0, "")
+		p.SetFont("Helvetica", "", 10)
+		p.CellFormat(0, 6, tr(v), "", 1, "L", false, 0, "")
+	}
+	kv("Fecha de emisión:", spanishDate(inv.IssueDate))
+	kv("Fecha de vencimiento:", spanishDate(inv.DueDate))
+	kv("Período:", periodLabel(inv.Period, "es"))
+	p.Ln(3)
+	b := inv.Billing
+	kv("Razón social:", b.RazonSocial)
+	kv(taxIDLabel(b.TaxCountry)+":", displayTaxID(b))
+	kv("Giro:", b.Giro)
+	kv("Domicilio:", b.Domicilio)
+	kv("Comuna:", b.Comuna)
+	kv("Ciudad:", b.Ciudad)
+	p.Ln(5)
+
+	p.SetFont("Helvetica", "B", 10)
+	p.CellFormat(140, 7, tr("Descripción"), "B", 0, "L", false, 0, "")
+	p.CellFormat(0, 7, tr("Neto"), "B", 1, "R", false, 0, "")
+	p.SetFont("Helvetica", "", 10)
+	desc := inv.Contract.Description
+	if inv.Contract.Currency == UF {
+		desc += fmt.Sprintf(" (%s UF a $%s)", thousandthsUF(inv.Contract.Amount), strconv.FormatFloat(inv.UFRate, 'f', -1, 64))
+	}
+	p.CellFormat(140, 7, tr(desc), "", 0, "L", false, 0, "")
+	p.CellFormat(0, 7, money(inv.Net), "", 1, "R", false, 0, "")
+	p.Ln(3)
+	total := func(k string, v int64, bold bool) {
+		style := ""
+		if bold {
+			style = "B"
+		}
+		p.SetFont("Helvetica", style, 11)
+		p.CellFormat(140, 7, tr(k), "", 0, "R", false, 0, "")
+		p.CellFormat(0, 7, money(v), "", 1, "R", false, 0, "")
+	}
+	total("Neto", inv.Net, false)
+	if inv.Contract.Exempt {
+		total("Exento de IVA", 0, false)
+	} else {
+		total(fmt.Sprintf("IVA (%d%%)", s.opts.Billing.IVAPercent), inv.Tax, false)
+	}
+	total("Total", inv.Total, true)
+	p.Ln(8)
+	p.SetFont("Helvetica", "B", 10)
+	p.CellFormat(0, 6, tr("Cómo pagar"), "", 1, "L", false, 0, "")
+	p.SetFont("Helvetica", "", 10)
+	how := s.opts.Billing.PaymentInstructions
+	if s.opts.Billing.PayURL != "" {
+		how += " Pague en línea: " + s.opts.Billing.PayURL
+	}
+	p.MultiCell(0, 5, tr(how), "", "L", false)
+	var buf bytes.Buffer
+	if err := p.Output(&buf); err != nil {
+		return nil, fmt.Errorf("render invoice %d PDF: %w", inv.Number, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// money is "$1.234.567".
+func money(n int64) string {
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	d := strconv.FormatInt(n, 10)
+	var sb strings.Builder
+	if neg {
+		sb.WriteByte('-')
+	}
+	sb.WriteByte('$')
+	for i, r := range d {
+		if i > 0 && (len(d)-i)%3 == 0 {
+			sb.WriteByte('.')
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String()
+}
+
+func spanishDate(s string) string {
+	var y, m, d int
+	if _, err := fmt.Sscanf(s, "%d-%d-%d", &y, &m, &d); err != nil || m < 1 || m > 12 {
+		return s
+	}
+	return fmt.Sprintf("%d de %s de %d", d, monthsES[m-1], y)
+}
+
+func thousandthsUF(n int64) string {
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%d,%03d", n/1000, n%1000), "0"), ",")
+}
+
+func taxIDLabel(country string) string {
+	switch country {
+	case "AR":
+		return "CUIT"
+	case "CO":
+		return "NIT"
+	case "EC":
+		return "RUC"
+	case "MX":
+		return "RFC"
+	}
+	return "RUT"
+}

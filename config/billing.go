@@ -1,0 +1,90 @@
+package config
+
+import (
+	"time"
+)
+
+// BillingConfig is the billing calendar: when the daily jobs run, how
+// invoices are computed and when collection notes go out.
+type BillingConfig struct {
+	// TimeZone is the business time zone: it decides which business date
+	// it is, and the hour the daily jobs run (DST included).
+	TimeZone string `toml:"time_zone"`
+	// CycleHour and CollectionHour are the local hours (0–23) at which the
+	// billing cycle and the collection notes run each day.
+	CycleHour      int `toml:"cycle_hour"`
+	CollectionHour int `toml:"collection_hour"`
+	// CatchUpDays: after downtime, daily jobs run once per missed business
+	// date, oldest first, at most this many days back.
+	CatchUpDays int `toml:"catch_up_days"`
+	// LeaseTTL is how long the scheduler lease lasts without renewal.
+	LeaseTTL Duration `toml:"lease_ttl"`
+	// DueDays after the issue date an invoice is due.
+	DueDays int `toml:"due_days"`
+	// IVAPercent is the tax rate for contracts that are not exempt.
+	IVAPercent int `toml:"iva_percent"`
+	// UFRate is pesos per UF used for UF contracts; 0 means none is
+	// configured and UF contracts are not invoiced (their cycle reports it).
+	UFRate float64 `toml:"uf_rate"`
+	// CollectionStages are days relative to the due date (negative before).
+	CollectionStages []int `toml:"collection_stages"`
+	// CollectionCcNotify copies collection notes to the addresses to notify.
+	CollectionCcNotify bool `toml:"collection_cc_notify"`
+	// PayURL is shown in invoice mail and notes; PaymentInstructions is
+	// printed on the invoice PDF.
+	PayURL              string `toml:"pay_url"`
+	PaymentInstructions string `toml:"payment_instructions"`
+	// APIToken authenticates POST /api/payments (Bearer); empty disables it.
+	APIToken     string `toml:"api_token" secret:"true"`
+	APITokenFile string `toml:"api_token_file"`
+}
+
+func defaultBilling() BillingConfig {
+	return BillingConfig{
+		TimeZone:            "America/Santiago",
+		CycleHour:           6,
+		CollectionHour:      9,
+		CatchUpDays:         7,
+		LeaseTTL:            Duration(30 * time.Second),
+		DueDays:             10,
+		IVAPercent:          19,
+		CollectionStages:    []int{-3, 0, 7, 15},
+		PaymentInstructions: "Transferencia bancaria; indique el número de factura.",
+	}
+}
+
+func (b *BillingConfig) validate(add func(key, format string, args ...any)) {
+	if _, err := time.LoadLocation(b.TimeZone); err != nil || b.TimeZone == "" {
+		add("billing.time_zone", "must be an IANA time zone such as America/Santiago (got %q)", b.TimeZone)
+	}
+	for key, h := range map[string]int{"billing.cycle_hour": b.CycleHour, "billing.collection_hour": b.CollectionHour} {
+		if h < 0 || h > 23 {
+			add(key, "must be an hour from 0 to 23 (got %d)", h)
+		}
+	}
+	if b.CatchUpDays < 0 || b.CatchUpDays > 366 {
+		add("billing.catch_up_days", "must be from 0 to 366 (got %d)", b.CatchUpDays)
+	}
+	if b.LeaseTTL.D() < time.Second {
+		add("billing.lease_ttl", "must be at least 1s")
+	}
+	if b.DueDays < 0 || b.DueDays > 365 {
+		add("billing.due_days", "must be from 0 to 365 (got %d)", b.DueDays)
+	}
+	if b.IVAPercent < 0 || b.IVAPercent > 100 {
+		add("billing.iva_percent", "must be from 0 to 100 (got %d)", b.IVAPercent)
+	}
+	if b.UFRate < 0 {
+		add("billing.uf_rate", "must not be negative")
+	}
+	seen := map[int]bool{}
+	for _, s := range b.CollectionStages {
+		if seen[s] {
+			add("billing.collection_stages", "stage %d is listed twice", s)
+		}
+		seen[s] = true
+	}
+	if b.APIToken != "" && len(b.APIToken) < 16 {
+		add("billing.api_token", "must be at least 16 characters, or empty to disable the payments endpoint")
+	}
+}

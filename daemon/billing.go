@@ -1,0 +1,57 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"turno/billing"
+	"turno/scheduler"
+	"turno/store"
+)
+
+// BillingParts builds the billing service and the scheduler with its jobs
+// from the configuration; the CLI uses it too. Clients and Mailer may be nil
+// until the clients registry and the outbox are wired, and then the billing
+// jobs are not registered (billing.Service.Wired says so).
+func BillingParts(opts Options, st *store.Store, clients billing.Clients, mailer billing.Mailer) (*billing.Service, *scheduler.Scheduler, error) {
+	cfg := opts.Config
+	loc, err := time.LoadLocation(cfg.Billing.TimeZone)
+	if err != nil {
+		return nil, nil, fmt.Errorf("billing time zone: %w", err)
+	}
+	svc, err := billing.New(billing.Options{DB: st.DB, Clients: clients, Mailer: mailer, Billing: cfg.Billing,
+		Company: cfg.Company, Location: loc, Clock: opts.Clock, Logger: opts.Logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	sched, err := scheduler.New(scheduler.Options{DB: st.DB, Location: loc, CatchUpDays: cfg.Billing.CatchUpDays,
+		LeaseTTL: cfg.Billing.LeaseTTL.D(), Clock: opts.Clock, Logger: opts.Logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	if svc.Wired() {
+		sched.AddDaily(billing.CycleJob, cfg.Billing.CycleHour, svc.Cycle)
+		sched.AddDaily(billing.CollectionJob, cfg.Billing.CollectionHour, svc.Collect)
+	}
+	return svc, sched, nil
+}
+
+// startBilling starts the scheduler and mounts the payments endpoint.
+func (d *Daemon) startBilling(ctx context.Context, td *teardown) error {
+	svc, sched, err := BillingParts(d.opts, d.Store, d.Clients, d.Outbox)
+	if err != nil {
+		return err
+	}
+	if !svc.Wired() {
+		d.log.Warn("billing jobs and the payments endpoint are off: no clients registry or outbox")
+	} else if tok := d.opts.Config.Billing.APIToken; tok != "" {
+		d.HTTP.Handle("POST /api/payments", svc.PaymentsHandler(tok))
+	}
+	d.Billing, d.Scheduler = svc, sched
+	if err := sched.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	td.push("scheduler", sched.Stop)
+	return nil
+}
