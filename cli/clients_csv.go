@@ -9,7 +9,9 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"turno/billing"
 	"turno/clients"
+	"turno/scheduler"
 )
 
 func newClientsImportCmd(e *env, cf *clientFlags) *cobra.Command {
@@ -85,8 +87,8 @@ func newClientsExportCmd(e *env, cf *clientFlags) *cobra.Command {
 		Use:   "export [filters] [--bom] [--semicolon] > FILE.csv",
 		Short: "Write clients as CSV (the import's format)",
 		Long: `Write the selected clients as CSV to standard output: the columns of the seed
-systems' export first, then the rest of the record. unpaid_invoices and
-unpaid_balance stay empty until billing provides them. --bom and --semicolon
+systems' export first, then the rest of the record; unpaid_invoices and
+unpaid_balance come from billing. --bom and --semicolon
 suit Spanish-locale spreadsheet programs.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
@@ -94,8 +96,22 @@ suit Spanish-locale spreadsheet programs.`,
 			if err != nil {
 				return err
 			}
+			// Unpaid totals come from billing; read them first (the embedded
+			// store admits one opener at a time).
+			var owed map[string]billing.Unpaid
+			if err := e.withBilling(func(ctx context.Context, svc *billing.Service, _ *scheduler.Scheduler) error {
+				var err error
+				owed, err = svc.UnpaidByClient(ctx)
+				return err
+			}); err != nil {
+				return err
+			}
+			unpaid := func(_ context.Context, id string) (int, int64, bool, error) {
+				u := owed[id]
+				return u.Count, u.Balance, true, nil
+			}
 			return e.withRegistry(false, 0, func(ctx context.Context, r *clients.Registry) error {
-				n, err := r.Export(ctx, e.stdout, f, clients.ExportOptions{BOM: bom, Semicolon: semicolon})
+				n, err := r.Export(ctx, e.stdout, f, clients.ExportOptions{BOM: bom, Semicolon: semicolon, Unpaid: unpaid})
 				if err == nil {
 					fmt.Fprintf(e.stderr, "exported %d clients\n", n)
 				}
