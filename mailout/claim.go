@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -34,6 +35,12 @@ func (o *Outbox) claim(ctx context.Context, id string) (*Entry, error) {
 	expired := e.State == StateSending && !e.LeaseUntil.After(now)
 	if !due && !expired {
 		return nil, nil
+	}
+	if expired {
+		ok, err := o.takeOver(ctx, &e, now)
+		if err != nil || !ok {
+			return nil, err
+		}
 	}
 	n := e.Attempts + 1
 	token := bson.D{{Key: "_id", Value: fmt.Sprintf("%s#%d", id, n)}, {Key: "owner", Value: o.opts.Owner}, {Key: "at", Value: now}}
@@ -87,4 +94,27 @@ func (o *Outbox) missed(ctx context.Context, rd readyDoc) error {
 		return o.setDue(ctx, rd)
 	}
 	return nil
+}
+
+// takeOver ends the expired attempt of a sender that did not record it, by
+// inserting its end token (see record): from then on that sender's late
+// outcome is refused. If the token exists, the sender recorded (or is
+// recording) its outcome: not ours, unless the token is older than a lease,
+// which means its holder died between the token and the entry write.
+func (o *Outbox) takeOver(ctx context.Context, e *Entry, now time.Time) (bool, error) {
+	won, err := o.endAttempt(ctx, e.ID, e.Attempts, "takeover", now)
+	if err != nil || won {
+		return won, err
+	}
+	var tok struct {
+		At time.Time `bson:"at"`
+	}
+	err = o.claims.FindOne(ctx, bson.D{{Key: "_id", Value: endToken(e.ID, e.Attempts)}}).Decode(&tok)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("claim %s: read end token: %w", e.ID, err)
+	}
+	return now.Sub(tok.At) >= o.opts.Outbox.Lease.D(), nil
 }

@@ -8,7 +8,8 @@
 //	              "sha256:<hex>" of it when longer than 200 bytes
 //	outbox_ready  one tiny marker {_id, priority, due, created_at} per entry
 //	              that may still need work
-//	outbox_claims _id = "<entry id>#<attempt>": who won each attempt
+//	outbox_claims _id = "<entry id>#<attempt>": who won each attempt;
+//	              "<entry id>#<attempt>.end": who ended it
 //	suppressions  _id = normalised address marked undeliverable
 //	settings      "mailout.message_id_key": the generated Message-ID key
 //
@@ -55,9 +56,19 @@
 // at any later point delays the entry by one lease and loses nothing. A
 // process that loses a race reads the entry and either deletes a stale
 // marker (entry final or gone) or moves it to when the entry could be due;
-// only losers pay for that read. attempts is the fencing token: the write
-// of the outcome matches _id, state=sending, lease_owner and attempts, so
-// a sender whose lease was taken over cannot overwrite the new holder.
+// only losers pay for that read. Attempts are fenced by tokens, not by
+// filters: the embedded store answers only a filter that is exactly
+// {_id: <string>} from an index and decodes the whole collection for any
+// other (a fenced write matching _id, state, owner and attempts made every
+// outcome scan the outbox: a drain of n entries cost n²). Attempt n is
+// ended by whoever first inserts "<id>#<n>.end" in outbox_claims: its
+// sender before it writes the outcome by _id, or a process taking over the
+// expired lease before it claims attempt n+1. So a sender whose lease was
+// taken over cannot overwrite the new holder. A token older than a lease
+// whose entry is still sending means its inserter died before the entry
+// write; the entry is then taken over (the residual risk: an outcome write
+// delayed by more than a lease after its own token). Every per-message
+// operation filters by _id alone (a test watches the commands).
 //
 // # Delivery
 //
@@ -102,7 +113,8 @@
 // The only mail that can go out twice is mail the relay accepted (250
 // after DATA) before the process recorded "sent": a kill -9 in between
 // leaves the entry in sending, and after the lease it is sent again. The
-// window is one _id update (the fenced write of the outcome) and is
+// window is one insert and one _id update (the end token and the write of
+// the outcome) and is
 // measured on every send (DuplicateWindow, the histogram
 // turno_outbox_unrecorded_window_seconds). On this shared, loaded 2-core
 // machine with the embedded store it measured a mean of 31 ms and a
