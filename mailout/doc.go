@@ -67,7 +67,11 @@
 // taken over cannot overwrite the new holder. A token older than a lease
 // whose entry is still sending means its inserter died before the entry
 // write; the entry is then taken over (the residual risk: an outcome write
-// delayed by more than a lease after its own token). Every per-message
+// delayed by more than a lease after its own token). Likewise a claim
+// token a lease old whose entry never entered sending means its winner
+// died between the token and the lease write, before sending anything:
+// the attempt number is skipped (the kill -9 test once stranded an entry
+// in queued that way). Every per-message
 // operation filters by _id alone (a test watches the commands).
 //
 // # Delivery

@@ -89,3 +89,28 @@ func TestDeathBetweenEndTokenAndWriteIsTakenOver(t *testing.T) {
 		t.Fatalf("stranded entry not taken over: %+v %v", eb, err)
 	}
 }
+
+// A process killed between its claim token and the lease write left the
+// entry queued with attempt 1 taken: nobody could ever claim it (seen in
+// the kill -9 test: 199 of 200 delivered, one entry queued forever). Once
+// the token is a lease old, the attempt number is skipped.
+func TestDeathBetweenClaimTokenAndLeaseIsTakenOver(t *testing.T) {
+	a, b, fc := twoOutboxes(t)
+	ctx := context.Background()
+	id, err := a.Enqueue(ctx, ackMessage("k", "c@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a "dies" right after winning attempt 1.
+	if _, err := a.claims.InsertOne(ctx, map[string]any{"_id": id + "#1", "owner": "a", "at": fc.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if eb, err := b.claim(ctx, id); err != nil || eb != nil {
+		t.Fatalf("b claimed while a may be about to write its lease: %+v %v", eb, err)
+	}
+	fc.Advance(a.opts.Outbox.Lease.D())
+	eb, err := b.claim(ctx, id)
+	if err != nil || eb == nil || eb.Attempts != 2 || eb.LeaseOwner != "b" {
+		t.Fatalf("entry stranded by a dead claimer: %+v %v", eb, err)
+	}
+}
