@@ -122,21 +122,23 @@
 // measured on every send (DuplicateWindow, the histogram
 // turno_outbox_unrecorded_window_seconds). On this shared, loaded 2-core
 // machine with the embedded store and 4 connections it measured a mean of
-// 8 ms, maximum 34 ms over 1,000 sends and a mean of 16 ms, maximum 561 ms
-// over 10,000 sends (bench/outbox); before the fence tokens a mean of
+// 8 ms, maximum 20 ms over 1,000 sends and a mean of 8 ms, maximum 35 ms
+// over 10,000 sends in a quiet moment (mean 16 ms, maximum 561 ms under
+// load; bench/outbox); before the fence tokens a mean of
 // 164 ms, maximum 994 ms over 298 sends under load. At most one message
 // per connection can be in it, which the kill -9 test asserts (2,000
-// entries: 2 and 3 duplicates in two runs with 4 connections).
+// entries: 2, 3 and 2 duplicates in three runs with 4 connections).
 //
 // # Cost and known limits
 //
 // With the fence tokens every per-message operation is an _id lookup,
-// insert, update or delete (about ten per sent message). bench/outbox
-// drained 10,000 queued entries at 128 msgs/s and 1,000 at 267 msgs/s on
-// the embedded store with 4 connections, against go-mail alone at
-// 8,000-11,000 msgs/s (ratio 0.012-0.033), peak RSS 56 MiB at 1,000 and
-// 147 MiB at 10,000; on this shared machine the numbers move by 2-3x with
-// the other load. What still grows with the outbox: the depth-by-state
+// insert, update or delete (about ten per sent message). bench/outbox, in
+// a quiet moment, drained 10,000 queued entries at 247 msgs/s and 1,000 at
+// 261 msgs/s on the embedded store with 4 connections, against go-mail
+// alone at ~11,600 msgs/s (ratio 0.021-0.022), peak RSS 54 MiB at 1,000
+// and 138 MiB at 10,000; under other work on this shared machine the same
+// run gave 128 msgs/s at 10,000, so the numbers move by 2x with the load.
+// What still grows with the outbox: the depth-by-state
 // gauge is a $group over every entry every 30 s (7% of the drain's CPU at
 // 10,000 entries, and it keeps growing with the history, as sent entries
 // are never purged); the scan decodes the whole ready set (the backlog,
