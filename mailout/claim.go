@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -35,13 +36,30 @@ func (o *Outbox) claim(ctx context.Context, id string) (*Entry, error) {
 	if !due && !expired {
 		return nil, nil
 	}
-	n := e.Attempts + 1
-	token := bson.D{{Key: "_id", Value: fmt.Sprintf("%s#%d", id, n)}, {Key: "owner", Value: o.opts.Owner}, {Key: "at", Value: now}}
-	if _, err := o.claims.InsertOne(ctx, token); err != nil {
-		if mongo.IsDuplicateKeyError(err) {
-			return nil, nil // another process won attempt n
+	if expired {
+		ok, err := o.takeOver(ctx, &e, now)
+		if err != nil || !ok {
+			return nil, err
 		}
-		return nil, fmt.Errorf("claim %s: token: %w", id, err)
+	}
+	// A claim token whose entry was never put in sending is a lease old
+	// only if its winner died between the token and the lease write, before
+	// sending anything: that attempt number is skipped.
+	n := e.Attempts + 1
+	for ; ; n++ {
+		tokenID := fmt.Sprintf("%s#%d", id, n)
+		token := bson.D{{Key: "_id", Value: tokenID}, {Key: "owner", Value: o.opts.Owner}, {Key: "at", Value: now}}
+		_, err := o.claims.InsertOne(ctx, token)
+		if err == nil {
+			break
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return nil, fmt.Errorf("claim %s: token: %w", id, err)
+		}
+		stale, err := o.staleToken(ctx, tokenID, now)
+		if err != nil || !stale || n > e.Attempts+3 {
+			return nil, err // another process won attempt n (and is alive)
+		}
 	}
 	until := now.Add(o.opts.Outbox.Lease.D())
 	_, err = o.entries.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
@@ -87,4 +105,34 @@ func (o *Outbox) missed(ctx context.Context, rd readyDoc) error {
 		return o.setDue(ctx, rd)
 	}
 	return nil
+}
+
+// takeOver ends the expired attempt of a sender that did not record it, by
+// inserting its end token (see record): from then on that sender's late
+// outcome is refused. If the token exists, the sender recorded (or is
+// recording) its outcome: not ours, unless the token is older than a lease,
+// which means its holder died between the token and the entry write.
+func (o *Outbox) takeOver(ctx context.Context, e *Entry, now time.Time) (bool, error) {
+	won, err := o.endAttempt(ctx, e.ID, e.Attempts, "takeover", now)
+	if err != nil || won {
+		return won, err
+	}
+	return o.staleToken(ctx, endToken(e.ID, e.Attempts), now)
+}
+
+// staleToken reports whether the token _id in outbox_claims is at least a
+// lease old: its inserter did not follow it with the entry write it was
+// for within a lease, so it died in between.
+func (o *Outbox) staleToken(ctx context.Context, id string, now time.Time) (bool, error) {
+	var tok struct {
+		At time.Time `bson:"at"`
+	}
+	err := o.claims.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&tok)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read token %s: %w", id, err)
+	}
+	return now.Sub(tok.At) >= o.opts.Outbox.Lease.D(), nil
 }

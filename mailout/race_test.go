@@ -50,3 +50,21 @@ func TestPushWhileInFlightIsQueuedAgain(t *testing.T) {
 		t.Fatal("push during flight was lost")
 	}
 }
+
+func TestBusyProcessSkipsScansForAtMostTheGap(t *testing.T) {
+	for _, tc := range []struct {
+		queued int
+		since  time.Duration
+		want   bool
+	}{
+		{0, 0, true},
+		{maxQueued/2 - 1, time.Second, true},
+		{maxQueued / 2, time.Second, false},
+		{maxQueued, maxScanGap - time.Millisecond, false},
+		{maxQueued, maxScanGap, true},
+	} {
+		if got := scanDue(tc.queued, tc.since); got != tc.want {
+			t.Errorf("scanDue(%d, %s) = %v, want %v", tc.queued, tc.since, got, tc.want)
+		}
+	}
+}

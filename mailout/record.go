@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -25,8 +26,8 @@ type outcome struct {
 	AcceptedAt time.Time
 }
 
-// record writes the outcome, fenced by owner and attempt count, then moves
-// or removes the ready marker. Sensitive entries lose their body once final.
+// record writes the outcome, fenced by attempt n's end token (endAttempt),
+// then moves or removes the ready marker. Sensitive entries lose their body once final.
 func (o *Outbox) record(ctx context.Context, e *Entry, out outcome) error {
 	now := o.clock.Now().UTC()
 	set := bson.D{{Key: "state", Value: out.State}, {Key: "recipients", Value: out.Recipients},
@@ -47,8 +48,19 @@ func (o *Outbox) record(ctx context.Context, e *Entry, out outcome) error {
 		set = append(set, bson.E{Key: "purged", Value: true})
 		update[0].Value = set
 	}
-	res, err := o.entries.UpdateOne(ctx, bson.D{{Key: "_id", Value: e.ID}, {Key: "state", Value: StateSending},
-		{Key: "lease_owner", Value: o.opts.Owner}, {Key: "attempts", Value: e.Attempts}}, update)
+	// The fence: whoever inserts attempt n's end token first ends it, this
+	// sender or a process taking over its expired lease (claim). The write
+	// itself then filters by _id alone, the only filter the embedded store
+	// answers from an index; a filter on state, owner and attempts made
+	// every outcome decode the whole outbox.
+	won, err := o.endAttempt(ctx, e.ID, e.Attempts, "record", now)
+	if err != nil {
+		return fmt.Errorf("record %s for %s: %w", out.State, e.ID, err)
+	}
+	if !won {
+		return fmt.Errorf("record %s for %s: %w", out.State, e.ID, errLeaseLost)
+	}
+	res, err := o.entries.UpdateOne(ctx, bson.D{{Key: "_id", Value: e.ID}}, update)
 	if err != nil {
 		return fmt.Errorf("record %s for %s: %w", out.State, e.ID, err)
 	}
@@ -78,4 +90,23 @@ func (o *Outbox) setDue(ctx context.Context, rd readyDoc) error {
 		return fmt.Errorf("move ready marker %s: %w", rd.ID, err)
 	}
 	return nil
+}
+
+// endToken is the _id in outbox_claims that ends attempt n of entry id. It
+// cannot equal a claim token "<id>#<n>", which ends in a digit.
+func endToken(id string, n int) string { return fmt.Sprintf("%s#%d.end", id, n) }
+
+// endAttempt inserts attempt n's end token: true if this process inserted
+// it, false if someone already had (a unique _id insert decides, atomic on
+// every store).
+func (o *Outbox) endAttempt(ctx context.Context, id string, n int, why string, now time.Time) (bool, error) {
+	_, err := o.claims.InsertOne(ctx, bson.D{{Key: "_id", Value: endToken(id, n)}, {Key: "owner", Value: o.opts.Owner},
+		{Key: "why", Value: why}, {Key: "at", Value: now}})
+	if mongo.IsDuplicateKeyError(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("end attempt %d: %w", n, err)
+	}
+	return true, nil
 }

@@ -59,16 +59,20 @@ func (o *Outbox) Kick() {
 	}
 }
 
-// scanLoop scans the ready set every poll interval or when kicked, and
-// refreshes the depth-by-state gauge every 30 seconds.
+// scanLoop scans the ready set every poll interval (see scanDue) or when
+// kicked, and refreshes the depth-by-state gauge every 30 seconds.
 func (o *Outbox) scanLoop() {
 	t := time.NewTicker(o.opts.Outbox.PollInterval.D())
 	defer t.Stop()
-	var lastDepth time.Time
+	var lastDepth, lastScan time.Time
+	kicked := true
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		if _, err := o.scan(ctx); err != nil {
-			o.log.Error("outbox scan", "err", err)
+		if kicked || scanDue(o.queue.len(), time.Since(lastScan)) {
+			if _, err := o.scan(ctx); err != nil {
+				o.log.Error("outbox scan", "err", err)
+			}
+			lastScan = time.Now()
 		}
 		if time.Since(lastDepth) > 30*time.Second {
 			if err := o.refreshDepth(ctx); err != nil {
@@ -81,9 +85,25 @@ func (o *Outbox) scanLoop() {
 		case <-o.stop:
 			return
 		case <-t.C:
+			kicked = false
 		case <-o.kick:
+			kicked = true
 		}
 	}
+}
+
+// maxScanGap bounds how long a busy process skips its periodic scan.
+const maxScanGap = 10 * time.Second
+
+// scanDue decides whether a periodic (not kicked) scan runs. A scan decodes
+// every due marker, so it costs what the whole backlog costs (at 10,000
+// queued entries it was the largest cost of the drain); while this
+// process's queue still holds at least half of what one scan may add, the
+// scan would find nothing more urgent to do soon, except entries that
+// became due elsewhere (retries, expired leases, other processes'
+// enqueues), which therefore wait at most maxScanGap.
+func scanDue(queued int, sinceLast time.Duration) bool {
+	return queued < maxQueued/2 || sinceLast >= maxScanGap
 }
 
 // refreshDepth counts entries by state with one $group aggregation.
