@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-pdf/fpdf"
+
+	"turno/templates"
 )
 
 // RenderPDF draws the invoice on one A4 page: provider data (config
@@ -96,32 +99,15 @@ func (s *Service) RenderPDF(inv *Invoice) ([]byte, error) {
 }
 
 // money is "$1.234.567".
-func money(n int64) string {
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	d := strconv.FormatInt(n, 10)
-	var sb strings.Builder
-	if neg {
-		sb.WriteByte('-')
-	}
-	sb.WriteByte('$')
-	for i, r := range d {
-		if i > 0 && (len(d)-i)%3 == 0 {
-			sb.WriteByte('.')
-		}
-		sb.WriteRune(r)
-	}
-	return sb.String()
-}
+func money(n int64) string { return templates.Money(n) }
 
+// spanishDate formats a YYYY-MM-DD business date in Spanish.
 func spanishDate(s string) string {
-	var y, m, d int
-	if _, err := fmt.Sscanf(s, "%d-%d-%d", &y, &m, &d); err != nil || m < 1 || m > 12 {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
 		return s
 	}
-	return fmt.Sprintf("%d de %s de %d", d, monthsES[m-1], y)
+	return templates.Date("es", t)
 }
 
 func thousandthsUF(n int64) string {

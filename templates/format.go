@@ -10,6 +10,14 @@ import (
 // formatMoney formats an amount of Chilean pesos, which have no minor unit:
 // "$45.990", "-$1.000", "$0". The format is the same in every language,
 // because it is the currency's own convention, not the reader's.
+// Money formats whole Chilean pesos as Chilean documents do: $45.990.
+// The invoice PDF uses it too, so mail and PDF never disagree.
+func Money(amount int64) string { return formatMoney(amount) }
+
+// Date formats t in lang ("es": 16 de noviembre de 2026; "en": November
+// 16, 2026).
+func Date(lang string, t time.Time) string { return formatDate(lang, t) }
+
 func formatMoney(amount int64) string {
 	neg := amount < 0
 	u := uint64(amount)
