@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"turno/internal/testenv"
+	"turno/tickets"
 )
 
 // TestDovecotKill9DuringIntake runs the real `turno serve` binary on a shared
@@ -106,6 +107,11 @@ poll_interval = "1s"
 	total, err := st.DB.Collection(MessageCollection).CountDocuments(context.Background(), bson.D{})
 	if err != nil || total != n {
 		t.Fatalf("ledger has %d entries (%v), want exactly %d", total, err, n)
+	}
+	// turno serve hands every message to tickets: one ticket message each.
+	tm, err := st.DB.Collection(tickets.CollMessages).CountDocuments(context.Background(), bson.D{})
+	if err != nil || tm != n {
+		t.Fatalf("%d ticket messages (%v), want exactly %d", tm, err, n)
 	}
 	if kills == 0 {
 		t.Fatal("the binary was never killed")
