@@ -27,8 +27,7 @@ func (e *env) withBilling(fn func(ctx context.Context, svc *billing.Service, s *
 	}
 	ctx := context.Background()
 	log := e.logger(cfg)
-	st, err := store.Open(ctx, store.Options{URI: cfg.MongoDB.URI, Database: cfg.MongoDB.Database, DataDir: cfg.DataDir,
-		ConnectTimeout: cfg.MongoDB.ConnectTimeout.D(), Logger: log})
+	st, err := store.Open(ctx, daemon.StoreOptions(cfg, log))
 	if err != nil {
 		return err
 	}

@@ -29,8 +29,7 @@ func (e *env) withRegistry(mail bool, timeout time.Duration, fn func(ctx context
 		defer cancel()
 	}
 	log := e.logger(cfg)
-	st, err := store.Open(ctx, store.Options{URI: cfg.MongoDB.URI, Database: cfg.MongoDB.Database,
-		DataDir: cfg.DataDir, ConnectTimeout: cfg.MongoDB.ConnectTimeout.D(), Logger: log})
+	st, err := store.Open(ctx, daemon.StoreOptions(cfg, log))
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"turno/config"
+	"turno/daemon"
 	"turno/mailin"
 	"turno/mailin/parse"
 	"turno/store"
@@ -126,8 +127,7 @@ func (e *env) openStore(ctx context.Context) (*store.Store, config.Config, error
 	if err != nil {
 		return nil, cfg, err
 	}
-	st, err := store.Open(ctx, store.Options{URI: cfg.MongoDB.URI, Database: cfg.MongoDB.Database,
-		DataDir: cfg.DataDir, ConnectTimeout: cfg.MongoDB.ConnectTimeout.D(), Logger: e.logger(cfg)})
+	st, err := store.Open(ctx, daemon.StoreOptions(cfg, e.logger(cfg)))
 	return st, cfg, err
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"turno/daemon"
 	"turno/mailout"
 	"turno/store"
 )
@@ -23,8 +24,7 @@ func (e *env) withStore(fn func(ctx context.Context, st *store.Store) error) err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	st, err := store.Open(ctx, store.Options{URI: cfg.MongoDB.URI, Database: cfg.MongoDB.Database,
-		DataDir: cfg.DataDir, ConnectTimeout: cfg.MongoDB.ConnectTimeout.D(), Logger: e.logger(cfg)})
+	st, err := store.Open(ctx, daemon.StoreOptions(cfg, e.logger(cfg)))
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"turno/daemon"
 	"turno/store"
 	"turno/tickets"
 )
@@ -114,8 +115,7 @@ func (e *env) withTickets(ctx context.Context, fn func(context.Context, *tickets
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, store.Options{URI: cfg.MongoDB.URI, Database: cfg.MongoDB.Database,
-		DataDir: cfg.DataDir, ConnectTimeout: cfg.MongoDB.ConnectTimeout.D(), Logger: e.logger(cfg)})
+	st, err := store.Open(ctx, daemon.StoreOptions(cfg, e.logger(cfg)))
 	if err != nil {
 		return err
 	}

@@ -114,13 +114,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return errors.Join(err, td.run(tctx))
 	}
 
-	st, err := store.Open(ctx, store.Options{
-		URI:            cfg.MongoDB.URI,
-		Database:       cfg.MongoDB.Database,
-		DataDir:        cfg.DataDir,
-		ConnectTimeout: cfg.MongoDB.ConnectTimeout.D(),
-		Logger:         d.log,
-	})
+	st, err := store.Open(ctx, StoreOptions(cfg, d.log))
 	if err != nil {
 		return err
 	}
@@ -191,4 +185,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.log.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// StoreOptions maps the configuration to the database options, for the
+// daemon and every admin command alike.
+func StoreOptions(cfg config.Config, log *slog.Logger) store.Options {
+	return store.Options{
+		URI:            cfg.MongoDB.URI,
+		Database:       cfg.MongoDB.Database,
+		DataDir:        cfg.DataDir,
+		ConnectTimeout: cfg.MongoDB.ConnectTimeout.D(),
+		Logger:         log,
+	}
 }
