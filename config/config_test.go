@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -111,6 +112,21 @@ func TestEnvBadValueNamesVariable(t *testing.T) {
 	}
 	_, err = Load("", []string{"TURNO_LOG_FORMAT=xml"})
 	if err == nil || !strings.Contains(err.Error(), "log.format (from TURNO_LOG_FORMAT)") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestEnvSetsIntegerLists(t *testing.T) {
+	cfg, err := Load("", []string{"TURNO_BILLING_COLLECTION_STAGES=-5, 0,10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(cfg.Billing.CollectionStages); got != "[-5 0 10]" {
+		t.Fatalf("collection_stages = %s", got)
+	}
+	_, err = Load("", []string{"TURNO_BILLING_COLLECTION_STAGES=-3,soon"})
+	if err == nil || !strings.Contains(err.Error(), "billing.collection_stages (from TURNO_BILLING_COLLECTION_STAGES)") ||
+		!strings.Contains(err.Error(), `"soon"`) {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -111,16 +111,22 @@ func setFromString(v reflect.Value, raw string) error {
 		}
 		v.SetFloat(n)
 	case reflect.Slice:
-		if v.Type().Elem().Kind() != reflect.String {
+		// Comma-separated elements of any scalar kind ("-3,0,7,15").
+		if v.Type().Elem().Kind() == reflect.Struct {
 			return fmt.Errorf("cannot be set from the environment")
 		}
-		var parts []string
+		out := reflect.MakeSlice(v.Type(), 0, 4)
 		for _, p := range strings.Split(raw, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				parts = append(parts, p)
+			if p = strings.TrimSpace(p); p == "" {
+				continue
 			}
+			e := reflect.New(v.Type().Elem()).Elem()
+			if err := setFromString(e, p); err != nil {
+				return err
+			}
+			out = reflect.Append(out, e)
 		}
-		v.Set(reflect.ValueOf(parts))
+		v.Set(out)
 	default:
 		return fmt.Errorf("cannot be set from the environment")
 	}
