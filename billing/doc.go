@@ -64,11 +64,12 @@
 // gateway reference twice is one payment; payment_received goes to the
 // principal address only. UnpaidByClient feeds the clients export.
 //
-// Embedded store. FerretDB 1.24 (SQLite) pushes down only a filter that is
-// exactly {_id: value}, and even then each lookup or update costs a pass
-// over the collection's rows here, so the cycle reads and marks per batch
-// ($in) and writes per invoice only its number. A bulk write of 100 or more
-// statements deadlocks it (each statement holds a connection until the
-// command ends), so numbers are written one update at a time. Open cursors
-// also hold a connection: results are read whole before writing.
+// Embedded store. FerretDB 1.24 (SQLite) uses an index only for a filter
+// that is exactly {_id: value} (with the index store/idindex.go adds); a
+// $in, even on _id, scans the collection. So everything the cycle does per
+// batch reads and writes one invoice at a time by _id, and only the
+// once-per-run queries (due contracts, unnumbered, unmailed) scan. A bulk
+// write of 100 or more statements deadlocks it (each statement holds a
+// connection until the command ends), so there are no bulk updates. Open
+// cursors also hold a connection: results are read whole before writing.
 package billing

@@ -20,13 +20,9 @@ func isDup(err error) bool { return mongo.IsDuplicateKeyError(err) }
 // and not yet mailed, then marks them mailed. Keys
 // "invoice:<id>:issued:<recipient>" make a repeat enqueue nothing new.
 func (s *Service) mailInvoices(ctx context.Context, ids []string, n counts) error {
-	cur, err := s.invoices.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	all, err := s.invoicesByID(ctx, ids, nil)
 	if err != nil {
 		return fmt.Errorf("find invoices to mail: %w", err)
-	}
-	var all []Invoice
-	if err := cur.All(ctx, &all); err != nil {
-		return fmt.Errorf("read invoices to mail: %w", err)
 	}
 	invs := all[:0]
 	for _, inv := range all {
@@ -71,10 +67,12 @@ func (s *Service) mailEach(ctx context.Context, invs []Invoice, n counts) error 
 		}
 		done = append(done, inv.ID)
 	}
-	if len(done) > 0 {
-		if _, err := s.invoices.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: done}}}},
+	// One update per invoice by exact _id: a $in filter scans (see
+	// invoicesByID) and a bulk write of 100 or more hangs the embedded store.
+	for _, id := range done {
+		if _, err := s.invoices.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "mailed", Value: true}}}}); err != nil {
-			return fmt.Errorf("mark invoices mailed: %w", err)
+			return fmt.Errorf("mark invoice %s mailed: %w", id, err)
 		}
 	}
 	return firstErr

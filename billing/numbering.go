@@ -113,33 +113,47 @@ func (s *Service) completeBlock(ctx context.Context, c counter) error {
 }
 
 // stillNumbering returns those of ids whose invoice has no number yet, in
-// the order given. One query per batch: on the embedded store even an _id
-// lookup costs a pass over the collection (see the package doc).
+// the order given.
 func (s *Service) stillNumbering(ctx context.Context, ids []string) ([]string, error) {
-	cur, err := s.invoices.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
-		options.Find().SetProjection(bson.D{{Key: "number", Value: 1}}))
+	invs, err := s.invoicesByID(ctx, ids, bson.D{{Key: "number", Value: 1}})
 	if err != nil {
 		return nil, fmt.Errorf("find unnumbered invoices: %w", err)
 	}
-	var docs []struct {
-		ID     string `bson:"_id"`
-		Number int64  `bson:"number"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("read unnumbered invoices: %w", err)
-	}
-	open := make(map[string]bool, len(docs))
-	for _, d := range docs {
-		if d.Number == 0 {
-			open[d.ID] = true
+	out := make([]string, 0, len(invs))
+	for _, inv := range invs {
+		if inv.Number == 0 {
+			out = append(out, inv.ID)
 		}
 	}
-	out := make([]string, 0, len(open))
+	return out, nil
+}
+
+// invoicesByID reads the invoices with these _ids, in the order given,
+// skipping missing ones, one lookup each. The embedded store uses its _id
+// index only for a filter that is exactly {_id: X}; a $in over a batch
+// scans the whole collection, which made every batch of the cycle cost
+// a pass over all invoices ever issued. proj nil reads whole documents.
+func (s *Service) invoicesByID(ctx context.Context, ids []string, proj bson.D) ([]Invoice, error) {
+	opts := options.FindOne()
+	if proj != nil {
+		opts.SetProjection(proj)
+	}
+	out := make([]Invoice, 0, len(ids))
+	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
-		if open[id] {
-			out = append(out, id)
-			delete(open, id)
+		if seen[id] {
+			continue
 		}
+		seen[id] = true
+		var inv Invoice
+		err := s.invoices.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, opts).Decode(&inv)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read invoice %s: %w", id, err)
+		}
+		out = append(out, inv)
 	}
 	return out, nil
 }
