@@ -116,7 +116,14 @@ func TestDovecotUIDValidityChangeCreatesNothingTwice(t *testing.T) {
 	appendMsg(t, c, mb.Folder, mail("uv-new@x", "nuevo"))
 	s2 := startService(t, db, rec, mb)
 	waitFor(t, "all seen after rescan", func() (bool, error) { n, err := unseenIn(c, mb.Folder); return n == 0, err })
-	after, _ := s2.cur.get(ctx, mb.Name)
+	// The cursor moves after the flags are set (save, acknowledge, then
+	// advance): wait for it rather than read it the moment mail is seen.
+	var after Cursor
+	waitFor(t, "cursor advanced", func() (bool, error) {
+		var err error
+		after, err = s2.cur.get(ctx, mb.Name)
+		return after.LastUID == 6, err
+	})
 	if after.UIDValidity == before.UIDValidity || after.LastUID != 6 {
 		t.Fatalf("cursor before %+v after %+v", before, after)
 	}
