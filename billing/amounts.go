@@ -1,9 +1,6 @@
 package billing
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // Amounts of one invoice in whole Chilean pesos.
 type Amounts struct {
@@ -12,20 +9,21 @@ type Amounts struct {
 	Total int64 `bson:"total" json:"total"`
 }
 
-// ComputeAmounts prices a contract on an issue date: a CLP amount as is, a
-// UF amount (in thousandths of a UF) at ufRate pesos per UF, rounded half up
-// to the peso. IVA is round(net × percent / 100), half up, as Chilean
-// documents round; exempt contracts carry no tax.
-func ComputeAmounts(c Contract, ufRate float64, ivaPercent int) (Amounts, error) {
+// ComputeAmounts prices a contract: a CLP amount as is, a UF amount (in
+// thousandths of a UF) at ufCents centavos per UF, rounded half up to the
+// peso, in integers so no float ever decides a peso. IVA is
+// round(net × percent / 100), half up, as Chilean documents round; exempt
+// contracts carry no tax.
+func ComputeAmounts(c Contract, ufCents int64, ivaPercent int) (Amounts, error) {
 	var net int64
 	switch c.Currency {
 	case CLP:
 		net = c.Amount
 	case UF:
-		if ufRate <= 0 {
-			return Amounts{}, fmt.Errorf("contract %s is priced in UF and no UF rate is configured (billing.uf_rate)", c.ID)
+		if ufCents <= 0 {
+			return Amounts{}, fmt.Errorf("contract %s is priced in UF and no UF value is known", c.ID)
 		}
-		net = int64(math.Floor(float64(c.Amount)/1000*ufRate + 0.5))
+		net = roundHalfUp(c.Amount*ufCents, 1000*100)
 	default:
 		return Amounts{}, fmt.Errorf("contract %s: unknown currency %q", c.ID, c.Currency)
 	}

@@ -29,14 +29,16 @@ func TestBillingDayKeepsTheAnchor(t *testing.T) {
 func TestComputeAmountsRoundsLikeChileanDocuments(t *testing.T) {
 	for _, tc := range []struct {
 		c          Contract
-		uf         float64
+		uf         int64
 		net, tax   int64
 		wantErrStr bool
 	}{
 		{Contract{Currency: CLP, Amount: 38647}, 0, 38647, 7343, false}, // 7342.93
 		{Contract{Currency: CLP, Amount: 50}, 0, 50, 10, false},         // 9.5 rounds up
 		{Contract{Currency: CLP, Amount: 10000, Exempt: true}, 0, 10000, 0, false},
-		{Contract{Currency: UF, Amount: 2500}, 39123.45, 97809, 18584, false}, // 97808.625 → 97809
+		{Contract{Currency: UF, Amount: 2500}, 3912345, 97809, 18584, false}, // 97808.625 → 97809
+		{Contract{Currency: UF, Amount: 1000}, 3987654, 39877, 7577, false},  // 39876.54 → 39877
+		{Contract{Currency: UF, Amount: 2000}, 3900025, 78001, 14820, false}, // 78000.5 → 78001 (half up)
 		{Contract{Currency: UF, Amount: 1000}, 0, 0, 0, true},
 	} {
 		a, err := ComputeAmounts(tc.c, tc.uf, 19)

@@ -138,7 +138,7 @@ func (s *Service) issueBatch(ctx context.Context, d scheduler.Date, batch []Cont
 			n["held"]++
 			continue
 		}
-		inv, err := s.newInvoice(c, cl, PeriodOf(d), d)
+		inv, err := s.newInvoice(ctx, c, cl, PeriodOf(d), d)
 		if err != nil {
 			errs = append(errs, err)
 			n["errors"]++
@@ -167,8 +167,8 @@ func (s *Service) issueBatch(ctx context.Context, d scheduler.Date, batch []Cont
 }
 
 // newInvoice builds the invoice document, unnumbered, with snapshots.
-func (s *Service) newInvoice(c Contract, cl *clients.Client, period string, issue scheduler.Date) (*Invoice, error) {
-	a, err := ComputeAmounts(c, s.opts.Billing.UFRate, s.opts.Billing.IVAPercent)
+func (s *Service) newInvoice(ctx context.Context, c Contract, cl *clients.Client, period string, issue scheduler.Date) (*Invoice, error) {
+	a, ufCents, err := s.amountsOn(ctx, c, issue)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +179,7 @@ func (s *Service) newInvoice(c Contract, cl *clients.Client, period string, issu
 		Billing: bd, Contract: c, Lang: cl.Lang, Amounts: a, CreatedAt: s.opts.Clock.Now().UTC(),
 	}
 	if c.Currency == UF {
-		inv.UFRate = s.opts.Billing.UFRate
+		inv.UFRate = float64(ufCents) / 100
 	}
 	return inv, nil
 }
@@ -225,7 +225,7 @@ func (s *Service) describe(ctx context.Context, r scheduler.Run, batch []Contrac
 				fmt.Fprintf(r.Out, "%s: already invoiced (%s)\n", c.ID, id)
 				continue
 			}
-			a, err := ComputeAmounts(c, s.opts.Billing.UFRate, s.opts.Billing.IVAPercent)
+			a, _, err := s.amountsOn(ctx, c, r.Date)
 			if err != nil {
 				fmt.Fprintf(r.Out, "%s: error: %v\n", c.ID, err)
 				continue

@@ -45,8 +45,9 @@
 // dying between any two steps leaves a block the next one completes, and
 // two processes never hand out one number twice (assignNumbers).
 //
-// Amounts are whole pesos: UF amounts convert at billing.uf_rate, rounded
-// half up; IVA = round(net × 19 / 100) half up, as Chilean documents round;
+// Amounts are whole pesos: UF amounts convert at the UF value of the issue
+// date (uf_rates {_id: date, cents}, `turno billing uf set`; else the
+// billing.uf_rate fallback), in integer centavos, rounded half up; IVA = round(net × 19 / 100) half up, as Chilean documents round;
 // exempt contracts carry none.
 //
 // Collection notes: for each client owing money, the days past its oldest

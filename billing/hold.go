@@ -139,7 +139,7 @@ func (s *Service) retryHolds(ctx context.Context, d scheduler.Date, clientID str
 		if err != nil {
 			return err
 		}
-		inv, err := s.newInvoice(*c, cl, h.Period, d)
+		inv, err := s.newInvoice(ctx, *c, cl, h.Period, d)
 		if err != nil {
 			return err
 		}

@@ -68,6 +68,7 @@ type Service struct {
 	counters  *mongo.Collection
 	payments  *mongo.Collection
 	dunning   *mongo.Collection
+	ufRates   *mongo.Collection
 }
 
 // New builds a Service; it starts nothing.
@@ -103,6 +104,7 @@ func New(opts Options) (*Service, error) {
 		counters:  db.Collection(CountersCollection),
 		payments:  db.Collection(PaymentsCollection),
 		dunning:   db.Collection(DunningCollection),
+		ufRates:   db.Collection(UFRatesCollection),
 	}, nil
 }
 

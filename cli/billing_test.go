@@ -45,3 +45,44 @@ func TestBillingCommandsAndUnpaidInExport(t *testing.T) {
 		t.Fatalf("export after payment: unpaid %s, balance %s; want 0, 0", n, bal)
 	}
 }
+
+// `turno billing uf` records the day's UF value, which prices a UF
+// contract's invoice; bad values are refused and change nothing.
+func TestBillingUFCommands(t *testing.T) {
+	dir := t.TempDir()
+	must := func(args ...string) string {
+		t.Helper()
+		out, errs, code := run(t, dir, args...)
+		if code != 0 {
+			t.Fatalf("turno %s: %s", strings.Join(args, " "), errs)
+		}
+		return out
+	}
+	for _, bad := range [][]string{{"2026-11-16", "39.876,543", "at most two decimals"}, {"2026-13-01", "39876", "2026-13-01"},
+		{"2026-11-16", "0", "out of range"}} {
+		_, errs, code := run(t, dir, "billing", "uf", "set", bad[0], bad[1])
+		if code == 0 || !strings.Contains(errs, bad[2]) {
+			t.Fatalf("uf set %v: exit %d, %q", bad[:2], code, errs)
+		}
+	}
+	if _, errs, code := run(t, dir, "billing", "uf", "list", "--from", "2026-11-30", "--to", "2026-11-01"); code == 0 || !strings.Contains(errs, "after") {
+		t.Fatalf("uf list with from after to: exit %d, %q", code, errs)
+	}
+	if out := must("billing", "uf", "list", "--from", "2026-01-01", "--to", "2026-12-31", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("bad input recorded something: %s", out)
+	}
+	must("billing", "uf", "set", "2026-11-16", "39.876,54")
+	if out := must("billing", "uf", "list", "--from", "2026-11-01", "--to", "2026-11-30"); !strings.Contains(out, "2026-11-16  39876.54  cli") {
+		t.Fatalf("uf list:\n%s", out)
+	}
+	must("clients", "add", "C1", "--name", "Acme SpA", "--email", "ana@acme.cl", "--no-welcome",
+		"--set", "billing_enabled=true", "--set", "razon_social=Acme SpA", "--set", "tax_id=76.086.428-5",
+		"--set", "giro=Hosting", "--set", "domicilio=Av. Matta 1234", "--set", "billing_comuna=Santiago", "--set", "billing_ciudad=Santiago")
+	must("contracts", "add", "K1", "--client", "C1", "--description", "Dedicado", "--currency", "UF", "--amount", "2500",
+		"--anchor", "16", "--start", "2026-01-01")
+	must("jobs", "run", "billing-cycle", "--date", "2026-11-16")
+	// 2.5 UF × 39.876,54 = 99.691,35 → 99.691 net; IVA 18.941; total 118.632.
+	if out := must("invoices", "show", "1"); !strings.Contains(out, "118632") {
+		t.Fatalf("invoice 1:\n%s", out)
+	}
+}

@@ -23,8 +23,9 @@ type BillingConfig struct {
 	DueDays int `toml:"due_days"`
 	// IVAPercent is the tax rate for contracts that are not exempt.
 	IVAPercent int `toml:"iva_percent"`
-	// UFRate is pesos per UF used for UF contracts; 0 means none is
-	// configured and UF contracts are not invoiced (their cycle reports it).
+	// UFRate is the fallback pesos per UF for UF contracts, used on issue
+	// dates with no value recorded by `turno billing uf set`; 0 means no
+	// fallback: such contracts are reported by the cycle, not invoiced.
 	UFRate float64 `toml:"uf_rate"`
 	// CollectionStages are days relative to the due date (negative before).
 	CollectionStages []int `toml:"collection_stages"`
