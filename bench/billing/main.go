@@ -1,16 +1,19 @@
 // Command billing measures the billing cycle on the embedded store: a cycle
-// over N contracts (insert, number without gaps, render the PDF, enqueue,
-// mark mailed) against the ceiling of writing N invoice documents with one
-// unordered insertMany, in the same run, for N = 5,000 and 50,000.
+// over N contracts as `turno serve` runs it (real clients registry, real
+// outbox enqueue with the PDF attached, no delivery): insert, number
+// without gaps, render the PDF, enqueue, mark mailed. The ceiling is N
+// invoice documents written with one unordered insertMany in the same run.
 //
-//	go run ./bench/billing [-sizes 5000,50000]
+//	go run ./bench/billing [-sizes 5000,50000] [-cpuprofile FILE]
 //
-// The mailer is an in-memory recorder (the outbox's own cost is the outbox
-// benchmark's business); clients come from an in-memory directory.
+// Clients (one per two contracts) are seeded with the registry's CSV import
+// and contracts with insertMany; seeding is not timed.
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"flag"
 	"fmt"
 	"io"
@@ -19,38 +22,18 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"turno/billing"
 	"turno/clients"
 	"turno/clock"
 	"turno/config"
-	"turno/mailout"
+	"turno/daemon"
 	"turno/scheduler"
 	"turno/store"
 )
-
-type directory map[string]*clients.Client
-
-func (d directory) Get(_ context.Context, id string) (*clients.Client, error) {
-	c, ok := d[id]
-	if !ok {
-		return nil, fmt.Errorf("client %s not found", id)
-	}
-	return c, nil
-}
-
-func (d directory) BillingAddress(_ context.Context, id string) (string, error) {
-	return d[id].Email, nil
-}
-
-type recorder struct{ n atomic.Int64 }
-
-func (r *recorder) Enqueue(_ context.Context, m mailout.Message) (string, error) {
-	r.n.Add(1)
-	return m.Key, nil
-}
 
 func main() {
 	sizes := flag.String("sizes", "5000,50000", "contract counts")
@@ -99,50 +82,66 @@ func main() {
 
 func run(ctx context.Context, st *store.Store, n int, log *slog.Logger) (time.Duration, time.Duration, int64) {
 	db := st.Client.Database(fmt.Sprintf("bench_%d", n))
-	if err := store.EnsureIndexes(ctx, db, billing.Indexes()); err != nil {
+	if err := store.EnsureIndexes(ctx, db, daemon.Indexes()); err != nil {
 		fail(err)
 	}
-	dirc := directory{}
+	cfg := config.Default()
+	ob, err := daemon.NewOutbox(ctx, cfg, db, log)
+	if err != nil {
+		fail(err)
+	}
+	reg := clients.New(clients.Options{DB: db, Logger: log, Mailer: ob, Access: daemon.AccessOptions(cfg)})
+	var csvBuf bytes.Buffer
+	w := csv.NewWriter(&csvBuf)
+	_ = w.Write([]string{"client_id", "name", "email", "tax_id", "razon_social", "giro", "domicilio", "billing_comuna", "billing_ciudad", "billing_enabled"})
+	for i := range (n + 1) / 2 {
+		id := fmt.Sprintf("c%06d", i)
+		_ = w.Write([]string{id, "Cliente " + id, id + "@cliente.cl", "76.086.428-5", "Cliente " + id + " SpA", "Servicios",
+			"Av. Providencia 1234", "Providencia", "Santiago", "true"})
+	}
+	w.Flush()
+	if rep, err := reg.Import(ctx, &csvBuf, clients.ImportOptions{By: "bench"}); err != nil {
+		fail(err)
+	} else if len(rep.Bad) > 0 {
+		fail(fmt.Errorf("import: %d bad rows, first %+v", len(rep.Bad), rep.Bad[0]))
+	}
 	contracts := make([]any, 0, n)
 	for i := range n {
-		id := fmt.Sprintf("c%06d", i/2)
-		if dirc[id] == nil {
-			dirc[id] = &clients.Client{ID: id, Email: id + "@cliente.cl", Active: true, BillingEnabled: true,
-				Billing: clients.BillingData{RazonSocial: "Cliente " + id + " SpA", TaxID: "76.123.456-0", Giro: "Servicios",
-					Domicilio: "Av. Providencia 1234", Comuna: "Providencia", Ciudad: "Santiago"},
-				Mail: clients.MailSwitches{Invoice: true}}
-		}
-		contracts = append(contracts, billing.Contract{ID: fmt.Sprintf("k%06d", i), ClientID: id, Description: "Plan Hosting",
+		contracts = append(contracts, billing.Contract{ID: fmt.Sprintf("k%06d", i), ClientID: fmt.Sprintf("c%06d", i/2), Description: "Plan Hosting",
 			Currency: billing.CLP, Amount: int64(10000 + i), AnchorDay: 5, Start: "2026-01-01", Active: true})
 	}
 	if _, err := db.Collection(billing.ContractsCollection).InsertMany(ctx, contracts); err != nil {
 		fail(err)
 	}
-	rec := &recorder{}
-	cfg := config.Default()
-	svc, err := billing.New(billing.Options{DB: db, Clients: dirc, Mailer: rec, Billing: cfg.Billing, Company: cfg.Company,
-		Clock: clock.NewFake(time.Date(2026, 6, 5, 12, 0, 0, 0, time.UTC)), Logger: log})
+	svc, _, err := daemon.BillingParts(daemon.Options{Config: cfg, Logger: log, Clock: clock.Real{}}, &store.Store{Client: st.Client, DB: db}, reg, ob)
 	if err != nil {
 		fail(err)
 	}
 	start := time.Now()
-	if _, err := svc.Cycle(ctx, scheduler.Run{Date: scheduler.Date{Year: 2026, Month: 6, Day: 5}}); err != nil {
+	counts, err := svc.Cycle(ctx, scheduler.Run{Date: scheduler.Date{Year: 2026, Month: 6, Day: 5}})
+	if err != nil {
 		fail(err)
 	}
 	cycle := time.Since(start)
+	if counts["invoiced"] != n || counts["numbered"] != n {
+		fail(fmt.Errorf("cycle counts %v, want %d invoiced and numbered", counts, n))
+	}
 
+	var first billing.Invoice
+	if err := db.Collection(billing.InvoicesCollection).FindOne(ctx, bson.D{{Key: "_id", Value: "k000000|2026-06"}}).Decode(&first); err != nil {
+		fail(err)
+	}
 	docs := make([]any, 0, n)
 	for i := range n {
-		docs = append(docs, billing.Invoice{ID: fmt.Sprintf("k%06d|2026-06", i), Number: int64(i + 1), Status: billing.StatusUnpaid,
-			ClientID: fmt.Sprintf("c%06d", i/2), ContractID: fmt.Sprintf("k%06d", i), Period: "2026-06", IssueDate: "2026-06-05",
-			DueDate: "2026-06-15", Billing: dirc[fmt.Sprintf("c%06d", i/2)].Billing, Contract: contracts[i].(billing.Contract),
-			Amounts: billing.Amounts{Net: 10000, Tax: 1900, Total: 11900}, Mailed: true})
+		inv := first
+		inv.ID, inv.Number = fmt.Sprintf("k%06d|2026-06", i), int64(i+1)
+		docs = append(docs, inv)
 	}
 	start = time.Now()
 	if _, err := db.Collection("ceiling_invoices").InsertMany(ctx, docs); err != nil {
 		fail(err)
 	}
-	return cycle, time.Since(start), rec.n.Load()
+	return cycle, time.Since(start), int64(counts["mails"])
 }
 
 // peakRSS is the process's high-water resident set (VmHWM) on Linux.
