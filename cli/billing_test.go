@@ -6,11 +6,10 @@ import (
 	"testing"
 )
 
-// The billing commands run end to end on one data directory, and the client
-// export carries what billing says is unpaid.
-func TestBillingCommandsAndUnpaidInExport(t *testing.T) {
-	dir := t.TempDir()
-	must := func(args ...string) string {
+// mustRun returns a runner of turno commands on dir that fails the test
+// on a non-zero exit and returns standard output.
+func mustRun(t *testing.T, dir string) func(args ...string) string {
+	return func(args ...string) string {
 		t.Helper()
 		out, errs, code := run(t, dir, args...)
 		if code != 0 {
@@ -18,6 +17,13 @@ func TestBillingCommandsAndUnpaidInExport(t *testing.T) {
 		}
 		return out
 	}
+}
+
+// The billing commands run end to end on one data directory, and the client
+// export carries what billing says is unpaid.
+func TestBillingCommandsAndUnpaidInExport(t *testing.T) {
+	dir := t.TempDir()
+	must := mustRun(t, dir)
 	must("clients", "add", "C1", "--name", "Acme SpA", "--email", "ana@acme.cl", "--no-welcome",
 		"--set", "billing_enabled=true", "--set", "razon_social=Acme SpA", "--set", "tax_id=76.086.428-5",
 		"--set", "giro=Hosting", "--set", "domicilio=Av. Matta 1234", "--set", "billing_comuna=Santiago", "--set", "billing_ciudad=Santiago")
@@ -50,14 +56,7 @@ func TestBillingCommandsAndUnpaidInExport(t *testing.T) {
 // contract's invoice; bad values are refused and change nothing.
 func TestBillingUFCommands(t *testing.T) {
 	dir := t.TempDir()
-	must := func(args ...string) string {
-		t.Helper()
-		out, errs, code := run(t, dir, args...)
-		if code != 0 {
-			t.Fatalf("turno %s: %s", strings.Join(args, " "), errs)
-		}
-		return out
-	}
+	must := mustRun(t, dir)
 	for _, bad := range [][]string{{"2026-11-16", "39.876,543", "at most two decimals"}, {"2026-13-01", "39876", "2026-13-01"},
 		{"2026-11-16", "0", "out of range"}} {
 		_, errs, code := run(t, dir, "billing", "uf", "set", bad[0], bad[1])
