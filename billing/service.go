@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
@@ -57,6 +58,8 @@ type Options struct {
 	Logger   *slog.Logger
 	// BatchSize of the cycle's loop; default 500.
 	BatchSize int
+	// Registry for metrics; nil: they are not registered.
+	Registry prometheus.Registerer
 }
 
 // Service issues invoices, sends collection notes and records payments.
@@ -68,6 +71,7 @@ type Service struct {
 	counters  *mongo.Collection
 	payments  *mongo.Collection
 	dunning   *mongo.Collection
+	metrics   *metrics
 }
 
 // New builds a Service; it starts nothing.
@@ -103,6 +107,7 @@ func New(opts Options) (*Service, error) {
 		counters:  db.Collection(CountersCollection),
 		payments:  db.Collection(PaymentsCollection),
 		dunning:   db.Collection(DunningCollection),
+		metrics:   newMetrics(opts.Registry),
 	}, nil
 }
 
