@@ -82,7 +82,7 @@ func newBillingCmd(e *env) *cobra.Command {
 				return nil
 			})
 		},
-	})
+	}, newUndeliverableCmd(e))
 	return cmd
 }
 
