@@ -2,10 +2,10 @@ package billing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -38,7 +38,10 @@ type dunningState struct {
 // note per client lists every unpaid invoice and the total; it goes to the
 // billing contact (else the principal), copied to the addresses to notify
 // when configured. Clients who paid owe nothing and get nothing; the
-// outbox drops suppressed addresses.
+// outbox drops suppressed addresses. A suppressed billing contact sends the
+// note to the principal address instead, and with no deliverable address
+// the note is held and retried on later runs without advancing the stage
+// (undeliverable.go); both count as contact_suppressed.
 func (s *Service) Collect(ctx context.Context, r scheduler.Run) (map[string]int, error) {
 	if err := s.wired(); err != nil {
 		return nil, err
@@ -53,6 +56,17 @@ func (s *Service) Collect(ctx context.Context, r scheduler.Run) (map[string]int,
 	states, err := s.dunningStates(ctx)
 	if err != nil {
 		return n, err
+	}
+	held, err := s.heldNotes(ctx)
+	if err != nil {
+		return n, err
+	}
+	for id := range held {
+		if _, still := owed[id]; !still && !r.DryRun {
+			if err := s.dropHeld(ctx, id); err != nil {
+				return n, err
+			}
+		}
 	}
 	for id := range states {
 		if _, still := owed[id]; !still && !r.DryRun {
@@ -89,7 +103,9 @@ func (s *Service) Collect(ctx context.Context, r scheduler.Run) (map[string]int,
 			n["notes"]++
 			continue
 		}
-		if err := s.sendNote(ctx, id, episode, reached, invs, n); err != nil {
+		if err := s.sendNote(ctx, id, episode, reached, invs, n); errors.Is(err, errNoteHeld) {
+			continue
+		} else if err != nil {
 			n["errors"]++
 			if firstErr == nil {
 				firstErr = err
@@ -102,6 +118,14 @@ func (s *Service) Collect(ctx context.Context, r scheduler.Run) (map[string]int,
 		if err != nil {
 			return n, fmt.Errorf("record collection stage of %s: %w", id, err)
 		}
+		if _, ok := held[id]; ok {
+			if err := s.dropHeld(ctx, id); err != nil {
+				return n, err
+			}
+		}
+	}
+	if !r.DryRun {
+		s.refreshUndeliverable(ctx)
 	}
 	return n, firstErr
 }
@@ -129,7 +153,15 @@ func (s *Service) sendNote(ctx context.Context, clientID, episode string, stage 
 	if err != nil {
 		return fmt.Errorf("billing address of %s: %w", clientID, err)
 	}
-	to = strings.ToLower(strings.TrimSpace(to))
+	to, bad, err := s.noteRecipient(ctx, to, cl.Email)
+	if err != nil {
+		return fmt.Errorf("collection note for %s: %w", clientID, err)
+	}
+	if len(bad) > 0 {
+		if err := s.contactSuppressed(ctx, clientID, stage, to, bad, n); err != nil {
+			return err
+		}
+	}
 	var cc []string
 	if s.opts.Billing.CollectionCcNotify {
 		for _, a := range recipients(cl.Email, cl.NotifyEmails) {

@@ -21,6 +21,8 @@
 //     held|billed}: periods not invoiced for incomplete billing data.
 //   - payments {_id: "ref:<reference>"…, allocation, status}.
 //   - dunning {_id: client, episode, stage}: collection-note progress.
+//   - dunning_held {_id: client, stage, addresses, since}: a note no
+//     address of the client could receive, retried each run.
 //
 // The cycle for a business date is a plain loop, every step idempotent:
 // number what a crash left unnumbered; bill held periods whose client is
@@ -57,8 +59,14 @@
 // highest is sent, once (key "collection:<client>:<episode>:<stage>"). The
 // note lists all unpaid invoices with the total and goes to the billing
 // contact (else the principal), copied to the notify addresses when
-// configured; the outbox drops suppressed addresses. Paying everything ends
-// the episode.
+// configured; the outbox drops suppressed addresses. Before sending, a
+// suppressed billing contact (mailout's suppressions) sends the note to the
+// principal instead; with no deliverable address the note is held and the
+// stage does not advance until an address is fixed (undeliverable.go). Both
+// count as contact_suppressed and log a warning; Undeliverable (`turno
+// billing undeliverable`, gauge turno_billing_undeliverable_clients) lists
+// the clients whose billing contact or principal address is suppressed.
+// Paying everything ends the episode.
 //
 // Payments apply to invoices oldest number first; a partial payment leaves
 // a balance, an overpayment is refused and changes nothing; the same

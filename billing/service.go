@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
@@ -57,6 +58,8 @@ type Options struct {
 	Logger   *slog.Logger
 	// BatchSize of the cycle's loop; default 500.
 	BatchSize int
+	// Registry for metrics; nil: they are not registered.
+	Registry prometheus.Registerer
 }
 
 // Service issues invoices, sends collection notes and records payments.
@@ -69,6 +72,7 @@ type Service struct {
 	payments  *mongo.Collection
 	dunning   *mongo.Collection
 	ufRates   *mongo.Collection
+	metrics   *metrics
 }
 
 // New builds a Service; it starts nothing.
@@ -105,6 +109,7 @@ func New(opts Options) (*Service, error) {
 		payments:  db.Collection(PaymentsCollection),
 		dunning:   db.Collection(DunningCollection),
 		ufRates:   db.Collection(UFRatesCollection),
+		metrics:   newMetrics(opts.Registry),
 	}, nil
 }
 

@@ -82,7 +82,7 @@ func newBillingCmd(e *env) *cobra.Command {
 				return nil
 			})
 		},
-	}, newUFCmd(e))
+	}, newUFCmd(e), newUndeliverableCmd(e))
 	return cmd
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"turno/billing"
 	"turno/scheduler"
 	"turno/store"
@@ -20,8 +22,12 @@ func BillingParts(opts Options, st *store.Store, clients billing.Clients, mailer
 	if err != nil {
 		return nil, nil, fmt.Errorf("billing time zone: %w", err)
 	}
+	var reg prometheus.Registerer // the CLI has no registry: keep the interface nil
+	if opts.Registry != nil {
+		reg = opts.Registry
+	}
 	svc, err := billing.New(billing.Options{DB: st.DB, Clients: clients, Mailer: mailer, Billing: cfg.Billing,
-		Company: cfg.Company, Location: loc, Clock: opts.Clock, Logger: opts.Logger})
+		Company: cfg.Company, Location: loc, Clock: opts.Clock, Logger: opts.Logger, Registry: reg})
 	if err != nil {
 		return nil, nil, err
 	}

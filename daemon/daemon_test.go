@@ -74,7 +74,7 @@ func TestServeEndpointsAndGracefulStop(t *testing.T) {
 		t.Fatalf("/readyz %d %s", code, body)
 	}
 	_, metrics := get(t, base+"/metrics")
-	for _, want := range []string{"turno_build_info{", "go_goroutines", "process_resident_memory_bytes"} {
+	for _, want := range []string{"turno_build_info{", "go_goroutines", "process_resident_memory_bytes", "turno_billing_undeliverable_clients"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

@@ -39,14 +39,23 @@ func MarkUndeliverable(ctx context.Context, db *mongo.Database, addr, source, re
 
 // Suppressed reports whether addr is marked undeliverable (one _id read).
 func Suppressed(ctx context.Context, db *mongo.Database, addr string) (bool, error) {
-	err := db.Collection(SuppressionsCollection).FindOne(ctx, bson.D{{Key: "_id", Value: normalizeAddress(addr)}}).Err()
+	_, ok, err := LookupSuppression(ctx, db, addr)
+	return ok, err
+}
+
+// LookupSuppression returns addr's suppression record (why and since when
+// it is undeliverable) and whether there is one (one _id read). Billing
+// uses it to route collection notes around a bounced contact.
+func LookupSuppression(ctx context.Context, db *mongo.Database, addr string) (Suppression, bool, error) {
+	var s Suppression
+	err := db.Collection(SuppressionsCollection).FindOne(ctx, bson.D{{Key: "_id", Value: normalizeAddress(addr)}}).Decode(&s)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return false, nil
+		return Suppression{}, false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("check suppression of %s: %w", addr, err)
+		return Suppression{}, false, fmt.Errorf("check suppression of %s: %w", addr, err)
 	}
-	return true, nil
+	return s, true, nil
 }
 
 // ListSuppressions returns every suppressed address, oldest first.
