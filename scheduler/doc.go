@@ -13,8 +13,11 @@
 //
 // Leadership. Tick first acquires (or renews) the store lease "scheduler";
 // only its holder runs jobs, so several `turno serve` processes sharing a
-// database run each job once. Start renews it a third of its TTL apart; Stop
-// waits for running jobs and releases it.
+// database run each job once. Start renews it a third of its TTL apart and,
+// when the renewal finds it free or held by another owner, ticks at once: a
+// standby or a process restarted after a crash takes over within about a
+// TTL of the dead leader's last renewal. Stop waits for running jobs and
+// releases it.
 //
 // Runs. The job_runs collection has one document per scheduled run with _id
 // "<job>|<YYYY-MM-DD>" (job, business date, trigger, status

@@ -74,6 +74,10 @@ type Scheduler struct {
 	mu    sync.Mutex
 	jobs  map[string]*job
 
+	// leaseMu serialises calls on lease: Tick acquires it while Start's
+	// loop renews it, and a store.Lease is not safe for concurrent use.
+	leaseMu sync.Mutex
+
 	cronStop func(context.Context) error
 }
 
@@ -136,7 +140,7 @@ func (s *Scheduler) Location() *time.Location { return s.opts.Location }
 // local hour has passed; they run oldest first. A job already running in
 // this process is skipped. Tick reports whether we were the leader.
 func (s *Scheduler) Tick(ctx context.Context) (bool, error) {
-	ok, err := s.lease.Acquire(ctx)
+	ok, err := s.acquireLease(ctx)
 	if err != nil || !ok {
 		return false, err
 	}
