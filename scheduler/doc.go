@@ -21,11 +21,12 @@
 //
 // Runs. The job_runs collection has one document per scheduled run with _id
 // "<job>|<YYYY-MM-DD>" (job, business date, trigger, status
-// running|ok|failed, owner, attempts, start, end, counts, error). Inserting
-// it is the claim, so "once per business date" is a unique key. A run that
-// failed is retried by later ticks up to three attempts; a run left
-// "running" by another owner (which lost the lease, usually by dying) is
-// taken over. Jobs must therefore be idempotent: a takeover may repeat part
+// running|ok|failed|interrupted, owner, attempts, start, end, counts,
+// error). Inserting it is the claim, so "once per business date" is a
+// unique key. A run that failed is retried by later ticks up to three
+// attempts; a run left "running" by another owner (which lost the lease,
+// usually by dying) is taken over, and so is one "interrupted" (its process
+// stopped while it ran: a shutdown is not a failure of the job). Jobs must therefore be idempotent: a takeover may repeat part
 // of a run. Within a process a job that is still running is not started
 // again (a per-job TryLock), whether by a tick or by RunNow.
 //

@@ -215,12 +215,19 @@ func (s *Scheduler) execute(ctx context.Context, j *job, id string, r Run) error
 	log := s.opts.Logger.With("job", j.Name, "date", r.Date.String())
 	log.Info("job started")
 	counts, runErr := j.fn(ctx, r)
-	if runErr != nil {
+	// A job that ends with an error because we are stopping was cut
+	// short, not failed: it is recorded interrupted and resumed by the
+	// next process, without using up the retries of failed runs.
+	interrupted := runErr != nil && ctx.Err() != nil
+	switch {
+	case interrupted:
+		log.Warn("job interrupted by the stop; the next start resumes it", "err", runErr)
+	case runErr != nil:
 		log.Error("job failed", "err", runErr)
-	} else {
+	default:
 		log.Info("job finished", "counts", counts)
 	}
-	if err := s.finish(context.WithoutCancel(ctx), id, counts, runErr); err != nil {
+	if err := s.finish(context.WithoutCancel(ctx), id, counts, runErr, interrupted); err != nil {
 		return err
 	}
 	if runErr != nil {
