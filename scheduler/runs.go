@@ -93,7 +93,9 @@ func (s *Scheduler) claim(ctx context.Context, job string, d Date) (bool, error)
 	return true, nil
 }
 
-// finish records the outcome of a run.
+// finish records the outcome of a run, if the run is still ours: when
+// another process took it over (we lost the lease while it ran) the owner
+// records its own outcome, and ours would overwrite it.
 func (s *Scheduler) finish(ctx context.Context, id string, counts map[string]int, runErr error, interrupted bool) error {
 	status, msg := StatusOK, ""
 	switch {
@@ -102,11 +104,14 @@ func (s *Scheduler) finish(ctx context.Context, id string, counts map[string]int
 	case runErr != nil:
 		status, msg = StatusFailed, runErr.Error()
 	}
-	_, err := s.runs.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{
+	res, err := s.runs.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "owner", Value: s.opts.Owner}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "status", Value: status}, {Key: "ended", Value: s.opts.Clock.Now()},
 		{Key: "counts", Value: counts}, {Key: "error", Value: msg}}}})
 	if err != nil {
 		return fmt.Errorf("record outcome of %s: %w", id, err)
+	}
+	if res.MatchedCount == 0 {
+		s.opts.Logger.Warn("run taken over by another process; its outcome is theirs to record", "run", id, "status", status)
 	}
 	return nil
 }
