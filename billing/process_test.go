@@ -177,6 +177,12 @@ func newCycleRig(t *testing.T, n int) *cycleRig {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A process that never ran the cycle runs it for the date it starts
+	// on: keep seeding and the first start on one side of midnight.
+	now := time.Now().In(loc)
+	if midnight := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, loc); midnight.Sub(now) < time.Minute {
+		time.Sleep(time.Until(midnight) + time.Second)
+	}
 	today := scheduler.DateOf(time.Now(), loc)
 	dir := t.TempDir()
 	r := &cycleRig{t: t, st: st, dir: dir, n: n, today: today, runID: billing.CycleJob + "|" + today.String(),
