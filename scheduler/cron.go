@@ -4,15 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"turno/store"
 )
 
 // Start is the production trigger: cron, in the business time zone, calls
-// Tick at each job's hour and every minute (catch-up, a takeover of the
-// lease), and a loop renews the lease a third of its TTL apart. Stop ends
-// both and waits for running jobs.
+// Tick at each job's hour and every minute (catch-up), and a loop renews the
+// lease a third of its TTL apart. When that renewal finds the lease held by
+// no one or by another owner, the loop ticks at once: a standby, or a
+// process restarted after a crash, takes over as soon as the dead leader's
+// lease expires, not at the next minute. Stop ends all of it and waits for
+// running jobs.
 func (s *Scheduler) Start(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	c := cron.New(cron.WithLocation(s.opts.Location), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
@@ -32,11 +38,22 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		}
 	}
 	c.Start()
-	first := make(chan struct{})
-	go func() { defer close(first); tick() }() // catch up at once after a start
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	// The ticker goroutine ticks at once (catch up after a start), then
+	// whenever the lease loop asks; the lease loop never waits for a job.
+	kick := make(chan struct{}, 1)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-kick:
+				tick()
+			}
+		}
+	})
+	wg.Go(func() {
 		t := time.NewTicker(s.opts.LeaseTTL / 3)
 		defer t.Stop()
 		for {
@@ -44,17 +61,26 @@ func (s *Scheduler) Start(ctx context.Context) error {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := s.lease.Renew(ctx); err != nil && !errors.Is(err, context.Canceled) {
-					s.opts.Logger.Debug("scheduler lease not held", "err", err)
+				err := s.renewLease(ctx)
+				if err == nil || errors.Is(err, context.Canceled) {
+					continue
+				}
+				s.opts.Logger.Debug("scheduler lease not held", "err", err)
+				if errors.Is(err, store.ErrLeaseLost) {
+					select {
+					case kick <- struct{}{}:
+					default: // a tick is pending already
+					}
 				}
 			}
 		}
-	}()
+	})
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
 	s.cronStop = func(sctx context.Context) error {
 		cancel()
-		<-done
 		select {
-		case <-first:
+		case <-done:
 		case <-sctx.Done():
 			return fmt.Errorf("wait for running jobs: %w", sctx.Err())
 		}
@@ -63,7 +89,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		case <-sctx.Done():
 			return fmt.Errorf("wait for running jobs: %w", sctx.Err())
 		}
-		return s.lease.Release(context.WithoutCancel(sctx))
+		return s.releaseLease(context.WithoutCancel(sctx))
 	}
 	return nil
 }

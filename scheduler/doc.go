@@ -13,16 +13,22 @@
 //
 // Leadership. Tick first acquires (or renews) the store lease "scheduler";
 // only its holder runs jobs, so several `turno serve` processes sharing a
-// database run each job once. Start renews it a third of its TTL apart; Stop
-// waits for running jobs and releases it.
+// database run each job once. Start renews it a third of its TTL apart and,
+// when the renewal finds it free or held by another owner, ticks at once: a
+// standby or a process restarted after a crash takes over within about a
+// TTL of the dead leader's last renewal. Stop waits for running jobs and
+// releases it.
 //
 // Runs. The job_runs collection has one document per scheduled run with _id
 // "<job>|<YYYY-MM-DD>" (job, business date, trigger, status
-// running|ok|failed, owner, attempts, start, end, counts, error). Inserting
-// it is the claim, so "once per business date" is a unique key. A run that
-// failed is retried by later ticks up to three attempts; a run left
-// "running" by another owner (which lost the lease, usually by dying) is
-// taken over. Jobs must therefore be idempotent: a takeover may repeat part
+// running|ok|failed|interrupted, owner, attempts, start, end, counts,
+// error). Inserting it is the claim, so "once per business date" is a
+// unique key. A run that failed is retried by later ticks up to three
+// attempts; a run left "running" by another owner (which lost the lease,
+// usually by dying) is taken over, and so is one "interrupted" (its process
+// stopped while it ran: a shutdown is not a failure of the job). Only the
+// run's owner records its outcome: a process that lost the lease while its
+// job ran, and whose run another took over, leaves the record to the owner. Jobs must therefore be idempotent: a takeover may repeat part
 // of a run. Within a process a job that is still running is not started
 // again (a per-job TryLock), whether by a tick or by RunNow.
 //

@@ -21,6 +21,9 @@ const (
 	StatusRunning = "running"
 	StatusOK      = "ok"
 	StatusFailed  = "failed"
+	// StatusInterrupted: the process stopped (shut down) while the job
+	// ran. Not a failure: the next process resumes the run.
+	StatusInterrupted = "interrupted"
 )
 
 // maxAttempts bounds how often a failed scheduled run is retried by later
@@ -55,8 +58,9 @@ func Indexes() []store.Index {
 func runID(job string, d Date) string { return job + "|" + d.String() }
 
 // claim makes us the runner of job for date: it inserts the run record, or
-// takes over one that failed (fewer than maxAttempts) or that another owner
-// left running (only the lease holder claims, so that owner lost the lease).
+// takes over one that failed (fewer than maxAttempts), that another owner
+// left running (only the lease holder claims, so that owner lost the lease)
+// or that a stopping process left interrupted.
 // It reports false when the run is done, exhausted or ours already.
 func (s *Scheduler) claim(ctx context.Context, job string, d Date) (bool, error) {
 	now := s.opts.Clock.Now()
@@ -72,6 +76,7 @@ func (s *Scheduler) claim(ctx context.Context, job string, d Date) (bool, error)
 	filter := bson.D{{Key: "_id", Value: rec.ID}, {Key: "$or", Value: bson.A{
 		bson.D{{Key: "status", Value: StatusFailed}, {Key: "attempts", Value: bson.D{{Key: "$lt", Value: maxAttempts}}}},
 		bson.D{{Key: "status", Value: StatusRunning}, {Key: "owner", Value: bson.D{{Key: "$ne", Value: s.opts.Owner}}}},
+		bson.D{{Key: "status", Value: StatusInterrupted}},
 	}}}
 	update := bson.D{
 		{Key: "$set", Value: bson.D{{Key: "status", Value: StatusRunning}, {Key: "owner", Value: s.opts.Owner},
@@ -88,17 +93,25 @@ func (s *Scheduler) claim(ctx context.Context, job string, d Date) (bool, error)
 	return true, nil
 }
 
-// finish records the outcome of a run.
-func (s *Scheduler) finish(ctx context.Context, id string, counts map[string]int, runErr error) error {
+// finish records the outcome of a run, if the run is still ours: when
+// another process took it over (we lost the lease while it ran) the owner
+// records its own outcome, and ours would overwrite it.
+func (s *Scheduler) finish(ctx context.Context, id string, counts map[string]int, runErr error, interrupted bool) error {
 	status, msg := StatusOK, ""
-	if runErr != nil {
+	switch {
+	case interrupted:
+		status, msg = StatusInterrupted, runErr.Error()
+	case runErr != nil:
 		status, msg = StatusFailed, runErr.Error()
 	}
-	_, err := s.runs.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{
+	res, err := s.runs.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "owner", Value: s.opts.Owner}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "status", Value: status}, {Key: "ended", Value: s.opts.Clock.Now()},
 		{Key: "counts", Value: counts}, {Key: "error", Value: msg}}}})
 	if err != nil {
 		return fmt.Errorf("record outcome of %s: %w", id, err)
+	}
+	if res.MatchedCount == 0 {
+		s.opts.Logger.Warn("run taken over by another process; its outcome is theirs to record", "run", id, "status", status)
 	}
 	return nil
 }

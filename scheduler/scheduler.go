@@ -74,6 +74,10 @@ type Scheduler struct {
 	mu    sync.Mutex
 	jobs  map[string]*job
 
+	// leaseMu serialises calls on lease: Tick acquires it while Start's
+	// loop renews it, and a store.Lease is not safe for concurrent use.
+	leaseMu sync.Mutex
+
 	cronStop func(context.Context) error
 }
 
@@ -136,7 +140,7 @@ func (s *Scheduler) Location() *time.Location { return s.opts.Location }
 // local hour has passed; they run oldest first. A job already running in
 // this process is skipped. Tick reports whether we were the leader.
 func (s *Scheduler) Tick(ctx context.Context) (bool, error) {
-	ok, err := s.lease.Acquire(ctx)
+	ok, err := s.acquireLease(ctx)
 	if err != nil || !ok {
 		return false, err
 	}
@@ -211,12 +215,19 @@ func (s *Scheduler) execute(ctx context.Context, j *job, id string, r Run) error
 	log := s.opts.Logger.With("job", j.Name, "date", r.Date.String())
 	log.Info("job started")
 	counts, runErr := j.fn(ctx, r)
-	if runErr != nil {
+	// A job that ends with an error because we are stopping was cut
+	// short, not failed: it is recorded interrupted and resumed by the
+	// next process, without using up the retries of failed runs.
+	interrupted := runErr != nil && ctx.Err() != nil
+	switch {
+	case interrupted:
+		log.Warn("job interrupted by the stop; the next start resumes it", "err", runErr)
+	case runErr != nil:
 		log.Error("job failed", "err", runErr)
-	} else {
+	default:
 		log.Info("job finished", "counts", counts)
 	}
-	if err := s.finish(context.WithoutCancel(ctx), id, counts, runErr); err != nil {
+	if err := s.finish(context.WithoutCancel(ctx), id, counts, runErr, interrupted); err != nil {
 		return err
 	}
 	if runErr != nil {
