@@ -25,10 +25,12 @@
 // error). Inserting it is the claim, so "once per business date" is a
 // unique key. A run that failed is retried by later ticks up to three
 // attempts; a run left "running" by another owner (which lost the lease,
-// usually by dying) is taken over, and so is one "interrupted" (its process
-// stopped while it ran: a shutdown is not a failure of the job). Only the
-// run's owner records its outcome: a process that lost the lease while its
-// job ran, and whose run another took over, leaves the record to the owner. Jobs must therefore be idempotent: a takeover may repeat part
+// usually by dying), or by this process when it could not record the
+// outcome, is taken over, and so is one "interrupted" (its process stopped
+// while it ran: a shutdown is not a failure of the job). Only the run's
+// owner records its outcome: a process that lost the lease while its job
+// ran, and whose run another took over, leaves the record to the owner.
+// Jobs must therefore be idempotent: a takeover may repeat part
 // of a run. Within a process a job that is still running is not started
 // again (a per-job TryLock), whether by a tick or by RunNow.
 //

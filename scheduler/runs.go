@@ -58,10 +58,13 @@ func Indexes() []store.Index {
 func runID(job string, d Date) string { return job + "|" + d.String() }
 
 // claim makes us the runner of job for date: it inserts the run record, or
-// takes over one that failed (fewer than maxAttempts), that another owner
-// left running (only the lease holder claims, so that owner lost the lease)
-// or that a stopping process left interrupted.
-// It reports false when the run is done, exhausted or ours already.
+// takes over one that failed (fewer than maxAttempts), that a stopping
+// process left interrupted, or that is recorded running. Only the lease
+// holder claims, and only while the job is not running in this process
+// (tickJob holds its lock), so a running record is stale: another owner
+// lost the lease, or we failed to record the outcome of an earlier attempt
+// (a write error), which would otherwise leave the date running for good.
+// It reports false when the run is done or exhausted.
 func (s *Scheduler) claim(ctx context.Context, job string, d Date) (bool, error) {
 	now := s.opts.Clock.Now()
 	rec := RunRecord{ID: runID(job, d), Job: job, Date: d.String(), Trigger: "schedule",
@@ -75,7 +78,7 @@ func (s *Scheduler) claim(ctx context.Context, job string, d Date) (bool, error)
 	}
 	filter := bson.D{{Key: "_id", Value: rec.ID}, {Key: "$or", Value: bson.A{
 		bson.D{{Key: "status", Value: StatusFailed}, {Key: "attempts", Value: bson.D{{Key: "$lt", Value: maxAttempts}}}},
-		bson.D{{Key: "status", Value: StatusRunning}, {Key: "owner", Value: bson.D{{Key: "$ne", Value: s.opts.Owner}}}},
+		bson.D{{Key: "status", Value: StatusRunning}},
 		bson.D{{Key: "status", Value: StatusInterrupted}},
 	}}}
 	update := bson.D{

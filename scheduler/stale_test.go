@@ -62,3 +62,32 @@ func TestStaleRunnerDoesNotRecordOverTheOwner(t *testing.T) {
 		t.Fatalf("after b ended: %+v", rec)
 	}
 }
+
+// A run this very process left "running" (its outcome write failed) is
+// not ours to wait for: the job is not running here, so the next tick
+// takes it over and records an outcome, instead of leaving the date
+// running for good.
+func TestOwnStaleRunningRecordIsTakenOver(t *testing.T) {
+	st := testenv.Store(t)
+	loc := santiago(t)
+	fc := clock.NewFake(time.Date(2026, 6, 5, 7, 0, 0, 0, loc))
+	ctx := context.Background()
+	today := DateOf(fc.Now(), loc)
+	if _, err := st.DB.Collection(RunsCollection).InsertOne(ctx, RunRecord{ID: runID("cycle", today), Job: "cycle",
+		Date: today.String(), Trigger: "schedule", Status: StatusRunning, Owner: "a", Attempts: 1, Started: fc.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	a := newSched(t, st, fc, "a")
+	rec := &recorder{}
+	a.AddDaily("cycle", 6, rec.fn)
+	if _, err := a.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.dates) != 1 {
+		t.Fatalf("the stale run was not taken over (ran %v)", rec.dates)
+	}
+	h, err := a.History(ctx, "cycle", 5)
+	if err != nil || len(h) != 1 || h[0].Status != StatusOK || h[0].Attempts != 2 {
+		t.Fatalf("history %+v err %v", h, err)
+	}
+}
