@@ -99,7 +99,7 @@ func (s *Service) Collect(ctx context.Context, r scheduler.Run) (map[string]int,
 			episode = st.Episode
 		}
 		if r.DryRun {
-			fmt.Fprintf(r.Out, "client %s: collection note stage %+d for %d invoices\n", id, reached, len(invs))
+			fmt.Fprintf(r.Out, "client %s: collection note stage %+d for %d invoices%s\n", id, reached, len(invs), s.dryRecipient(ctx, id))
 			n["notes"]++
 			continue
 		}
@@ -138,6 +138,33 @@ func highestStage(stages []int, days int) (int, bool) {
 		}
 	}
 	return best, ok
+}
+
+// dryRecipient says where a note would go, for a dry run: ", to ADDR",
+// with the suppressed billing contact it steps over, or ", held".
+func (s *Service) dryRecipient(ctx context.Context, clientID string) string {
+	cl, err := s.opts.Clients.Get(ctx, clientID)
+	if err != nil {
+		return fmt.Sprintf(" (error: %v)", err)
+	}
+	if !cl.Mail.CollectionNote {
+		return ", not sent: the client switched collection notes off"
+	}
+	billingAddr, err := s.opts.Clients.BillingAddress(ctx, clientID)
+	if err != nil {
+		return fmt.Sprintf(" (error: %v)", err)
+	}
+	to, bad, err := s.noteRecipient(ctx, billingAddr, cl.Email)
+	switch {
+	case err != nil:
+		return fmt.Sprintf(" (error: %v)", err)
+	case to == "":
+		return ", held: no deliverable address (see turno billing undeliverable)"
+	case len(bad) > 0:
+		return fmt.Sprintf(", to %s (billing contact %s is suppressed)", to, bad[0].Address)
+	default:
+		return ", to " + to
+	}
 }
 
 func (s *Service) sendNote(ctx context.Context, clientID, episode string, stage int, invs []Invoice, n counts) error {

@@ -268,6 +268,15 @@ func TestBouncedBillingContactIsSuppressedAndReported(t *testing.T) {
 		t.Fatalf("report after the bounce: %+v", rows)
 	}
 
+	// A dry run says where the note would go, and sends nothing.
+	var dry strings.Builder
+	if _, err := r.svc.Collect(context.Background(), scheduler.Run{Date: date(t, "2026-06-15"), DryRun: true, Out: &dry}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "client c1: collection note stage +0 for 1 invoices, to c1@cliente.cl (billing contact conta@cliente.cl is suppressed)\n"; dry.String() != want {
+		t.Fatalf("dry run said %q, want %q", dry.String(), want)
+	}
+
 	n := r.run(t, r.svc.Collect, "2026-06-15") // stage 0
 	if n["notes"] != 1 || n["contact_suppressed"] != 1 || n["notes_held"] != 0 || n["errors"] != 0 {
 		t.Fatalf("stage 0: %v", n)
