@@ -9,6 +9,7 @@ import (
 
 	"turno/clock"
 	"turno/internal/testenv"
+	"turno/store"
 )
 
 // A run cut short by this process stopping (the job's context ends, as
@@ -16,16 +17,8 @@ import (
 // however many starts it took so far. Before, it was recorded "failed"
 // and, once crashes had taken it over twice (attempts 3), never retried.
 func TestRunInterruptedByStopIsResumed(t *testing.T) {
-	st := testenv.Store(t)
-	loc := santiago(t)
-	fc := clock.NewFake(time.Date(2026, 6, 5, 7, 0, 0, 0, loc))
+	st, fc, today := staleRun(t, "dead", 2) // two earlier starts died (kill -9)
 	ctx := context.Background()
-	today := DateOf(fc.Now(), loc)
-	// Two earlier starts died (kill -9) and left the run "running".
-	if _, err := st.DB.Collection(RunsCollection).InsertOne(ctx, RunRecord{ID: runID("cycle", today), Job: "cycle",
-		Date: today.String(), Trigger: "schedule", Status: StatusRunning, Owner: "dead", Attempts: 2, Started: fc.Now()}); err != nil {
-		t.Fatal(err)
-	}
 	a := newSched(t, st, fc, "a")
 	entered := make(chan struct{})
 	a.AddDaily("cycle", 6, func(ctx context.Context, _ Run) (map[string]int, error) {
@@ -63,4 +56,20 @@ func TestRunInterruptedByStopIsResumed(t *testing.T) {
 	if err != nil || len(h) != 1 || h[0].Status != StatusOK || h[0].Attempts != 4 {
 		t.Fatalf("history %+v err %v", h, err)
 	}
+}
+
+// staleRun gives a store whose "cycle" run for today (2026-06-05, 07:00 in
+// Santiago on the fake clock) is left "running" by owner after attempts
+// starts, as a process that died or could not record its outcome leaves it.
+func staleRun(t *testing.T, owner string, attempts int) (*store.Store, *clock.Fake, Date) {
+	t.Helper()
+	st := testenv.Store(t)
+	loc := santiago(t)
+	fc := clock.NewFake(time.Date(2026, 6, 5, 7, 0, 0, 0, loc))
+	today := DateOf(fc.Now(), loc)
+	if _, err := st.DB.Collection(RunsCollection).InsertOne(context.Background(), RunRecord{ID: runID("cycle", today), Job: "cycle",
+		Date: today.String(), Trigger: "schedule", Status: StatusRunning, Owner: owner, Attempts: attempts, Started: fc.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	return st, fc, today
 }

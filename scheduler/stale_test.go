@@ -68,15 +68,8 @@ func TestStaleRunnerDoesNotRecordOverTheOwner(t *testing.T) {
 // takes it over and records an outcome, instead of leaving the date
 // running for good.
 func TestOwnStaleRunningRecordIsTakenOver(t *testing.T) {
-	st := testenv.Store(t)
-	loc := santiago(t)
-	fc := clock.NewFake(time.Date(2026, 6, 5, 7, 0, 0, 0, loc))
+	st, fc, _ := staleRun(t, "a", 1)
 	ctx := context.Background()
-	today := DateOf(fc.Now(), loc)
-	if _, err := st.DB.Collection(RunsCollection).InsertOne(ctx, RunRecord{ID: runID("cycle", today), Job: "cycle",
-		Date: today.String(), Trigger: "schedule", Status: StatusRunning, Owner: "a", Attempts: 1, Started: fc.Now()}); err != nil {
-		t.Fatal(err)
-	}
 	a := newSched(t, st, fc, "a")
 	rec := &recorder{}
 	a.AddDaily("cycle", 6, rec.fn)
