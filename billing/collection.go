@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"turno/mailout"
@@ -245,17 +246,23 @@ func (s *Service) unpaidByClientInvoices(ctx context.Context) (map[string][]Invo
 }
 
 func (s *Service) dunningStates(ctx context.Context) (map[string]dunningState, error) {
-	cur, err := s.dunning.Find(ctx, bson.D{})
+	return readByID(ctx, s.dunning, "dunning states", func(st dunningState) string { return st.ID })
+}
+
+// readByID reads a whole small collection into a map by id(doc); what
+// names it in errors.
+func readByID[T any](ctx context.Context, coll *mongo.Collection, what string, id func(T) string) (map[string]T, error) {
+	cur, err := coll.Find(ctx, bson.D{})
 	if err != nil {
-		return nil, fmt.Errorf("read dunning states: %w", err)
+		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
-	var all []dunningState
+	var all []T
 	if err := cur.All(ctx, &all); err != nil {
-		return nil, fmt.Errorf("read dunning states: %w", err)
+		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
-	out := make(map[string]dunningState, len(all))
-	for _, st := range all {
-		out[st.ID] = st
+	out := make(map[string]T, len(all))
+	for _, d := range all {
+		out[id(d)] = d
 	}
 	return out, nil
 }

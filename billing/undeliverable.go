@@ -107,19 +107,7 @@ func (s *Service) held() *mongo.Collection { return s.opts.DB.Collection(HeldNot
 // heldNotes reads every held note (a small collection: only clients no
 // address can reach).
 func (s *Service) heldNotes(ctx context.Context) (map[string]heldNote, error) {
-	cur, err := s.held().Find(ctx, bson.D{})
-	if err != nil {
-		return nil, fmt.Errorf("read held collection notes: %w", err)
-	}
-	var all []heldNote
-	if err := cur.All(ctx, &all); err != nil {
-		return nil, fmt.Errorf("read held collection notes: %w", err)
-	}
-	out := make(map[string]heldNote, len(all))
-	for _, h := range all {
-		out[h.ClientID] = h
-	}
-	return out, nil
+	return readByID(ctx, s.held(), "held collection notes", func(h heldNote) string { return h.ClientID })
 }
 
 // dropHeld forgets a held note once a note was sent or the client owes
