@@ -115,7 +115,11 @@ type Attach struct {
 	ContentType string `bson:"content_type" json:"content_type"`
 	Size        int64  `bson:"size" json:"size"`
 	SHA256      string `bson:"sha256" json:"sha256"`
-	Inline      bool   `bson:"inline" json:"inline"`
+	// Inline is stored as "is_inline": the driver reads a tag name of
+	// "inline" as its inline option, which made every message with an
+	// attachment fail to marshal. No document with the old name exists
+	// (none could be written), so there is nothing older to read.
+	Inline bool `bson:"is_inline" json:"inline"`
 }
 
 // Message dispositions.
