@@ -21,6 +21,7 @@ func catalog() []kind {
 		{"ticket_reply", sampleTicketReply},
 		{"ticket_unknown_sender", sampleTicketUnknownSender},
 		{"ticket_attachment_too_large", sampleTicketAttachmentTooLarge},
+		{"ticket_under_review", sampleTicketUnderReview},
 		{"invoice_issued", sampleInvoiceIssued},
 		{"collection_note", sampleCollectionNote},
 		{"payment_received", samplePaymentReceived},

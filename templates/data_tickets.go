@@ -1,5 +1,7 @@
 package templates
 
+import "time"
+
 // TicketAck ("ticket_ack") confirms to a registered contact that a new
 // ticket was opened from their mail.
 type TicketAck struct {
@@ -43,4 +45,13 @@ type TicketAttachmentTooLarge struct {
 	RequesterName string   `json:"requester_name"`
 	Filenames     []string `json:"filenames"`   // the dropped attachments
 	LimitBytes    int64    `json:"limit_bytes"` // the per-attachment limit
+}
+
+// TicketUnderReview ("ticket_under_review") tells a sender, once, that their
+// mail reached support but could not be processed automatically and is being
+// reviewed by a person. It never repeats the sender's words (no subject, no
+// name): the sender may be anyone.
+type TicketUnderReview struct {
+	// ReceivedAt is when the mail reached the support mailbox.
+	ReceivedAt time.Time `json:"received_at"`
 }

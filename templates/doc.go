@@ -10,6 +10,7 @@
 //	ticket_reply                 TicketReply
 //	ticket_unknown_sender        TicketUnknownSender
 //	ticket_attachment_too_large  TicketAttachmentTooLarge
+//	ticket_under_review          TicketUnderReview
 //	invoice_issued               InvoiceIssued
 //	collection_note              CollectionNote
 //	payment_received             PaymentReceived

@@ -139,7 +139,7 @@ func TestOptionalCompanyFieldsLeaveNoTrace(t *testing.T) {
 }
 
 func TestSampleDataAndNames(t *testing.T) {
-	if len(Names()) != 10 {
+	if len(Names()) != 11 {
 		t.Errorf("Names() = %v", Names())
 	}
 	for _, name := range Names() {

@@ -16,6 +16,10 @@ func sampleTicketAck() any {
 	}
 }
 
+func sampleTicketUnderReview() any {
+	return TicketUnderReview{ReceivedAt: sampleDay(2026, time.December, 2, 9, 40)}
+}
+
 func sampleTicketReply() any {
 	return TicketReply{
 		TicketNumber:  10482,
