@@ -107,7 +107,7 @@ func (s *Service) sendBudgeted(ctx context.Context, kind string, m *Message) (st
 	}
 	id, err := s.opts.Mailer.Enqueue(ctx, s.replyMessage(kind, m))
 	if err != nil {
-		return "", transient("enqueue "+kind, err)
+		return "", failed("enqueue "+kind, err)
 	}
 	s.log.Info("automatic reply enqueued", "reply", kind, "ticket", m.Ticket, "outbox_id", id)
 	return kind, nil
@@ -167,13 +167,13 @@ func (s *Service) spendBudget(ctx context.Context, addr, key string) (bool, erro
 			return true, nil
 		}
 		if !mongo.IsDuplicateKeyError(err) {
-			return false, transient("spend reply budget", err)
+			return false, failed("spend reply budget", err)
 		}
 		var slot struct {
 			Key string `bson:"key"`
 		}
 		if err := s.c.budget.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&slot); err != nil {
-			return false, transient("read reply budget", err)
+			return false, failed("read reply budget", err)
 		}
 		if slot.Key == key {
 			return true, nil
@@ -202,12 +202,12 @@ func (s *Service) claimUnknownWindow(ctx context.Context, addr, key string) (str
 	if mongo.IsDuplicateKeyError(err) {
 		var c claim
 		if err := s.c.unknown.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
-			return "", false, transient("read unknown-sender claim", err)
+			return "", false, failed("read unknown-sender claim", err)
 		}
 		return id, c.Key == key, nil
 	}
 	if err != nil {
-		return "", false, transient("claim unknown-sender reply", err)
+		return "", false, failed("claim unknown-sender reply", err)
 	}
 	var prev claim
 	err = s.c.unknown.FindOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("%s|%d", addr, b-1)}}).Decode(&prev)
@@ -215,7 +215,7 @@ func (s *Service) claimUnknownWindow(ctx context.Context, addr, key string) (str
 	case errors.Is(err, mongo.ErrNoDocuments):
 		return id, true, nil
 	case err != nil:
-		return "", false, transient("read unknown-sender claim", err)
+		return "", false, failed("read unknown-sender claim", err)
 	case prev.Key != key && now.Sub(prev.SentAt) < w:
 		if err := s.releaseUnknownWindow(ctx, id, key); err != nil {
 			return "", false, err
@@ -230,7 +230,7 @@ func (s *Service) claimUnknownWindow(ctx context.Context, addr, key string) (str
 func (s *Service) releaseUnknownWindow(ctx context.Context, id, key string) error {
 	_, err := s.c.unknown.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "key", Value: key}})
 	if err != nil {
-		return transient("release unknown-sender claim "+id, err)
+		return failed("release unknown-sender claim "+id, err)
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func (s *Service) recordBounce(ctx context.Context, key string, in Incoming) (Re
 		res.Outcome, res.BounceMatched, res.Ticket = OutcomeDuplicate, old.Matched, old.Ticket
 		return res, nil
 	case err != nil && !errors.Is(err, mongo.ErrNoDocuments):
-		return res, transient("read bounce", err)
+		return res, failed("read bounce", err)
 	}
 	rec := BounceRecord{Key: key, Mailbox: in.Mailbox, RawRef: in.RawRef, ReceivedAt: in.ArrivedAt, Subject: in.Msg.Subject}
 	if in.Msg.From != nil {
@@ -57,19 +57,19 @@ func (s *Service) recordBounce(ctx context.Context, key string, in Incoming) (Re
 	_, err = s.c.bounces.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}},
 		bson.D{{Key: "$setOnInsert", Value: rec}}, options.UpdateOne().SetUpsert(true))
 	if err != nil && !mongo.IsDuplicateKeyError(err) {
-		return res, transient("store bounce", err)
+		return res, failed("store bounce", err)
 	}
 	matched := false
 	if s.opts.Bounces != nil && rec.OriginalMessageID != "" && len(rec.Recipients) > 0 {
 		matched, err = s.opts.Bounces.RecordBounce(ctx, rec.OriginalMessageID, rec.Recipients)
 		if err != nil {
-			return res, transient("record bounce in outbox", err)
+			return res, failed("record bounce in outbox", err)
 		}
 	}
 	_, err = s.c.bounces.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "matched", Value: matched}, {Key: "done", Value: true}}}})
 	if err != nil {
-		return res, transient("mark bounce done", err)
+		return res, failed("mark bounce done", err)
 	}
 	res.BounceMatched = matched
 	s.log.Info("bounce recorded", "key", key, "original", rec.OriginalMessageID, "status", rec.Status,

@@ -185,3 +185,33 @@ func TestConcurrentUnknownSenderGetsOneReply(t *testing.T) {
 	want(t, "replies", len(e.out.sent()), 1)
 	want(t, "tickets", e.count(tickets.CollTickets, bson.D{}), int64(6))
 }
+
+// Web forms and broken mailers give different mails one Message-ID: each is
+// its own ticket message, and each still deduplicates across retries and
+// mailboxes under a key of its own.
+func TestDifferentMailsSharingAMessageIDAreKept(t *testing.T) {
+	e := newEnv(t, nil)
+	var raws [][]byte
+	for _, who := range []string{"alice@uno.cl", "bob@dos.cl", "carol@tres.cl"} {
+		raws = append(raws, mail{from: who, subject: "Formulario de contacto", id: "form-notification@webform.test",
+			body: "Consulta de " + who}.raw())
+	}
+	keys := map[string]bool{}
+	for _, raw := range raws {
+		r := e.ingest(raw)
+		want(t, "outcome", r.Outcome, tickets.OutcomeOpened)
+		keys[r.Key] = true
+	}
+	want(t, "distinct keys", len(keys), 3)
+	if !keys["form-notification@webform.test"] {
+		t.Errorf("the first mail lost the plain Message-ID key: %v", keys)
+	}
+	// Every one again, from another mailbox with other routing headers:
+	// nothing new.
+	for _, raw := range raws {
+		r := e.ingestIn(e.incoming(append([]byte("Received: from mx2.turno.example\r\n"), raw...), "ventas"))
+		want(t, "outcome of a second copy", r.Outcome, tickets.OutcomeDuplicate)
+	}
+	want(t, "messages", e.count(tickets.CollMessages, bson.D{}), int64(3))
+	want(t, "tickets", e.count(tickets.CollTickets, bson.D{}), int64(3))
+}

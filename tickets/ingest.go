@@ -125,7 +125,20 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (Result, error) {
 		return s.recordBounce(ctx, key, in)
 	}
 
-	if res, known, err := s.probe(ctx, key); err != nil || known {
+	var fp string
+	if !strings.HasPrefix(key, "raw:") {
+		fp = parse.Fingerprint(in.Msg)
+	}
+	res, known, collided, err := s.probe(ctx, key, fp)
+	if collided {
+		// A different mail under a Message-ID already taken (web forms,
+		// broken mailers): it is a new mail under a key of its own, which
+		// every copy and retry of it computes alike.
+		s.log.Warn("message ID reused by a different mail", "key", key, "mailbox", in.Mailbox)
+		key = collisionKey(key, fp)
+		res, known, _, err = s.probe(ctx, key, fp)
+	}
+	if err != nil || known {
 		return res, err
 	}
 
@@ -139,6 +152,7 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (Result, error) {
 		return Result{}, err
 	}
 	doc := newMessage(key, in, sender, mem, s.clk.Now())
+	doc.Fingerprint = fp
 	doc.Thread, doc.Reopens = d.how, d.reopen
 	doc.Notes = append(d.notes, doc.Notes...)
 	switch {
@@ -157,7 +171,7 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (Result, error) {
 	}
 	if _, err := s.c.messages.InsertOne(ctx, doc); err != nil {
 		if !mongo.IsDuplicateKeyError(err) {
-			return Result{}, transient("store message", err)
+			return Result{}, failed("store message", err)
 		}
 		// Another call stored it first (concurrent delivery from a second
 		// mailbox, or a retry racing us): its decision stands.
@@ -166,7 +180,7 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (Result, error) {
 			return Result{}, err
 		}
 		if old == nil {
-			return Result{}, transient("store message", errors.New("duplicate key but no document"))
+			return Result{}, failed("store message", errors.New("duplicate key but no document"))
 		}
 		return s.complete(ctx, old, true)
 	}
@@ -205,7 +219,7 @@ func (s *Service) complete(ctx context.Context, m *Message, dup bool) (Result, e
 	_, err = s.c.done.InsertOne(ctx, doneDoc{Key: m.Key, Ticket: m.Ticket, Thread: m.Thread, AutoReply: reply,
 		At: s.clk.Now().UTC()})
 	if err != nil && !mongo.IsDuplicateKeyError(err) {
-		return res, transient("mark message done", err)
+		return res, failed("mark message done", err)
 	}
 	s.log.Info("ticket message stored", "key", m.Key, "ticket", m.Ticket, "outcome", string(res.Outcome),
 		"thread", m.Thread, "mailbox", m.Mailbox, "auto_reply", reply)
@@ -227,32 +241,53 @@ type doneDoc struct {
 // not used by its queries) but checks a unique _id on insert through the
 // index, so a new message is recognised by a successful insert into
 // ticket_seen rather than by a failed read. Only a known message pays for
-// reads: the small completion record, else the message itself (a crash
-// left it unfinished), else nothing (a crash before its insert): then it is
-// handled as new.
-func (s *Service) probe(ctx context.Context, key string) (Result, bool, error) {
-	_, err := s.c.seen.InsertOne(ctx, bson.D{{Key: "_id", Value: key}})
+// reads: the seen record (whose fingerprint tells another mail under the
+// same Message-ID: collided), the small completion record, else the
+// message itself (a crash left it unfinished), else nothing (a crash
+// before its insert): then it is handled as new.
+func (s *Service) probe(ctx context.Context, key, fp string) (res Result, known, collided bool, err error) {
+	_, err = s.c.seen.InsertOne(ctx, seenDoc{Key: key, Fingerprint: fp})
 	if err == nil {
-		return Result{}, false, nil
+		return Result{}, false, false, nil
 	}
 	if !mongo.IsDuplicateKeyError(err) {
-		return Result{}, false, transient("probe message", err)
+		return Result{}, false, false, failed("probe message", err)
+	}
+	var seen seenDoc
+	if err := s.c.seen.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&seen); err != nil {
+		return Result{}, false, false, failed("read message fingerprint", err)
+	}
+	// A record without a fingerprint predates them: the same mail, as
+	// it was always taken to be.
+	if fp != "" && seen.Fingerprint != "" && seen.Fingerprint != fp {
+		return Result{}, false, true, nil
 	}
 	var d doneDoc
 	err = s.c.done.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&d)
 	if err == nil {
-		return Result{Outcome: OutcomeDuplicate, Key: key, Ticket: d.Ticket, Thread: d.Thread, AutoReply: d.AutoReply}, true, nil
+		return Result{Outcome: OutcomeDuplicate, Key: key, Ticket: d.Ticket, Thread: d.Thread, AutoReply: d.AutoReply}, true, false, nil
 	}
 	if !errors.Is(err, mongo.ErrNoDocuments) {
-		return Result{}, false, transient("read message state", err)
+		return Result{}, false, false, failed("read message state", err)
 	}
 	old, err := s.findMessage(ctx, key)
 	if err != nil || old == nil {
-		return Result{}, false, err
+		return Result{}, false, false, err
 	}
-	res, err := s.complete(ctx, old, true)
-	return res, true, err
+	res, err = s.complete(ctx, old, true)
+	return res, true, false, err
 }
+
+// seenDoc is a ticket_seen record: the dedup key, and the fingerprint of
+// the mail that first took it.
+type seenDoc struct {
+	Key         string `bson:"_id"`
+	Fingerprint string `bson:"fp,omitempty"`
+}
+
+// collisionKey is the dedup key of a mail that reuses another mail's
+// Message-ID: the key with the start of its own fingerprint.
+func collisionKey(key, fp string) string { return key + "#" + fp[:16] }
 
 func (s *Service) findMessage(ctx context.Context, key string) (*Message, error) {
 	var m Message
@@ -261,7 +296,7 @@ func (s *Service) findMessage(ctx context.Context, key string) (*Message, error)
 		return nil, nil
 	}
 	if err != nil {
-		return nil, transient("read message "+key, err)
+		return nil, failed("read message "+key, err)
 	}
 	return &m, nil
 }
@@ -273,7 +308,7 @@ func (s *Service) lookup(ctx context.Context, addr string) ([]clients.Membership
 	}
 	all, err := s.opts.Directory.Lookup(ctx, addr)
 	if err != nil {
-		return nil, transient("look up sender", err)
+		return nil, failed("look up sender", err)
 	}
 	var active []clients.Membership
 	for _, m := range all {

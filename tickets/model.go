@@ -13,9 +13,9 @@ import (
 // Collection names. Each is owned by this package.
 const (
 	CollTickets  = "tickets"                // _id: ticket number
-	CollMessages = "ticket_messages"        // _id: dedup key (normalised Message-ID or raw:<sha256>)
+	CollMessages = "ticket_messages"        // _id: dedup key (normalised Message-ID, + #fingerprint on reuse, or raw:<sha256>)
 	CollNumbers  = "ticket_numbers"         // _id: ticket number; origin: the dedup key that claimed it
-	CollSeen     = "ticket_seen"            // _id: dedup key; inserted first, as a cheap "is this new?" probe
+	CollSeen     = "ticket_seen"            // _id: dedup key, fp; inserted first, as a cheap "is this new?" probe
 	CollDone     = "ticket_message_ids"     // _id: dedup key; ticket, auto_reply: written when every step completed
 	CollCounters = "ticket_counters"        // _id: "number"; seq: a hint of the last number claimed
 	CollBudget   = "auto_reply_budget"      // _id: address|hour|slot; key: the message that spent it
@@ -107,6 +107,10 @@ type Message struct {
 	Oversize *Oversize `bson:"oversize,omitempty" json:"oversize,omitempty"`
 	// Reopens: this message reopens its (closed) ticket.
 	Reopens bool `bson:"reopens,omitempty" json:"reopens,omitempty"`
+	// Fingerprint is parse.Fingerprint of the mail ("" when the key is
+	// the raw hash): it tells a copy of this mail from another mail that
+	// reuses its Message-ID.
+	Fingerprint string `bson:"fingerprint,omitempty" json:"-"`
 }
 
 // Attach is an attachment's metadata (the bytes stay with the raw message).

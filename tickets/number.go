@@ -37,7 +37,7 @@ func (s *Service) allocate(ctx context.Context, origin string) (int64, error) {
 	}
 	err := s.c.counters.FindOne(ctx, bson.D{{Key: "_id", Value: counterID}}).Decode(&hint)
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return 0, transient("read ticket counter", err)
+		return 0, failed("read ticket counter", err)
 	}
 	n := max(hint.Seq+1, s.opts.NumberStart)
 	for range maxClaims {
@@ -48,7 +48,7 @@ func (s *Service) allocate(ctx context.Context, origin string) (int64, error) {
 			continue
 		}
 		if err != nil {
-			return 0, transient("claim ticket number", err)
+			return 0, failed("claim ticket number", err)
 		}
 		_, err = s.c.counters.UpdateOne(ctx, bson.D{{Key: "_id", Value: counterID}},
 			bson.D{{Key: "$max", Value: bson.D{{Key: "seq", Value: n}}}}, options.UpdateOne().SetUpsert(true))
@@ -58,5 +58,5 @@ func (s *Service) allocate(ctx context.Context, origin string) (int64, error) {
 		}
 		return n, nil
 	}
-	return 0, transient("claim ticket number", errors.New("no free number after many attempts; is ticket_counters far behind?"))
+	return 0, failed("claim ticket number", errors.New("no free number after many attempts; is ticket_counters far behind?"))
 }

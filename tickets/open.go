@@ -112,7 +112,7 @@ func (s *Service) createTicket(ctx context.Context, t *Ticket) error {
 		return nil
 	}
 	if !mongo.IsDuplicateKeyError(err) {
-		return transient(fmt.Sprintf("create ticket %d", t.Number), err)
+		return failed(fmt.Sprintf("create ticket %d", t.Number), err)
 	}
 	have, gerr := s.getTicket(ctx, t.Number)
 	if gerr != nil {
@@ -133,7 +133,7 @@ func (s *Service) reopenTicket(ctx context.Context, m *Message) error {
 		bson.D{{Key: "_id", Value: ticketID(m.Ticket)}, {Key: "status", Value: StatusClosed}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusOpen}, {Key: "reopened_at", Value: m.ArrivedAt}}}})
 	if err != nil {
-		return transient(fmt.Sprintf("reopen ticket %d", m.Ticket), err)
+		return failed(fmt.Sprintf("reopen ticket %d", m.Ticket), err)
 	}
 	return nil
 }

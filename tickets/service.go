@@ -13,6 +13,7 @@ import (
 	"turno/clock"
 	"turno/mailin/parse"
 	"turno/mailout"
+	"turno/store"
 )
 
 // Directory tells who a sender is. The clients registry satisfies it.
@@ -116,22 +117,29 @@ func New(opts Options) (*Service, error) {
 }
 
 // TransientError is a failure worth retrying (the database or a dependency
-// did not answer). Ingest wraps every store and dependency error in it; the
-// only other errors are bad input (Permanent).
+// did not answer). Ingest wraps every store and dependency error in it
+// except those a retry cannot change, which are Permanent like bad input.
 type TransientError struct{ Err error }
 
 func (e *TransientError) Error() string { return e.Err.Error() }
 func (e *TransientError) Unwrap() error { return e.Err }
 
 // PermanentError is input Ingest can never accept (no parsed message, an
-// unknown policy); retrying changes nothing.
+// unknown policy, a document the store refuses); retrying changes nothing.
 type PermanentError struct{ Err error }
 
 func (e *PermanentError) Error() string { return e.Err.Error() }
 func (e *PermanentError) Unwrap() error { return e.Err }
 
-func transient(step string, err error) error {
-	return &TransientError{Err: fmt.Errorf("%s: %w", step, err)}
+// failed wraps a store or dependency error of step: permanent when a retry
+// cannot change it (store.IsPermanent: a document the driver cannot marshal
+// or the server refuses), else transient.
+func failed(step string, err error) error {
+	err = fmt.Errorf("%s: %w", step, err)
+	if store.IsPermanent(err) {
+		return &PermanentError{Err: err}
+	}
+	return &TransientError{Err: err}
 }
 
 // IsTransient reports whether err (from Ingest) is worth retrying.

@@ -125,7 +125,7 @@ func (s *Service) byReference(ctx context.Context, m *parse.Message, d *decision
 			continue
 		}
 		if err != nil {
-			return 0, "", transient("look up reference", err)
+			return 0, "", failed("look up reference", err)
 		}
 		if ref.Ticket > 0 {
 			return ref.Ticket, ThreadStoredRef, nil
@@ -164,7 +164,7 @@ func (s *Service) getTicket(ctx context.Context, n int64) (*Ticket, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, transient(fmt.Sprintf("read ticket %d", n), err)
+		return nil, failed(fmt.Sprintf("read ticket %d", n), err)
 	}
 	return &t, nil
 }
