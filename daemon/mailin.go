@@ -29,7 +29,7 @@ func (d *Daemon) startMail(st *store.Store, td *teardown) (*mailin.Service, erro
 	svc, err := mailin.New(mailin.Options{
 		DB: st.DB, Mailboxes: mbs, Intake: cfg.Intake, Logger: d.log, Clock: d.opts.Clock,
 		Registry: d.opts.Registry, OwnAddresses: []string{cfg.Company.SupportAddress},
-		Sink: d.ticketSink(),
+		Sink: d.ticketSink(), Notifier: quarantineNotifier{d.Tickets},
 	})
 	if err != nil {
 		return nil, err

@@ -64,6 +64,15 @@ func (d *Daemon) ticketSink() mailin.Sink {
 	})
 }
 
+// quarantineNotifier tells a quarantined mail's sender that a person is
+// reviewing it, through the ticket service's budgeted automatic replies.
+type quarantineNotifier struct{ t *tickets.Service }
+
+func (q quarantineNotifier) NotifyQuarantined(ctx context.Context, n mailin.Notice) error {
+	_, err := q.t.NotifyQuarantined(ctx, n.ID, n.Message, n.ReceivedAt)
+	return err
+}
+
 // outboxBounces matches a bounce to the outbox entry that sent the bounced
 // message and marks its 5.x.x recipients undeliverable, which the outbox
 // honours. Idempotent: marking is an upsert by address.

@@ -11,9 +11,11 @@ import (
 // Incoming is one stored, parsed message handed to the Sink. Its raw bytes are
 // already in the raw store under RawID when the Sink sees it.
 type Incoming struct {
-	// Key is the dedup key: "mid:" + normalised Message-ID, or "raw:" + the
-	// SHA-256 of the raw bytes when there is no Message-ID. One Key must yield
-	// one ticket message, whichever mailbox or retry delivers it.
+	// Key is the dedup key: "mid:" + normalised Message-ID (followed by
+	// "#" and the start of parse.Fingerprint when a different mail took
+	// the Message-ID first), or "raw:" + the SHA-256 of the raw bytes when
+	// there is no Message-ID. One Key must yield one ticket message,
+	// whichever mailbox or retry delivers it.
 	Key string
 	// Mailbox is the configured name of the mailbox it came from (the first
 	// one, when several receive it), Department and UnknownSender its
@@ -58,6 +60,27 @@ type Result struct {
 // towards quarantine at once; any other error is retried.
 type Sink interface {
 	Ingest(ctx context.Context, in Incoming) (Result, error)
+}
+
+// Notice is a message just quarantined, for its sender to be told.
+type Notice struct {
+	// ID is the quarantine id ("mailbox/uidvalidity/uid"): the same message
+	// quarantined again (after a crash) has the same ID.
+	ID      string
+	Mailbox string
+	// Message is the parsed message; nil when parsing was what failed
+	// (then nobody can be told).
+	Message *parse.Message
+	// ReceivedAt is when intake first saw it.
+	ReceivedAt time.Time
+}
+
+// Notifier tells a quarantined message's sender, once, that a person is
+// reviewing it. Implemented by package tickets (budgeted, never to automatic
+// mail). NotifyQuarantined must be idempotent by Notice.ID: it is called
+// again when a crash interrupts the quarantine. An error is retried.
+type Notifier interface {
+	NotifyQuarantined(ctx context.Context, n Notice) error
 }
 
 // SinkFunc adapts a function to Sink.

@@ -32,27 +32,64 @@ type Entry struct {
 	Handlers []string `bson:"handlers"`
 	Ingested bool     `bson:"ingested"`
 	Ticket   int64    `bson:"ticket,omitempty"`
+	// Fingerprint is parse.Fingerprint of the mail that made the entry
+	// ("" for raw-hash keys and entries older than fingerprints).
+	Fingerprint string `bson:"fp,omitempty"`
 }
 
 type ledger struct{ coll *mongo.Collection }
 
+// errReused: the key's entry belongs to a different mail (another
+// fingerprint) that reused the Message-ID.
+var errReused = errors.New("message ID reused by a different mail")
+
 // claim records that source delivered key. It returns the entry as it was
 // before (nil if new) so the caller can tell a new message, a retry of the
-// same server copy, and a duplicate from another copy apart.
-func (l ledger) claim(ctx context.Context, key, rawID string, size int64, mailbox, source, owner string, now time.Time) (*Entry, error) {
+// same server copy, and a duplicate from another copy apart. fp is the
+// mail's parse.Fingerprint ("" for a raw-hash key): when the entry under key
+// was made by a mail with another fingerprint, claim changes nothing and
+// returns errReused. Entries written before fingerprints are taken as the
+// same mail, as they always were.
+func (l ledger) claim(ctx context.Context, key, fp, rawID string, size int64, mailbox, source, owner string, now time.Time) (*Entry, error) {
+	return l.claimMatching(ctx, key, fp, fp, rawID, size, mailbox, source, owner, now)
+}
+
+// claimMatching is claim whose filter requires match as the fingerprint
+// ("" requires nothing: a legacy entry).
+func (l ledger) claimMatching(ctx context.Context, key, fp, match, rawID string, size int64, mailbox, source, owner string, now time.Time) (*Entry, error) {
+	filter := bson.D{{Key: "_id", Value: key}}
+	insert := bson.D{
+		{Key: "raw_id", Value: rawID}, {Key: "size", Value: size}, {Key: "mailbox", Value: mailbox},
+		{Key: "at", Value: now}, {Key: "ingested", Value: false},
+	}
+	if match != "" {
+		filter = append(filter, bson.E{Key: "fp", Value: match}) // an upsert copies it into the new entry
+	} else if fp != "" {
+		insert = append(insert, bson.E{Key: "fp", Value: fp})
+	}
 	var before Entry
-	err := l.coll.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: key}}, bson.D{
-		{Key: "$setOnInsert", Value: bson.D{
-			{Key: "raw_id", Value: rawID}, {Key: "size", Value: size}, {Key: "mailbox", Value: mailbox},
-			{Key: "at", Value: now}, {Key: "ingested", Value: false},
-		}},
+	err := l.coll.FindOneAndUpdate(ctx, filter, bson.D{
+		{Key: "$setOnInsert", Value: insert},
 		{Key: "$addToSet", Value: bson.D{{Key: "sources", Value: source}, {Key: "handlers", Value: owner}}},
 	}, options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.Before)).Decode(&before)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, nil
 	}
-	if mongo.IsDuplicateKeyError(err) { // two upserts raced; the other inserted
-		return l.claim(ctx, key, rawID, size, mailbox, source, owner, now)
+	if mongo.IsDuplicateKeyError(err) {
+		// Two upserts raced, or the _id is taken by an entry the filter
+		// did not match: read whose it is.
+		var e Entry
+		if err := l.coll.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&e); err != nil {
+			return nil, fmt.Errorf("record message: %w", err)
+		}
+		switch {
+		case e.Fingerprint == fp:
+			return l.claimMatching(ctx, key, fp, match, rawID, size, mailbox, source, owner, now)
+		case e.Fingerprint == "" && match != "":
+			return l.claimMatching(ctx, key, fp, "", rawID, size, mailbox, source, owner, now)
+		default:
+			return nil, errReused
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("record message: %w", err)

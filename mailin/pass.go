@@ -159,8 +159,21 @@ func (s *Service) fail(ctx context.Context, cn *conn, source string, uid uint32,
 	if err := quarantine(ctx, s.db, qd); err != nil {
 		return false, err
 	}
-	s.m.quarantined.WithLabelValues(cn.mb.Name, reason).Inc()
-	s.log.Error("message quarantined", "mailbox", cn.mb.Name, "uid", uid, "reason", reason, "id", source)
+	if s.notify != nil && out.msg != nil {
+		// Before the message leaves the folder: an error retries the
+		// whole step, and the notifier is idempotent by the id.
+		if err := s.notify.NotifyQuarantined(ctx, Notice{ID: source, Mailbox: cn.mb.Name, Message: out.msg,
+			ReceivedAt: s.clock.Now()}); err != nil {
+			return false, fmt.Errorf("tell the sender of quarantined %s: %w", source, err)
+		}
+	}
+	class := "retries"
+	if IsPermanent(perr) {
+		class = "permanent"
+	}
+	s.m.quarantined.WithLabelValues(cn.mb.Name, reason, class).Inc()
+	s.log.Error("message quarantined", "mailbox", cn.mb.Name, "uid", uid, "reason", reason, "class", class,
+		"attempts", n, "id", source, "err", perr)
 	return true, clearAttempts(ctx, s.db, source)
 }
 

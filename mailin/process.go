@@ -3,11 +3,14 @@ package mailin
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 
 	"turno/config"
 	"turno/mailin/parse"
+	"turno/store"
 )
 
 // stepError names the pipeline step that failed; it becomes the quarantine
@@ -20,9 +23,15 @@ type stepError struct {
 func (e *stepError) Error() string { return e.step + ": " + e.err.Error() }
 func (e *stepError) Unwrap() error { return e.err }
 
+// step names the failed step; an error a retry cannot change (a document
+// the store refuses) is marked permanent, so the message is quarantined at
+// once instead of holding its mailbox for the retries.
 func step(name string, err error) error {
 	if err == nil {
 		return nil
+	}
+	if store.IsPermanent(err) && !IsPermanent(err) {
+		err = Permanent(err)
 	}
 	return &stepError{step: name, err: err}
 }
@@ -33,6 +42,7 @@ type outcome struct {
 	created   bool // raw bytes newly stored
 	duplicate bool // the key had been delivered by another server copy
 	ticket    int64
+	msg       *parse.Message // nil until parsed
 }
 
 // process stores, records and ingests one spooled message. It is safe to
@@ -49,17 +59,25 @@ func (s *Service) process(ctx context.Context, mb config.MailboxConfig, source s
 	if sp.size > s.cfg.MaxMessageSize {
 		over = &Oversize{Size: sp.size, Limit: s.cfg.MaxMessageSize}
 	}
-	msg, err := parse.Parse(sp.reader(), &parse.Options{
-		OwnAddresses: s.own,
-		// Attachments are hashed and counted by parse; their bytes stay in
-		// the raw message, so nothing needs keeping here.
-		Attachment: func(*parse.Attachment, io.Reader) error { return nil },
-	})
+	msg, err := s.parse(sp)
 	if err != nil {
 		return out, step("parse", err)
 	}
+	out.msg = msg
 	out.key = dedupKey(msg, sp.hash)
-	before, err := s.ledger.claim(ctx, out.key, sp.hash, sp.size, mb.Name, source, s.owner, now)
+	var fp string
+	if msg.MessageID != "" {
+		fp = parse.Fingerprint(msg)
+	}
+	before, err := s.ledger.claim(ctx, out.key, fp, sp.hash, sp.size, mb.Name, source, s.owner, now)
+	if errors.Is(err, errReused) {
+		// Another mail took this Message-ID first (web forms, broken
+		// mailers): this one is new, under a key of its own that every
+		// copy of it computes alike. The ticket service decides the same.
+		s.log.Warn("message ID reused by a different mail", "mailbox", mb.Name, "source", source, "key", out.key)
+		out.key += "#" + fp[:16]
+		before, err = s.ledger.claim(ctx, out.key, fp, sp.hash, sp.size, mb.Name, source, s.owner, now)
+	}
 	if err != nil {
 		return out, step("record", err)
 	}
@@ -84,6 +102,24 @@ func (s *Service) process(ctx context.Context, mb config.MailboxConfig, source s
 		return out, step("record", err)
 	}
 	return out, nil
+}
+
+// parse parses a spooled message. The parser never fails on content; a
+// panic in it is a bug that the same bytes will hit again, so it is
+// recovered as a permanent error and the message quarantined.
+func (s *Service) parse(sp *spool) (msg *parse.Message, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("parser panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			msg, err = nil, Permanent(fmt.Errorf("parser panic: %v", r))
+		}
+	}()
+	return s.parseFunc(sp.reader(), &parse.Options{
+		OwnAddresses: s.own,
+		// Attachments are hashed and counted by parse; their bytes stay in
+		// the raw message, so nothing needs keeping here.
+		Attachment: func(*parse.Attachment, io.Reader) error { return nil },
+	})
 }
 
 // dedupKey is the normalised Message-ID, or the raw hash without one.

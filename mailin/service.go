@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"sync"
@@ -16,6 +17,7 @@ import (
 
 	"turno/clock"
 	"turno/config"
+	"turno/mailin/parse"
 )
 
 // Options configure a Service. Nil or zero fields mean the documented default.
@@ -44,6 +46,11 @@ type Options struct {
 	// TempDir spools messages larger than intake.max_message_size; default
 	// the system's.
 	TempDir string
+	// Notifier is told of every message quarantined, so its sender can be
+	// told once that a person is reviewing it. nil: nobody is told.
+	Notifier Notifier
+	// Parse replaces parse.Parse (tests inject failures); nil: parse.Parse.
+	Parse func(io.Reader, *parse.Options) (*parse.Message, error)
 }
 
 // Service watches every configured mailbox, one goroutine each.
@@ -59,7 +66,10 @@ type Service struct {
 	raw    *RawStore
 	ledger ledger
 	cur    cursors
-	m      *metrics
+	notify Notifier
+
+	parseFunc func(io.Reader, *parse.Options) (*parse.Message, error)
+	m         *metrics
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -113,6 +123,12 @@ func New(opts Options) (*Service, error) {
 		cur:    cursors{opts.DB.Collection(CursorCollection)},
 		m:      newMetrics(opts.Registry),
 		state:  map[string]*watchState{},
+		notify: opts.Notifier,
+
+		parseFunc: opts.Parse,
+	}
+	if s.parseFunc == nil {
+		s.parseFunc = parse.Parse
 	}
 	for _, mb := range opts.Mailboxes {
 		s.state[mb.Normalized().Name] = &watchState{}
