@@ -24,11 +24,15 @@
 //     queue is one indexed query; origin (unique) is the dedup key of the
 //     message that opened it.
 //   - ticket_messages: _id is the dedup key: the normalised Message-ID, or
-//     raw:<sha256 of the raw bytes> when there is none. One document per
+//     raw:<sha256 of the raw bytes> when there is none. A different mail
+//     that reuses a Message-ID already taken (web forms, broken mailers:
+//     another parse.Fingerprint of sender, date, subject and body) gets
+//     <Message-ID>#<first 16 hex of its fingerprint>, logged at WARN. One document per
 //     distinct mail, whatever became of it (on a ticket, or rejected), with
 //     the seed of the ticket it opened.
-//   - ticket_seen: {_id: dedup key}, inserted first: a successful insert is
-//     how a new message is recognised cheaply.
+//   - ticket_seen: {_id: dedup key, fp: fingerprint}, inserted first: a
+//     successful insert is how a new message is recognised cheaply; a
+//     failed one with another fp is a reused Message-ID.
 //   - ticket_message_ids: {_id: dedup key, ticket, thread, auto_reply},
 //     inserted when every step for the message completed. Duplicates are
 //     answered from it, and it is the Message-ID → ticket lookup of
@@ -109,5 +113,7 @@
 // to auto_reply, bounce or bulk mail, nor to Turno's own mail (Own), which
 // is ignored entirely. Both count against a per-address hourly budget
 // (default 5), whose slots are claimed by insert so concurrent Ingests
-// cannot overspend it. Bounces never open a ticket.
+// cannot overspend it. Bounces never open a ticket. A mail the intake
+// quarantined (NotifyQuarantined) gets one ticket_under_review notice from
+// the same budget, under the same rules, repeating none of its words.
 package tickets
