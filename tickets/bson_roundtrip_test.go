@@ -21,6 +21,7 @@ func TestStoredTypesRoundTrip(t *testing.T) {
 		&Attach{},       // in Message
 		&Oversize{},     // in Message
 		&doneDoc{},      // ticket_message_ids
+		&seenDoc{},      // ticket_seen
 		&BounceRecord{}, // bounces
 	} {
 		t.Run(reflect.TypeOf(v).Elem().Name(), func(t *testing.T) { bsontest.RoundTrip(t, v) })
