@@ -8,6 +8,7 @@ type metrics struct {
 	stored      *prometheus.CounterVec
 	dedup       *prometheus.CounterVec
 	quarantined *prometheus.CounterVec
+	rescans     *prometheus.CounterVec
 	connected   *prometheus.GaugeVec
 	poll        *prometheus.HistogramVec
 	process     *prometheus.HistogramVec
@@ -24,6 +25,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		quarantined: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "turno_mail_quarantined_total",
 			Help: "Messages quarantined, by the step that failed and whether the error was permanent (at once) or the retries ran out. Page on any increase."},
 			[]string{"mailbox", "reason", "class"}),
+		rescans: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "turno_mail_rescans_total",
+			Help: "Folders rescanned because mail at or below the cursor was never handled (the server's UIDs went backwards)."},
+			[]string{"mailbox", "reason"}),
 		connected: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "turno_mail_connected",
 			Help: "1 while this process holds the mailbox and is connected to it."}, []string{"mailbox"}),
 		poll: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "turno_mail_poll_seconds",
@@ -34,7 +38,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.001, 3, 10)}, []string{"mailbox"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.fetched, m.stored, m.dedup, m.quarantined, m.connected, m.poll, m.process)
+		reg.MustRegister(m.fetched, m.stored, m.dedup, m.quarantined, m.rescans, m.connected, m.poll, m.process)
 	}
 	return m
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -63,6 +64,21 @@ func (s *Service) session(ctx context.Context, mb config.MailboxConfig, lease *s
 		cn.last = 0
 		if err := s.cur.set(ctx, mb.Name, lease.Epoch(), sel.UIDValidity, 0); err != nil {
 			return false, err
+		}
+	}
+	if cn.last > 0 {
+		from, why, err := s.unhandledBelow(cn, sel)
+		if err != nil {
+			return false, err
+		}
+		if why != "" {
+			// The server's UIDs went backwards (an index rebuild, a
+			// migration that kept UIDVALIDITY, a restarted dev server):
+			// rescan from there; the dedup keys keep it from doubling.
+			s.log.Warn("mail at or below the cursor was never handled; rescanning", "mailbox", mb.Name,
+				"last_uid", cn.last, "from_uid", from+1, "why", why)
+			s.m.rescans.WithLabelValues(mb.Name, why).Inc()
+			cn.last = from
 		}
 	}
 	s.setState(mb.Name, func(w *watchState) { w.connected, w.lastErr = true, nil })
@@ -142,4 +158,37 @@ func (s *Service) idle(ctx context.Context, c *imapclient.Client, newMail <-chan
 		return fmt.Errorf("IDLE: %w", err)
 	}
 	return nil
+}
+
+// Why unhandledBelow asks for a rescan (the rescans metric's label).
+const (
+	rescanUIDNext   = "uidnext_not_above_cursor"
+	rescanUnhandled = "unhandled_below_cursor"
+)
+
+// unhandledBelow checks, once per session, that the cursor can be trusted:
+// the server's next UID must be above it, and no message at or below it may
+// lack the mark a handled one carries (\Seen for after = "seen"; for
+// "move" and "delete" handled mail has left the folder), quarantined ones
+// aside. It returns the UID to rescan after and why, or why = "".
+func (s *Service) unhandledBelow(cn *conn, sel *imap.SelectData) (from uint32, why string, err error) {
+	if sel.UIDNext != 0 && uint32(sel.UIDNext) <= cn.last {
+		return 0, rescanUIDNext, nil
+	}
+	crit := &imap.SearchCriteria{
+		UID:     []imap.UIDSet{{imap.UIDRange{Start: 1, Stop: imap.UID(cn.last)}}},
+		NotFlag: []imap.Flag{QuarantineFlag},
+	}
+	if cn.mb.After == "seen" {
+		crit.NotFlag = append(crit.NotFlag, imap.FlagSeen)
+	}
+	data, err := cn.c.UIDSearch(crit, nil).Wait()
+	if err != nil {
+		return 0, "", fmt.Errorf("search unhandled mail below the cursor: %w", err)
+	}
+	uids := data.AllUIDs()
+	if len(uids) == 0 {
+		return 0, "", nil
+	}
+	return uint32(slices.Min(uids)) - 1, rescanUnhandled, nil
 }
