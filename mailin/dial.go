@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-sasl"
 
@@ -49,7 +50,7 @@ func dial(ctx context.Context, m config.MailboxConfig, opts *imapclient.Options)
 func login(ctx context.Context, c *imapclient.Client, m config.MailboxConfig) error {
 	if m.OAuth2 == "" {
 		if err := c.Login(m.Username, m.Password).Wait(); err != nil {
-			return Permanent(fmt.Errorf("login as %s: %w", m.Username, err))
+			return loginError(fmt.Errorf("login as %s: %w", m.Username, err))
 		}
 		return nil
 	}
@@ -64,9 +65,26 @@ func login(ctx context.Context, c *imapclient.Client, m config.MailboxConfig) er
 		sc = xoauth2{user: m.Username, token: token}
 	}
 	if err := c.Authenticate(sc); err != nil {
-		return Permanent(fmt.Errorf("authenticate as %s (%s): %w", m.Username, m.OAuth2, err))
+		return loginError(fmt.Errorf("authenticate as %s (%s): %w", m.Username, m.OAuth2, err))
 	}
 	return nil
+}
+
+// loginError classifies a failed LOGIN or AUTHENTICATE. Only the server's
+// own refusal, a tagged NO or BAD, is permanent: the credentials, the
+// mechanism or the account are wrong and reconnecting will not fix them.
+// NO [UNAVAILABLE] is the exception (RFC 5530: a subsystem such as the
+// server's password backend is down; Dovecot sends it). Anything else, the
+// connection reset, closed (EOF) or timed out before an answer, is
+// transient: the watcher reconnects with its normal backoff either way, but
+// only a permanent error tells the operator the mailbox is misconfigured.
+func loginError(err error) error {
+	var ie *imap.Error
+	if errors.As(err, &ie) && (ie.Type == imap.StatusResponseTypeNo || ie.Type == imap.StatusResponseTypeBad) &&
+		ie.Code != imap.ResponseCodeUnavailable {
+		return Permanent(err)
+	}
+	return err
 }
 
 // bearerToken runs token_command or reads token_file.
