@@ -70,6 +70,13 @@ func parseAddressList(v string, w *warnings, what string) []Address {
 	}
 	p := mail.AddressParser{WordDecoder: wordDecoder(w)}
 	list, err := p.ParseList(v)
+	if err != nil {
+		// Valid RFC 5322 that net/mail refuses: comments inside an
+		// address, and groups (old mailers still write both).
+		if l, err2 := p.ParseList(uncommentAddressList(v)); err2 == nil && len(l) > 0 {
+			list, err = l, nil
+		}
+	}
 	if err == nil {
 		out := make([]Address, 0, len(list))
 		for _, a := range list {
@@ -94,6 +101,70 @@ func parseAddressList(v string, w *warnings, what string) []Address {
 		out = append(out, Address{Name: name, Address: addr})
 	}
 	return out
+}
+
+// uncommentAddressList rewrites an address list without RFC 5322 comments
+// and group syntax, which net/mail does not accept: comments are dropped
+// wherever they stand (outside quoted strings; nested, with quoted pairs),
+// a group's "display name :" is dropped and its closing ";" ends the
+// entry, and empty entries are removed.
+//
+//	Pete(A wonderful \) chap) <pete(his account)@silly.test(his host)>
+//	→ Pete <pete@silly.test>
+//	A Group(Some people) :Chris Jones <c@(Chris's host.)public.example>, joe@example.org;
+//	→ Chris Jones <c@public.example>, joe@example.org
+func uncommentAddressList(v string) string {
+	out := make([]byte, 0, len(v))
+	entry := 0 // where the current entry starts in out
+	endEntry := func() {
+		if strings.TrimSpace(string(out[entry:])) == "" {
+			out = out[:entry]
+		} else {
+			out = append(out, ',')
+		}
+		entry = len(out)
+	}
+	depth, quoted, angle := 0, false, false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case depth > 0:
+			switch c {
+			case '\\':
+				i++
+			case '(':
+				depth++
+			case ')':
+				depth--
+			}
+		case quoted:
+			out = append(out, c)
+			if c == '\\' && i+1 < len(v) {
+				i++
+				out = append(out, v[i])
+			} else if c == '"' {
+				quoted = false
+			}
+		case c == '"':
+			quoted = true
+			out = append(out, c)
+		case c == '(':
+			depth = 1
+		case c == '<':
+			angle = true
+			out = append(out, c)
+		case c == '>':
+			angle = false
+			out = append(out, c)
+		case c == ':' && !angle: // a group's display name ends here
+			out = out[:entry]
+		case (c == ';' || c == ',') && !angle:
+			endEntry()
+		default:
+			out = append(out, c)
+		}
+	}
+	return strings.Trim(string(out), " \t,")
 }
 
 func firstAddress(v string, w *warnings, what string) *Address {

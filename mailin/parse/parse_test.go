@@ -342,3 +342,33 @@ func TestHostileShapesAreLinear(t *testing.T) {
 		})
 	}
 }
+
+// RFC 5322 appendix A.5: comments inside addresses, and a group.
+func TestAddressCommentsAndGroups(t *testing.T) {
+	var w warnings
+	from := firstAddress(`Pete(A wonderful \) chap) <pete(his account)@silly.test(his host)>`, &w, "From")
+	if from == nil || from.Address != "pete@silly.test" || from.Name != "Pete" {
+		t.Fatalf("From: %+v", from)
+	}
+	to := parseAddressList(`A Group(Some people) :Chris Jones <c@(Chris's host.)public.example>, joe@example.org, `+
+		`John <jdoe@one.test> (my dear friend); (the end of the group)`, &w, "To")
+	want := []Address{{"Chris Jones", "c@public.example"}, {"", "joe@example.org"}, {"John", "jdoe@one.test"}}
+	if len(to) != len(want) {
+		t.Fatalf("To: %+v", to)
+	}
+	for i := range want {
+		if to[i] != want[i] {
+			t.Errorf("To[%d] = %+v, want %+v", i, to[i], want[i])
+		}
+	}
+	if l := parseAddressList(`Undisclosed recipients:;`, &w, "To"); len(l) != 0 {
+		t.Errorf("empty group: %+v", l)
+	}
+	// A trailing comment on a bare address is still its name.
+	if a := firstAddress(`jdoe@one.test (John Doe)`, &w, "From"); a == nil || a.Name != "John Doe" {
+		t.Errorf("comment as name: %+v", a)
+	}
+	if len(w.list) != 0 {
+		t.Errorf("warnings for valid headers: %v", w.list)
+	}
+}
