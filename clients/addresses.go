@@ -105,7 +105,8 @@ func (r *Registry) Lookup(ctx context.Context, addr string) ([]Membership, error
 		if d == nil || !d.addrRoles()[addrRole{addr, m.Role}] {
 			continue // an entry left by an unfinished write
 		}
-		out = append(out, Membership{ClientID: d.ID, Role: m.Role, ClientActive: d.Active, SupportTier: d.SupportTier, ClientCreatedAt: d.CreatedAt})
+		out = append(out, Membership{ClientID: d.ID, Role: m.Role, ClientActive: d.Active, SupportTier: d.SupportTier,
+			ClientCreatedAt: d.CreatedAt, Lang: d.Lang})
 	}
 	slices.SortFunc(out, compareMembership)
 	return slices.CompactFunc(out, func(a, b Membership) bool { return a.ClientID == b.ClientID && a.Role == b.Role }), nil

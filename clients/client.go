@@ -84,4 +84,6 @@ type Membership struct {
 	ClientActive    bool      `json:"client_active"`
 	SupportTier     string    `json:"support_tier"`
 	ClientCreatedAt time.Time `json:"client_created_at"`
+	// Lang is the language of the client's mail ("es" or "en").
+	Lang string `json:"lang"`
 }
