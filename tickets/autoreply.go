@@ -117,7 +117,7 @@ func (s *Service) replyMessage(kind string, m *Message) mailout.Message {
 	out := mailout.Message{
 		To: []string{m.From.Address}, Ticket: m.Ticket,
 		AutoSubmitted: "auto-replied", Priority: mailout.PriorityTicket,
-		ClientID: m.ClientID, Kind: "ticket",
+		ClientID: m.ClientID, Kind: "ticket", Lang: m.Lang,
 	}
 	if m.MessageID != "" {
 		out.InReplyTo = "<" + m.MessageID + ">"

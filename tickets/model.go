@@ -111,6 +111,9 @@ type Message struct {
 	// the raw hash): it tells a copy of this mail from another mail that
 	// reuses its Message-ID.
 	Fingerprint string `bson:"fingerprint,omitempty" json:"-"`
+	// Lang is the language automatic replies to this message use: the
+	// client's for a registered sender, else parse.GuessLang of the mail.
+	Lang string `bson:"lang,omitempty" json:"lang,omitempty"`
 }
 
 // Attach is an attachment's metadata (the bytes stay with the raw message).

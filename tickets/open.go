@@ -45,8 +45,12 @@ func newMessage(key string, in Incoming, sender string, mem []clients.Membership
 	if m.Date != nil {
 		doc.Date = m.Date.UTC()
 	}
+	doc.Lang = parse.GuessLang(m.Subject + "\n" + m.Text)
 	if len(mem) > 0 {
 		doc.ClientID = mem[0].ClientID
+		if mem[0].Lang != "" {
+			doc.Lang = mem[0].Lang
+		}
 	}
 	for _, a := range m.Attachments {
 		doc.Attachments = append(doc.Attachments, Attach{Filename: a.Filename, ContentType: a.ContentType,

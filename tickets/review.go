@@ -46,6 +46,7 @@ func (s *Service) NotifyQuarantined(ctx context.Context, id string, m *parse.Mes
 		Key: key, Template: "ticket_under_review", To: []string{addr},
 		Data:          templates.TicketUnderReview{ReceivedAt: receivedAt},
 		AutoSubmitted: "auto-replied", Priority: mailout.PriorityTicket, Kind: "ticket",
+		Lang: parse.GuessLang(m.Subject + "\n" + m.Text),
 	}
 	if m.MessageID != "" {
 		out.InReplyTo = "<" + m.MessageID + ">"
