@@ -70,6 +70,87 @@ func dbContains(t *testing.T, r *Registry, s string) bool {
 	return false
 }
 
+// minFragment is the shortest piece of a secret the leak check looks for:
+// 16 base64url characters are 96 random bits, which no other stored value
+// matches by chance, while a one- or two-letter piece matches anything.
+const minFragment = 16
+
+// secretFragments are the needles a leak check looks for: the whole secret
+// and every run of minFragment characters of it, so that a secret stored
+// cut in two (a wrapped line, a quoted-printable soft break) is still found.
+func secretFragments(t *testing.T, secret string) []string {
+	t.Helper()
+	if len(secret) < minFragment {
+		t.Fatalf("secret %q is shorter than %d characters: a leak check on it means nothing", secret, minFragment)
+	}
+	out := []string{secret}
+	for i := 0; i+minFragment <= len(secret); i++ {
+		out = append(out, secret[i:i+minFragment])
+	}
+	return out
+}
+
+// leakedFragment returns the first fragment of secret found in any document
+// of the registry's database, or "".
+func leakedFragment(t *testing.T, r *Registry, secret string) string {
+	t.Helper()
+	needles := secretFragments(t, secret)
+	for _, n := range needles {
+		if len(n) < minFragment {
+			t.Fatalf("needle %q of %q is too short to mean anything", n, secret)
+		}
+	}
+	ctx := context.Background()
+	names, err := r.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		cur, err := r.db.Collection(name).Find(ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for cur.Next(ctx) {
+			doc := cur.Current.String()
+			for _, n := range needles {
+				if strings.Contains(doc, n) {
+					_ = cur.Close(ctx)
+					return n
+				}
+			}
+		}
+		if err := cur.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ""
+}
+
+// TestLeakCheckFindsFragmentsOnly checks the check the end-to-end password
+// test relies on: a base64url token may start with "a-", and "a" is in every
+// database; a piece of the token stored cut in two must still be found.
+func TestLeakCheckFindsFragmentsOnly(t *testing.T) {
+	r, _ := newTestRegistry(t, nil)
+	ctx := context.Background()
+	mustAdd(t, r, completeClient("A", "ana@example.cl")) // plenty of short strings
+	for _, token := range []string{
+		"-" + strings.Repeat("Q", 42),            // empty text before the first '-'
+		"a-Zk3xWq9pLr2TfVb7YhNc4MdJs8GeUo1Ai6Kq", // one letter
+		"Ci-k3xWq9pLr2TfVb7YhNc4MdJs8GeUo1Ai6Kq", // two letters
+	} {
+		if n := leakedFragment(t, r, token); n != "" {
+			t.Errorf("token %q reported stored (needle %q) though it is not", token, n)
+		}
+	}
+	token := "Zk3xWq9pLr2TfVb7-YhNc4MdJs8GeUo1Ai6KqPl0Rw"
+	if _, err := r.db.Collection("leak_probe").InsertOne(ctx, bson.D{{Key: "body", Value: "…" + token[:21] + "=\r\n" + token[21:] + "…"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := leakedFragment(t, r, token); n == "" {
+		t.Error("a token stored cut in two is not found")
+	}
+}
+
 func tokenFromLink(t *testing.T, link string) (client, token string) {
 	t.Helper()
 	u, err := url.Parse(link)
