@@ -49,6 +49,14 @@ type outcome struct {
 // repeat: every write is keyed by content or by dedup key.
 func (s *Service) process(ctx context.Context, mb config.MailboxConfig, source string, sp *spool) (outcome, error) {
 	var out outcome
+	if sp.size == 0 {
+		// Some servers serve nothing for a message they cannot parse
+		// (go-imap's in-memory server for a mail without a valid header).
+		// An empty body is no mail: taking it in would give every such
+		// message the same raw-hash key and drop all but the first. It is
+		// retried, then quarantined, so an operator sees it.
+		return out, step("fetch", errors.New("the server returned an empty message"))
+	}
 	now := s.clock.Now()
 	created, err := s.raw.Put(ctx, sp.hash, sp.size, sp.reader(), now)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -139,5 +140,29 @@ func TestReusedMessageIDIsANewMail(t *testing.T) {
 	}
 	if n := count(t, db, QuarantineCollection); n != 0 {
 		t.Fatalf("%d quarantined", n)
+	}
+}
+
+// A server that serves an empty body for a message (go-imap's in-memory
+// server does for a mail without a valid header) is not giving us mail:
+// retried, then quarantined with the reason, never taken as an (empty)
+// message that would make every later empty one its duplicate.
+func TestEmptyBodyIsQuarantinedNotTakenIn(t *testing.T) {
+	srv := testenv.IMAP(t, mail("good@x", "bueno"))
+	garbage, err := os.ReadFile("parse/testdata/no_headers.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Append(t, "INBOX", garbage)
+	db := testenv.DB(t)
+	rec := &recorder{}
+	startWith(t, Options{DB: db, Mailboxes: []config.MailboxConfig{mailboxFor(srv, "soporte")}, Sink: rec})
+	waitFor(t, "empty message quarantined", func() (bool, error) { return count(t, db, QuarantineCollection) == 1, nil })
+	q, err := ListQuarantine(context.Background(), db, "")
+	if err != nil || len(q) != 1 || q[0].Reason != "fetch" || !strings.Contains(q[0].Error, "empty") {
+		t.Fatalf("quarantine %+v, %v", q, err)
+	}
+	if rec.count() != 1 || count(t, db, MessageCollection) != 1 {
+		t.Fatalf("sink keys %d, ledger %d: the empty message was taken in", rec.count(), count(t, db, MessageCollection))
 	}
 }
