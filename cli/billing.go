@@ -2,9 +2,10 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -45,28 +46,36 @@ func (e *env) withBilling(fn func(ctx context.Context, svc *billing.Service, s *
 	return fn(ctx, svc, sched)
 }
 
-func (e *env) printJSON(v any) error {
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
 func newBillingCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "billing", Short: "Billing holds and releases"}
-	cmd.AddCommand(&cobra.Command{
+	var asJSON bool
+	holds := &cobra.Command{
 		Use:   "holds [CLIENT]",
 		Short: "List periods held because of incomplete billing data",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return e.withBilling(func(ctx context.Context, svc *billing.Service, _ *scheduler.Scheduler) error {
-				h, err := svc.Holds(ctx, firstArg(args))
+				hs, err := svc.Holds(ctx, firstArg(args))
 				if err != nil {
 					return err
 				}
-				return e.printJSON(h)
+				return e.emit(asJSON, hs, func(w io.Writer) error {
+					if len(hs) == 0 {
+						_, err := fmt.Fprintln(w, "no held periods")
+						return err
+					}
+					tw := newTable(w, "CLIENT\tCONTRACT\tPERIOD\tHELD ON\tSTATUS\tBILLED ON\tMISSING")
+					for _, h := range hs {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.ClientID, h.ContractID, h.Period, h.Date,
+							h.Status, dash(h.BilledOn), strings.Join(h.Reasons, ", "))
+					}
+					return tw.Flush()
+				})
 			})
 		},
-	}, &cobra.Command{
+	}
+	jsonFlag(holds, &asJSON)
+	cmd.AddCommand(holds, &cobra.Command{
 		Use:   "release CLIENT",
 		Short: "Bill a client's held periods now that its billing data are complete",
 		Args:  cobra.ExactArgs(1),

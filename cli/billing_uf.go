@@ -3,7 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,21 +52,19 @@ func newUFCmd(e *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if asJSON {
-					return e.printJSON(rates)
-				}
-				w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "DATE\tVALUE\tSOURCE\tSET AT")
-				for _, r := range rates {
-					fmt.Fprintf(w, "%s\t%.2f\t%s\t%s\n", r.Date, r.Value(), r.Source, r.SetAt.Format(time.RFC3339))
-				}
-				return w.Flush()
+				return e.emit(asJSON, rates, func(w io.Writer) error {
+					tw := newTable(w, "DATE\tVALUE\tSOURCE\tSET AT")
+					for _, r := range rates {
+						fmt.Fprintf(tw, "%s\t%.2f\t%s\t%s\n", r.Date, r.Value(), r.Source, e.when(r.SetAt))
+					}
+					return tw.Flush()
+				})
 			})
 		},
 	}
 	list.Flags().StringVar(&from, "from", "", "first date, YYYY-MM-DD")
 	list.Flags().StringVar(&to, "to", "", "last date, YYYY-MM-DD (default today)")
-	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(list, &asJSON)
 	cmd.AddCommand(set, list)
 	return cmd
 }

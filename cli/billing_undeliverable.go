@@ -3,8 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
-	"time"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -32,30 +31,29 @@ it, and the next collection run sends a held note.`,
 				if err != nil {
 					return err
 				}
-				if asJSON {
-					if rows == nil {
-						rows = []billing.UndeliverableContact{}
+				return e.emit(asJSON, rows, func(w io.Writer) error {
+					if len(rows) == 0 {
+						_, err := fmt.Fprintln(w, "no client has an undeliverable billing contact or principal address")
+						return err
 					}
-					return e.printJSON(rows)
-				}
-				if len(rows) == 0 {
-					fmt.Fprintln(e.stdout, "no client has an undeliverable billing contact or principal address")
-					return nil
-				}
-				tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "CLIENT\tROLE\tADDRESS\tSINCE\tSOURCE\tNOTE HELD\tREASON")
-				for _, r := range rows {
-					held := "-"
-					if r.HeldStage != nil {
-						held = fmt.Sprintf("stage %+d since %s", *r.HeldStage, r.HeldSince.Format(time.DateOnly))
+					tw := newTable(w, "CLIENT\tROLE\tADDRESS\tSINCE\tSOURCE\tNOTE HELD\tREASON")
+					for _, r := range rows {
+						held := "-"
+						if r.HeldStage != nil {
+							since := "-"
+							if r.HeldSince != nil {
+								since = e.when(*r.HeldSince)
+							}
+							held = fmt.Sprintf("stage %+d since %s", *r.HeldStage, since)
+						}
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ClientID, r.Role, r.Address,
+							e.when(r.Since), r.Source, held, r.Reason)
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ClientID, r.Role, r.Address,
-						r.Since.Format(time.RFC3339), r.Source, held, r.Reason)
-				}
-				return tw.Flush()
+					return tw.Flush()
+				})
 			})
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(cmd, &asJSON)
 	return cmd
 }

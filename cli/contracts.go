@@ -3,8 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
-	"time"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +21,9 @@ func newContractsCmd(e *env) *cobra.Command {
 		RunE: func(_ *cobra.Command, args []string) error {
 			c.ID = args[0]
 			return e.withBilling(func(ctx context.Context, svc *billing.Service, _ *scheduler.Scheduler) error {
+				if c.Start == "" {
+					c.Start = e.today().String()
+				}
 				if err := svc.AddContract(ctx, c); err != nil {
 					return err
 				}
@@ -37,9 +39,10 @@ func newContractsCmd(e *env) *cobra.Command {
 	f.Int64Var(&c.Amount, "amount", 0, "monthly net amount: pesos, or thousandths of a UF")
 	f.BoolVar(&c.Exempt, "exempt", false, "exempt from IVA")
 	f.IntVar(&c.AnchorDay, "anchor", 1, "billing day 1-31, kept forever (31: last day of short months)")
-	f.StringVar(&c.Start, "start", time.Now().Format(time.DateOnly), "first day it may bill, YYYY-MM-DD")
+	f.StringVar(&c.Start, "start", "", "first day it may bill, YYYY-MM-DD (default today)")
 	f.StringVar(&c.End, "end", "", "last day it may bill, YYYY-MM-DD (optional)")
 	f.StringVar(&c.SupportTier, "support-tier", "", "support tier")
+	var asJSON bool
 	list := &cobra.Command{
 		Use: "list [CLIENT]", Short: "List contracts", Args: cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -48,15 +51,17 @@ func newContractsCmd(e *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "ID\tCLIENT\tAMOUNT\tANCHOR\tSTART\tEND\tDESCRIPTION")
-				for _, c := range cs {
-					fmt.Fprintf(w, "%s\t%s\t%d %s\t%d\t%s\t%s\t%s\n", c.ID, c.ClientID, c.Amount, c.Currency, c.AnchorDay, c.Start, c.End, c.Description)
-				}
-				return w.Flush()
+				return e.emit(asJSON, cs, func(w io.Writer) error {
+					tw := newTable(w, "ID\tCLIENT\tAMOUNT\tANCHOR\tSTART\tEND\tDESCRIPTION")
+					for _, c := range cs {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", c.ID, c.ClientID, contractAmount(c), c.AnchorDay, c.Start, dash(c.End), c.Description)
+					}
+					return tw.Flush()
+				})
 			})
 		},
 	}
+	jsonFlag(list, &asJSON)
 	show := &cobra.Command{
 		Use: "show ID", Short: "Show a contract", Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -65,10 +70,11 @@ func newContractsCmd(e *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return e.printJSON(c)
+				return e.emit(asJSON, c, func(w io.Writer) error { return e.printContract(w, c) })
 			})
 		},
 	}
+	jsonFlag(show, &asJSON)
 	end := &cobra.Command{
 		Use: "end ID YYYY-MM-DD", Short: "Set the last day a contract bills", Args: cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -83,4 +89,41 @@ func newContractsCmd(e *env) *cobra.Command {
 	}
 	cmd.AddCommand(add, list, show, end)
 	return cmd
+}
+
+// printContract is `turno contracts show` as text.
+func (e *env) printContract(w io.Writer, c *billing.Contract) error {
+	amount := contractAmount(*c)
+	if c.Exempt {
+		amount += " (exempt from IVA)"
+	}
+	_, err := fmt.Fprintf(w, "Contract     %s\nClient       %s\nDescription  %s\nAmount       %s\nBilling day  %d\nBills        from %s to %s\nActive       %s\nSupport tier %s\nCreated      %s\n",
+		c.ID, c.ClientID, c.Description, amount, c.AnchorDay, c.Start, orElse(c.End, "(no end)"), yesNo(c.Active),
+		dash(c.SupportTier), e.when(c.CreatedAt))
+	return err
+}
+
+// contractAmount is a contract's monthly net amount as an operator reads
+// it: pesos, or UF with its three decimals (2500 thousandths: "2.500 UF").
+func contractAmount(c billing.Contract) string {
+	if c.Currency == billing.UF {
+		return fmt.Sprintf("%d.%03d UF", c.Amount/1000, c.Amount%1000)
+	}
+	return fmt.Sprintf("%d %s", c.Amount, c.Currency)
+}
+
+func dash(s string) string { return orElse(s, "-") }
+
+func orElse(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }

@@ -3,8 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
-	"time"
+	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +15,7 @@ import (
 func newInvoicesCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "invoices", Short: "List, show, pay, void and print invoices"}
 	var client, status string
+	var asJSON bool
 	list := &cobra.Command{
 		Use: "list", Short: "List issued invoices", Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
@@ -23,17 +24,19 @@ func newInvoicesCmd(e *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "NUMBER\tCLIENT\tCONTRACT\tPERIOD\tISSUED\tDUE\tTOTAL\tBALANCE\tSTATUS")
-				for _, i := range invs {
-					fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", i.Number, i.ClientID, i.ContractID, i.Period, i.IssueDate, i.DueDate, i.Total, i.Balance(), i.Status)
-				}
-				return w.Flush()
+				return e.emit(asJSON, invs, func(w io.Writer) error {
+					tw := newTable(w, "NUMBER\tCLIENT\tCONTRACT\tPERIOD\tISSUED\tDUE\tTOTAL\tBALANCE\tSTATUS")
+					for _, i := range invs {
+						fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", i.Number, i.ClientID, i.ContractID, i.Period, i.IssueDate, i.DueDate, i.Total, i.Balance(), i.Status)
+					}
+					return tw.Flush()
+				})
 			})
 		},
 	}
 	list.Flags().StringVar(&client, "client", "", "only this client's invoices")
 	list.Flags().StringVar(&status, "status", "", "unpaid, paid or void")
+	jsonFlag(list, &asJSON)
 	byNumber := func(use, short string, fn func(ctx context.Context, svc *billing.Service, n int64) error) *cobra.Command {
 		return &cobra.Command{Use: use + " NUMBER", Short: short, Args: cobra.ExactArgs(1),
 			RunE: func(_ *cobra.Command, args []string) error {
@@ -51,8 +54,9 @@ func newInvoicesCmd(e *env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return e.printJSON(inv)
+		return e.emit(asJSON, inv, func(w io.Writer) error { return e.printInvoice(w, inv) })
 	})
+	jsonFlag(show, &asJSON)
 	void := byNumber("void", "Void an unpaid invoice (it keeps its number)", func(ctx context.Context, svc *billing.Service, n int64) error {
 		return svc.VoidInvoice(ctx, n)
 	})
@@ -85,24 +89,64 @@ twice records one payment. A confirmation goes to the principal address.`,
 				}
 				req.Numbers = append(req.Numbers, n)
 			}
-			d, err := scheduler.ParseDate(day)
-			if err != nil {
-				return err
+			if day != "" {
+				d, err := scheduler.ParseDate(day)
+				if err != nil {
+					return err
+				}
+				req.Date = d
 			}
-			req.Date = d
 			return e.withBilling(func(ctx context.Context, svc *billing.Service, _ *scheduler.Scheduler) error {
+				if req.Date.IsZero() {
+					req.Date = e.today()
+				}
 				p, err := svc.Pay(ctx, req)
 				if err != nil {
 					return err
 				}
-				return e.printJSON(p)
+				return e.emit(asJSON, p, func(w io.Writer) error { return printPayment(w, p) })
 			})
 		},
 	}
 	pay.Flags().Int64Var(&req.Amount, "amount", 0, "amount paid, in pesos")
 	pay.Flags().StringVar(&req.Method, "method", "", "how it was paid (transferencia, webpay…)")
 	pay.Flags().StringVar(&req.Reference, "reference", "", "operation number; makes a repeat harmless")
-	pay.Flags().StringVar(&day, "date", time.Now().Format(time.DateOnly), "payment date, YYYY-MM-DD")
+	pay.Flags().StringVar(&day, "date", "", "payment date, YYYY-MM-DD (default today)")
+	jsonFlag(pay, &asJSON)
 	cmd.AddCommand(list, show, void, pdf, pay)
 	return cmd
+}
+
+// printInvoice is `turno invoices show` as text: the invoice with the
+// billing data and contract it was issued from.
+func (e *env) printInvoice(w io.Writer, inv *billing.Invoice) error {
+	b := inv.Billing
+	fmt.Fprintf(w, "Invoice    %d  %s\nClient     %s\nContract   %s  %s (%s)\n", inv.Number, inv.Status, inv.ClientID,
+		inv.ContractID, inv.Contract.Description, contractAmount(inv.Contract))
+	fmt.Fprintf(w, "Period     %s  issued %s  due %s\n", inv.Period, inv.IssueDate, inv.DueDate)
+	fmt.Fprintf(w, "Billed to  %s  tax ID %s %s  giro %s\n           %s, %s, %s\n", b.RazonSocial, orElse(b.TaxCountry, "CL"),
+		b.TaxID, b.Giro, b.Domicilio, b.Comuna, b.Ciudad)
+	if inv.UFRate != 0 {
+		fmt.Fprintf(w, "UF         %.2f\n", inv.UFRate)
+	}
+	fmt.Fprintf(w, "Net        %d\nIVA        %d\nTotal      %d\nPaid       %d\nBalance    %d\n", inv.Net, inv.Tax, inv.Total,
+		inv.Paid, inv.Balance())
+	if len(inv.Payments) > 0 {
+		fmt.Fprintf(w, "Payments   %s\n", strings.Join(inv.Payments, ", "))
+	}
+	fmt.Fprintf(w, "Language   %s\nMailed     %s\nCreated    %s\n", inv.Lang, yesNo(inv.Mailed), e.when(inv.CreatedAt))
+	if !inv.VoidedAt.IsZero() {
+		fmt.Fprintf(w, "Voided     %s\n", e.when(inv.VoidedAt))
+	}
+	return nil
+}
+
+// printPayment is what `turno invoices pay` says it recorded.
+func printPayment(w io.Writer, p *billing.Payment) error {
+	fmt.Fprintf(w, "payment %s of client %s: %d by %s on %s (%s)\n", p.ID, p.ClientID, p.Amount, orElse(p.Method, "-"),
+		p.Date, p.Status)
+	for _, a := range p.Applied {
+		fmt.Fprintf(w, "  invoice %d: %d applied, balance %d\n", a.Number, a.Amount, a.Total-a.PaidBefore-a.Amount)
+	}
+	return nil
 }

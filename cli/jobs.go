@@ -3,7 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
+	"io"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,20 +17,35 @@ import (
 
 func newJobsCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "jobs", Short: "Scheduled jobs: list, history, run"}
+	var asJSON bool
 	list := &cobra.Command{
 		Use: "list", Short: "List the scheduled jobs", Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			return e.withBilling(func(_ context.Context, _ *billing.Service, s *scheduler.Scheduler) error {
+				type job struct {
+					Name     string `json:"name"`
+					Hour     int    `json:"hour"`
+					TimeZone string `json:"time_zone"`
+				}
+				jobs := []job{}
 				for _, j := range s.Jobs() {
-					fmt.Fprintf(e.stdout, "%s\tdaily at %02d:00 %s\n", j.Name, j.Hour, s.Location())
+					jobs = append(jobs, job{j.Name, j.Hour, s.Location().String()})
 				}
-				if len(s.Jobs()) == 0 {
-					fmt.Fprintln(e.stdout, "no jobs: billing needs the clients registry and the outbox wired")
-				}
-				return nil
+				return e.emit(asJSON, jobs, func(w io.Writer) error {
+					if len(jobs) == 0 {
+						_, err := fmt.Fprintln(w, "no jobs: billing needs the clients registry and the outbox wired")
+						return err
+					}
+					tw := newTable(w, "JOB\tRUNS")
+					for _, j := range jobs {
+						fmt.Fprintf(tw, "%s\tdaily at %02d:00 %s\n", j.Name, j.Hour, j.TimeZone)
+					}
+					return tw.Flush()
+				})
 			})
 		},
 	}
+	jsonFlag(list, &asJSON)
 	var limit int
 	history := &cobra.Command{
 		Use: "history [JOB]", Short: "Show recorded runs, newest first", Args: cobra.MaximumNArgs(1),
@@ -37,40 +55,62 @@ func newJobsCmd(e *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "JOB\tDATE\tTRIGGER\tSTATUS\tATTEMPTS\tSTARTED\tTOOK\tCOUNTS\tERROR")
-				for _, r := range runs {
-					took := ""
-					if !r.Ended.IsZero() {
-						took = r.Ended.Sub(r.Started).Round(time.Millisecond).String()
+				return e.emit(asJSON, runs, func(w io.Writer) error {
+					tw := newTable(w, "JOB\tDATE\tTRIGGER\tSTATUS\tATTEMPTS\tSTARTED\tTOOK\tCOUNTS\tERROR")
+					for _, r := range runs {
+						took := "-"
+						if !r.Ended.IsZero() {
+							took = r.Ended.Sub(r.Started).Round(time.Millisecond).String()
+						}
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", r.Job, r.Date, r.Trigger, r.Status, r.Attempts,
+							e.when(r.Started), took, counts(r.Counts), r.Error)
 					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%v\t%s\n", r.Job, r.Date, r.Trigger, r.Status, r.Attempts,
-						r.Started.Format(time.RFC3339), took, r.Counts, r.Error)
-				}
-				return w.Flush()
+					return tw.Flush()
+				})
 			})
 		},
 	}
 	history.Flags().IntVar(&limit, "limit", 50, "how many runs")
+	jsonFlag(history, &asJSON)
+	cmd.AddCommand(list, history, newJobsRunCmd(e))
+	return cmd
+}
+
+func newJobsRunCmd(e *env) *cobra.Command {
 	var day string
 	var dry bool
 	run := &cobra.Command{
-		Use: "run NAME", Short: "Run a job now for a business date (--dry-run: print, change nothing)", Args: cobra.ExactArgs(1),
+		Use:   "run NAME",
+		Short: "Run a job now for a business date (--dry-run: print, change nothing)",
+		Long: `Run a job now for a business date, today's by default (in the business time
+zone).`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			return e.withBilling(func(ctx context.Context, _ *billing.Service, s *scheduler.Scheduler) error {
-				d := scheduler.DateOf(time.Now(), s.Location())
-				if day != "" {
-					var err error
-					if d, err = scheduler.ParseDate(day); err != nil {
-						return err
-					}
+			if _, err := e.load(); err != nil {
+				return err
+			}
+			d := e.today()
+			if day != "" {
+				var err error
+				if d, err = scheduler.ParseDate(day); err != nil {
+					return err
 				}
+			}
+			return e.withBilling(func(ctx context.Context, _ *billing.Service, s *scheduler.Scheduler) error {
 				return s.RunNow(ctx, args[0], scheduler.Run{Date: d, DryRun: dry, Out: e.stdout})
 			})
 		},
 	}
 	run.Flags().StringVar(&day, "date", "", "business date YYYY-MM-DD (default today)")
 	run.Flags().BoolVar(&dry, "dry-run", false, "print what it would do and change nothing")
-	cmd.AddCommand(list, history, run)
-	return cmd
+	return run
+}
+
+// counts is a run's counts as text: "held=1 invoiced=3", by name.
+func counts(m map[string]int) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, m[k]))
+	}
+	return orElse(strings.Join(parts, " "), "-")
 }

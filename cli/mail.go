@@ -2,13 +2,10 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -56,15 +53,18 @@ message it could read, even a malformed one; repairs are listed as warnings.`,
 				_, err = fmt.Fprintf(e.stdout, "%s\n", b)
 				return err
 			}
-			printSummary(e.stdout, m)
+			// The configuration only decides the zone dates are shown in:
+			// without a valid one, parse still works and shows UTC.
+			_, _ = e.load()
+			e.printSummary(e.stdout, m)
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	jsonFlag(cmd, &asJSON)
 	return cmd
 }
 
-func printSummary(w io.Writer, m *parse.Message) {
+func (e *env) printSummary(w io.Writer, m *parse.Message) {
 	addr := func(a *parse.Address) string {
 		if a == nil {
 			return "-"
@@ -86,7 +86,7 @@ func printSummary(w io.Writer, m *parse.Message) {
 		fmt.Fprintf(w, "Cc:         %s\n", list(m.Cc))
 	}
 	if m.Date != nil {
-		fmt.Fprintf(w, "Date:       %s\n", m.Date.Format(time.RFC3339))
+		fmt.Fprintf(w, "Date:       %s\n", e.when(*m.Date))
 	}
 	fmt.Fprintf(w, "Subject:    %s\nKind:       %s", m.Subject, m.Kind)
 	if m.KindReason != "" {
@@ -162,29 +162,28 @@ last recorded it, so it works from any machine sharing the database.`,
 				}
 				rows[i] = row{c, n}
 			}
-			if asJSON {
-				return json.NewEncoder(e.stdout).Encode(rows)
-			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "MAILBOX\tCONNECTED\tUIDVALIDITY\tLAST UID\tLAST POLL\tERRORS\tQUARANTINED\tLAST ERROR")
-			for _, r := range rows {
-				poll := "-"
-				if !r.LastPoll.IsZero() {
-					poll = r.LastPoll.Format(time.RFC3339)
+			return e.emit(asJSON, rows, func(w io.Writer) error {
+				if len(rows) == 0 {
+					_, err := fmt.Fprintln(w, "no mailbox has recorded a status yet")
+					return err
 				}
-				fmt.Fprintf(tw, "%s\t%v\t%d\t%d\t%s\t%d\t%d\t%s\n", r.Mailbox, r.Connected, r.UIDValidity,
-					r.LastUID, poll, r.Errors, r.Quarantined, r.LastError)
-			}
-			return tw.Flush()
+				tw := newTable(w, "MAILBOX\tCONNECTED\tUIDVALIDITY\tLAST UID\tLAST POLL\tERRORS\tQUARANTINED\tLAST ERROR")
+				for _, r := range rows {
+					fmt.Fprintf(tw, "%s\t%v\t%d\t%d\t%s\t%d\t%d\t%s\n", r.Mailbox, r.Connected, r.UIDValidity,
+						r.LastUID, e.when(r.LastPoll), r.Errors, r.Quarantined, r.LastError)
+				}
+				return tw.Flush()
+			})
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(cmd, &asJSON)
 	return cmd
 }
 
 func newMailQuarantineCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "quarantine", Short: "List and retry messages that could not be processed"}
 	var state string
+	var asJSON bool
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List quarantined messages, newest first",
@@ -200,16 +199,18 @@ func newMailQuarantineCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSTATE\tAT\tREASON\tATTEMPTS\tSIZE\tERROR")
-			for _, q := range qs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", q.ID, q.State, q.At.Format(time.RFC3339),
-					q.Reason, q.Attempts, q.Size, q.Error)
-			}
-			return tw.Flush()
+			return e.emit(asJSON, qs, func(w io.Writer) error {
+				tw := newTable(w, "ID\tSTATE\tAT\tREASON\tATTEMPTS\tSIZE\tERROR")
+				for _, q := range qs {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", q.ID, q.State, e.when(q.At),
+						q.Reason, q.Attempts, q.Size, q.Error)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	list.Flags().StringVar(&state, "state", "", "only held, retry or done")
+	jsonFlag(list, &asJSON)
 	retry := &cobra.Command{
 		Use:   "retry ID",
 		Short: "Process a quarantined message again from its stored bytes",

@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,16 +30,10 @@ func (e *env) withStore(fn func(ctx context.Context, st *store.Store) error) err
 	return fn(ctx, st)
 }
 
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
 func newOutboxCmd(e *env) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{Use: "outbox", Short: "Inspect and steer outgoing mail"}
-	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print one JSON document instead of text")
 
 	var state string
 	var limit int
@@ -53,16 +45,14 @@ func newOutboxCmd(e *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if asJSON {
-					return printJSON(e.stdout, es)
-				}
-				tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tSTATE\tTEMPLATE\tTO\tATTEMPTS\tCREATED\tLAST ERROR")
-				for _, x := range es {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", x.ID, x.State, x.Template, strings.Join(x.To, ","),
-						x.Attempts, x.CreatedAt.Format(time.RFC3339), x.LastError)
-				}
-				return tw.Flush()
+				return e.emit(asJSON, es, func(w io.Writer) error {
+					tw := newTable(w, "ID\tSTATE\tTEMPLATE\tTO\tATTEMPTS\tCREATED\tLAST ERROR")
+					for _, x := range es {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", x.ID, x.State, x.Template, strings.Join(x.To, ","),
+							x.Attempts, e.when(x.CreatedAt), x.LastError)
+					}
+					return tw.Flush()
+				})
 			})
 		},
 	}
@@ -80,16 +70,15 @@ func newOutboxCmd(e *env) *cobra.Command {
 				if x.Sensitive {
 					x.Data = "(sensitive: not shown)"
 				}
-				if asJSON {
-					return printJSON(e.stdout, x)
-				}
-				fmt.Fprintf(e.stdout, "id:           %s\nstate:        %s\ntemplate:     %s (%s)\nto:           %s\ncc:           %s\nmessage-id:   %s\nattempts:     %d\nnext attempt: %s\nlast error:   %s\nrelay:        %s\n",
-					x.ID, x.State, x.Template, x.Lang, strings.Join(x.To, ", "), strings.Join(x.Cc, ", "), x.MessageID,
-					x.Attempts, x.NextAttemptAt.Format(time.RFC3339), x.LastError, x.Relay)
-				for _, r := range x.Recipients {
-					fmt.Fprintf(e.stdout, "recipient:    %s %s %s\n", r.Address, r.State, r.Reply)
-				}
-				return nil
+				return e.emit(asJSON, x, func(w io.Writer) error {
+					fmt.Fprintf(w, "id:           %s\nstate:        %s\ntemplate:     %s (%s)\nto:           %s\ncc:           %s\nmessage-id:   %s\ncreated:      %s\nattempts:     %d\nnext attempt: %s\nsent:         %s\nlast error:   %s\nrelay:        %s\n",
+						x.ID, x.State, x.Template, x.Lang, strings.Join(x.To, ", "), strings.Join(x.Cc, ", "), x.MessageID,
+						e.when(x.CreatedAt), x.Attempts, e.when(x.NextAttemptAt), e.when(x.SentAt), x.LastError, x.Relay)
+					for _, r := range x.Recipients {
+						fmt.Fprintf(w, "recipient:    %s %s %s\n", r.Address, r.State, r.Reply)
+					}
+					return nil
+				})
 			})
 		},
 	}
@@ -137,15 +126,13 @@ func newSuppressionsCmd(e *env, asJSON *bool) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if *asJSON {
-					return printJSON(e.stdout, ss)
-				}
-				tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ADDRESS\tSOURCE\tSINCE\tREASON")
-				for _, s := range ss {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Address, s.Source, s.CreatedAt.Format(time.RFC3339), s.Reason)
-				}
-				return tw.Flush()
+				return e.emit(*asJSON, ss, func(w io.Writer) error {
+					tw := newTable(w, "ADDRESS\tSOURCE\tSINCE\tREASON")
+					for _, s := range ss {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Address, s.Source, e.when(s.CreatedAt), s.Reason)
+					}
+					return tw.Flush()
+				})
 			})
 		},
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +21,9 @@ type env struct {
 	stdout, stderr io.Writer
 	environ        []string
 	configPath     string
+	// zone is the business time zone text output shows times in; load
+	// sets it (see when).
+	zone *time.Location
 }
 
 // Main runs the turno command line and returns the process exit code.
@@ -80,9 +84,14 @@ func (e *env) configFile() string {
 	return ""
 }
 
-// load reads the effective configuration.
+// load reads the effective configuration and the business time zone.
 func (e *env) load() (config.Config, error) {
-	return config.Load(e.configFile(), e.environ)
+	cfg, err := config.Load(e.configFile(), e.environ)
+	if err != nil {
+		return cfg, err
+	}
+	e.zone, err = businessZone(cfg)
+	return cfg, err
 }
 
 // logger builds the slog logger the configuration asks for, writing to stderr.

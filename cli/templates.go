@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -15,15 +16,28 @@ import (
 
 func newTemplatesCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "templates", Short: "List and preview the emails Turno sends"}
+	var asJSON bool
 	list := &cobra.Command{
 		Use: "list", Short: "List the emails and languages", Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			for _, n := range templates.Names() {
-				fmt.Fprintf(e.stdout, "%-30s %s\n", n, strings.Join(templates.Langs(), " "))
+			type email struct {
+				Name  string   `json:"name"`
+				Langs []string `json:"langs"`
 			}
-			return nil
+			var emails []email
+			for _, n := range templates.Names() {
+				emails = append(emails, email{n, templates.Langs()})
+			}
+			return e.emit(asJSON, emails, func(w io.Writer) error {
+				tw := newTable(w, "EMAIL\tLANGUAGES")
+				for _, m := range emails {
+					fmt.Fprintf(tw, "%s\t%s\n", m.Name, strings.Join(m.Langs, " "))
+				}
+				return tw.Flush()
+			})
 		},
 	}
+	jsonFlag(list, &asJSON)
 	var lang, dataFile string
 	var eml bool
 	render := &cobra.Command{

@@ -2,12 +2,10 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -53,14 +51,7 @@ lists every ticket.`,
 				if err != nil {
 					return err
 				}
-				if asJSON {
-					if list == nil {
-						list = []tickets.Ticket{}
-					}
-					return writeJSON(e.stdout, list)
-				}
-				printQueue(e.stdout, list)
-				return nil
+				return e.emit(asJSON, list, func(w io.Writer) error { return e.printQueue(w, list) })
 			})
 		},
 	}
@@ -68,7 +59,7 @@ lists every ticket.`,
 	cmd.Flags().StringVar(&f.Department, "department", "", "only this department")
 	cmd.Flags().StringVar(&f.Label, "priority", "", "only this priority label: high, medium or low")
 	cmd.Flags().Int64Var(&f.Limit, "limit", 0, "at most this many tickets (0: all)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	jsonFlag(cmd, &asJSON)
 	return cmd
 }
 
@@ -88,21 +79,15 @@ func newTicketsShowCmd(e *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if asJSON {
-					if msgs == nil {
-						msgs = []tickets.Message{}
-					}
-					return writeJSON(e.stdout, struct {
-						Ticket   *tickets.Ticket   `json:"ticket"`
-						Messages []tickets.Message `json:"messages"`
-					}{t, msgs})
-				}
-				printThread(e.stdout, t, msgs)
-				return nil
+				doc := struct {
+					Ticket   *tickets.Ticket   `json:"ticket"`
+					Messages []tickets.Message `json:"messages"`
+				}{t, msgs}
+				return e.emit(asJSON, doc, func(w io.Writer) error { return e.printThread(w, t, msgs) })
 			})
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object {ticket, messages}")
+	jsonFlag(cmd, &asJSON)
 	return cmd
 }
 
@@ -131,30 +116,26 @@ func (e *env) withTickets(ctx context.Context, fn func(context.Context, *tickets
 	return fn(ctx, svc)
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-func printQueue(w io.Writer, list []tickets.Ticket) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TICKET\tPRIORITY\tSTATUS\tDEPARTMENT\tARRIVED\tREQUESTER\tSUBJECT")
+func (e *env) printQueue(w io.Writer, list []tickets.Ticket) error {
+	tw := newTable(w, "TICKET\tPRIORITY\tSTATUS\tDEPARTMENT\tARRIVED\tREQUESTER\tSUBJECT")
 	for _, t := range list {
 		req := t.Requester.Address
 		if t.Unverified {
 			req += " (unverified)"
 		}
 		fmt.Fprintf(tw, "%d\t%d %s\t%s\t%s\t%s\t%s\t%s\n", t.Number, t.Priority, t.Label, t.Status, t.Department,
-			t.FirstArrival.Format("2006-01-02 15:04"), req, oneLine(t.Subject, 60))
+			e.when(t.FirstArrival), req, oneLine(t.Subject, 60))
 	}
-	_ = tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
 	if len(list) == 0 {
 		fmt.Fprintln(w, "(no tickets)")
 	}
+	return nil
 }
 
-func printThread(w io.Writer, t *tickets.Ticket, msgs []tickets.Message) {
+func (e *env) printThread(w io.Writer, t *tickets.Ticket, msgs []tickets.Message) error {
 	fmt.Fprintf(w, "Ticket #%d  %s\n", t.Number, t.Subject)
 	fmt.Fprintf(w, "Status %s · priority %d (%s) · department %s · channel %s\n", t.Status, t.Priority, t.Label, t.Department, t.Channel)
 	req := t.Requester.Address
@@ -167,6 +148,11 @@ func printThread(w io.Writer, t *tickets.Ticket, msgs []tickets.Message) {
 		req += " · client " + t.ClientID
 	}
 	fmt.Fprintf(w, "Requester %s\n", req)
+	fmt.Fprintf(w, "Opened %s", e.when(t.CreatedAt))
+	if !t.ClosedAt.IsZero() {
+		fmt.Fprintf(w, " · closed %s", e.when(t.ClosedAt))
+	}
+	fmt.Fprintln(w)
 	if t.Mentions != 0 {
 		fmt.Fprintf(w, "Mentions ticket #%d\n", t.Mentions)
 	}
@@ -174,7 +160,7 @@ func printThread(w io.Writer, t *tickets.Ticket, msgs []tickets.Message) {
 		fmt.Fprintf(w, "Continues ticket #%d\n", t.LinkedFrom)
 	}
 	for i, m := range msgs {
-		fmt.Fprintf(w, "\n--- %d. %s  from %s  (%s", i+1, m.ArrivedAt.Format("2006-01-02 15:04"), m.From.Address, m.Kind)
+		fmt.Fprintf(w, "\n--- %d. %s  from %s  (%s", i+1, e.when(m.ArrivedAt), m.From.Address, m.Kind)
 		if m.Thread != "" {
 			fmt.Fprintf(w, ", %s", m.Thread)
 		}
@@ -188,6 +174,7 @@ func printThread(w io.Writer, t *tickets.Ticket, msgs []tickets.Message) {
 		}
 		fmt.Fprintf(w, "\n%s\n", strings.TrimRight(m.Text, "\n"))
 	}
+	return nil
 }
 
 func oneLine(s string, max int) string {

@@ -106,3 +106,40 @@ func TestTicketsListAndShow(t *testing.T) {
 		t.Fatalf("missing ticket: exit %d, %q", code, errb.String())
 	}
 }
+
+// Text output shows times in the business time zone, labelled; JSON keeps
+// RFC 3339 with the offset as stored.
+func TestTicketTimesInBusinessZone(t *testing.T) {
+	dir := t.TempDir()
+	db := testenv.DBName(t)
+	seed(t, dir, db) // arrivals 12:01 and 12:02 UTC, 16 November 2026
+	for _, tc := range []struct {
+		zone, list, show string
+	}{
+		{"", "2026-11-16 09:01 -03", "--- 1. 2026-11-16 09:02 -03"}, // default America/Santiago, summer time
+		{"America/Bogota", "2026-11-16 07:01 -05", "--- 1. 2026-11-16 07:02 -05"},
+		{"UTC", "2026-11-16 12:01 UTC", "--- 1. 2026-11-16 12:02 UTC"},
+	} {
+		environ := []string{"TURNO_DATA_DIR=" + dir, "TURNO_MONGODB_DATABASE=" + db, "TURNO_LOG_LEVEL=error"}
+		if tc.zone != "" {
+			environ = append(environ, "TURNO_BILLING_TIME_ZONE="+tc.zone)
+		}
+		run := func(args ...string) string {
+			t.Helper()
+			var out, errb bytes.Buffer
+			if code := Main(args, &out, &errb, environ); code != 0 {
+				t.Fatalf("turno %v: exit %d: %s", args, code, errb.String())
+			}
+			return out.String()
+		}
+		if out := run("tickets", "list"); !strings.Contains(out, tc.list) {
+			t.Errorf("zone %q: tickets list lacks %q:\n%s", tc.zone, tc.list, out)
+		}
+		if out := run("tickets", "show", "100001"); !strings.Contains(out, tc.show) {
+			t.Errorf("zone %q: tickets show lacks %q:\n%s", tc.zone, tc.show, out)
+		}
+		if out := run("tickets", "list", "--json"); !strings.Contains(out, `"first_arrival": "2026-11-16T12:01:00Z"`) {
+			t.Errorf("zone %q: JSON times changed:\n%s", tc.zone, out)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"runtime"
 
 	"github.com/spf13/cobra"
@@ -10,12 +11,19 @@ import (
 )
 
 func newVersionCmd(e *env) *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
-		Run: func(*cobra.Command, []string) {
-			fmt.Fprintf(e.stdout, "turno %s (%s)\n", daemon.Version, runtime.Version())
+		RunE: func(*cobra.Command, []string) error {
+			v := map[string]string{"version": daemon.Version, "go": runtime.Version()}
+			return e.emit(asJSON, v, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "turno %s (%s)\n", v["version"], v["go"])
+				return err
+			})
 		},
 	}
+	jsonFlag(cmd, &asJSON)
+	return cmd
 }
