@@ -2,8 +2,13 @@ package cli
 
 import (
 	"encoding/csv"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"turno/scheduler"
 )
 
 // mustRun returns a runner of turno commands on dir that fails the test
@@ -83,5 +88,58 @@ func TestBillingUFCommands(t *testing.T) {
 	// 2.5 UF × 39.876,54 = 99.691,35 → 99.691 net; IVA 18.941; total 118.632.
 	if out := must("invoices", "show", "1"); !strings.Contains(out, "118632") {
 		t.Fatalf("invoice 1:\n%s", out)
+	}
+}
+
+// `turno jobs run` refuses a business date after today unless --force: a
+// collection run for 9 December on 2 December mailed "vence en 3 días"
+// for an invoice due in 10. The refusal changes nothing; a dry run may
+// look ahead.
+func TestJobsRunRefusesFutureDate(t *testing.T) {
+	dir := t.TempDir()
+	must := mustRun(t, dir)
+	santiago, err := time.LoadLocation("America/Santiago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := scheduler.DateOf(time.Now(), santiago)
+	must("clients", "add", "C1", "--name", "Acme SpA", "--email", "ana@acme.cl", "--no-welcome",
+		"--set", "billing_enabled=true", "--set", "razon_social=Acme SpA", "--set", "tax_id=76.086.428-5",
+		"--set", "giro=Hosting", "--set", "domicilio=Av. Matta 1234", "--set", "billing_comuna=Santiago", "--set", "billing_ciudad=Santiago")
+	must("contracts", "add", "K1", "--client", "C1", "--description", "Hosting Pyme", "--amount", "45990", "--anchor", fmt.Sprint(today.Day),
+		"--start", today.AddDays(-60).String())
+	must("jobs", "run", "billing-cycle") // today: invoice 1, due in 10 days
+	state := func() string {
+		t.Helper()
+		return must("outbox", "list", "--json") + must("jobs", "history", "--json")
+	}
+	before := state()
+
+	future := today.AddDays(7).String() // three days before the due date
+	out, errs, code := run(t, dir, "jobs", "run", "collection-notes", "--date", future)
+	if code != 1 || out != "" || !strings.Contains(errs, "--date "+future+" is after today ("+today.String()+" in America/Santiago)") ||
+		!strings.Contains(errs, "--force") {
+		t.Fatalf("future date: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if got := state(); got != before {
+		t.Fatalf("a refused run changed something:\nbefore %s\nafter %s", before, got)
+	}
+	if out := must("jobs", "run", "collection-notes", "--date", future, "--dry-run"); state() != before {
+		t.Fatalf("a dry run changed something:\n%s", out)
+	}
+
+	must("jobs", "run", "collection-notes", "--date", future, "--force")
+	var entries []struct{ Template string }
+	if err := json.Unmarshal([]byte(must("outbox", "list", "--json")), &entries); err != nil {
+		t.Fatal(err)
+	}
+	notes := 0
+	for _, x := range entries {
+		if x.Template == "collection_note" {
+			notes++
+		}
+	}
+	if notes != 1 {
+		t.Fatalf("--force: %d collection notes in %+v, want 1", notes, entries)
 	}
 }

@@ -78,23 +78,30 @@ func newJobsCmd(e *env) *cobra.Command {
 
 func newJobsRunCmd(e *env) *cobra.Command {
 	var day string
-	var dry bool
+	var dry, force bool
 	run := &cobra.Command{
 		Use:   "run NAME",
 		Short: "Run a job now for a business date (--dry-run: print, change nothing)",
 		Long: `Run a job now for a business date, today's by default (in the business time
-zone).`,
+zone). A job run for a later date acts as if that day had come and mails now
+(collection notes count the days to the due date from it), so a future
+--date is refused unless --force; --dry-run may look ahead freely.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			if _, err := e.load(); err != nil {
 				return err
 			}
-			d := e.today()
+			today := e.today()
+			d := today
 			if day != "" {
 				var err error
 				if d, err = scheduler.ParseDate(day); err != nil {
 					return err
 				}
+			}
+			if today.Before(d) && !dry && !force {
+				return fmt.Errorf("--date %s is after today (%s in %s): a run for a future date mails now as if that day had come; "+
+					"preview it with --dry-run, or run it anyway with --force", d, today, e.zone)
 			}
 			return e.withBilling(func(ctx context.Context, _ *billing.Service, s *scheduler.Scheduler) error {
 				return s.RunNow(ctx, args[0], scheduler.Run{Date: d, DryRun: dry, Out: e.stdout})
@@ -103,6 +110,7 @@ zone).`,
 	}
 	run.Flags().StringVar(&day, "date", "", "business date YYYY-MM-DD (default today)")
 	run.Flags().BoolVar(&dry, "dry-run", false, "print what it would do and change nothing")
+	run.Flags().BoolVar(&force, "force", false, "run for a business date after today")
 	return run
 }
 
