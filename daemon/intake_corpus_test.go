@@ -126,6 +126,9 @@ type corpusServer struct {
 	appendMsg func(d *daemon.Daemon, raw []byte) (*imap.AppendData, error)
 	// login reaches the watched folder, to read the flags intake set.
 	login func(d *daemon.Daemon) (addr, user, password, folder string)
+	// unservable names corpus files this server cannot serve, and why;
+	// they are left out of its run.
+	unservable map[string]string
 }
 
 // TestIntakeCorpus runs the corpus through the daemon's built-in dev
@@ -138,6 +141,14 @@ func TestIntakeCorpus(t *testing.T) {
 		login: func(d *daemon.Daemon) (string, string, string, string) {
 			c := config.Default().Dev
 			return d.Dev.IMAPAddr, c.User, c.Password, "INBOX"
+		},
+		// go-imap v2's in-memory server serves an empty body for a mail
+		// whose header it cannot read; intake quarantines an empty body
+		// (mailin's TestEmptyBodyIsQuarantinedNotTakenIn). Dovecot serves
+		// both, and TestIntakeCorpusDovecot checks them.
+		unservable: map[string]string{
+			"header_garbage": "the in-memory IMAP server serves it as 0 bytes",
+			"no_headers":     "the in-memory IMAP server serves it as 0 bytes",
 		},
 	})
 }
@@ -205,6 +216,13 @@ func runIntakeCorpus(t *testing.T, srv corpusServer) {
 		msgs = append(msgs, &corpusMessage{name: strings.TrimSuffix(filepath.Base(p), ".eml"), raw: raw, parsed: m})
 	}
 	checkNoStaleGoldens(t, msgs)
+	msgs = slices.DeleteFunc(msgs, func(m *corpusMessage) bool {
+		why, ok := srv.unservable[m.name]
+		if ok {
+			t.Logf("%s left out: %s", m.name, why)
+		}
+		return ok
+	})
 
 	cfg := testConfig(t)
 	cfg.Intake.LeaseTTL = config.Duration(3 * time.Second)
