@@ -59,7 +59,7 @@ func (r *Registry) BulkEdit(ctx context.Context, f Filter, sets []Assignment, by
 		if err := Apply(&next, sets); err != nil {
 			return nil, err
 		}
-		n, ps := normalize(next)
+		n, ps := normalize(next, &c)
 		if len(ps) > 0 {
 			if res.Failed == nil {
 				res.Failed = map[string]string{}

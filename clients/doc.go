@@ -36,7 +36,10 @@
 //     crash in between is repaired by the next write to that client, and
 //     copying twice changes nothing (audit _ids are deterministic).
 //   - Every write normalises and validates first and changes nothing when
-//     invalid; a ValidationError names each bad field.
+//     invalid; a ValidationError names each bad field. Free-text fields are
+//     single lines, so no control character gets into a mail header, a CSV
+//     row or a report line; only the notes may hold line breaks and tabs.
+//     A write re-checks only the values it changes (see normalize).
 //
 // # How data enter and leave
 //

@@ -158,7 +158,11 @@ func (r *Registry) plan(rows []csvRow, existing map[string]*clientDoc, logins ma
 				ps = append(ps, FieldError{Field: col.Name, Msg: err.Error()})
 			}
 		}
-		c, more := normalize(c)
+		var was *Client
+		if old != nil {
+			was = &old.Client
+		}
+		c, more := normalize(c, was)
 		if ps = append(ps, more...); len(ps) > 0 {
 			bad(id, (&ValidationError{Problems: ps}).Error())
 			continue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -18,7 +19,7 @@ import (
 // claim that expires after the grace period and an index entry Lookup
 // ignores; retrying the same Add reuses both.
 func (r *Registry) Add(ctx context.Context, c Client, by string) (Client, error) {
-	c, ps := normalize(c)
+	c, ps := normalize(c, nil)
 	if len(ps) > 0 {
 		return Client{}, &ValidationError{Problems: ps}
 	}
@@ -81,9 +82,13 @@ func (r *Registry) SetActive(ctx context.Context, id, by string, active bool) (C
 // changes nothing.
 func (r *Registry) AddContact(ctx context.Context, id string, c Contact, by string) error {
 	c.Address = NormalizeAddress(c.Address)
+	c.Name = strings.TrimSpace(c.Name)
 	var ps []FieldError
 	if err := checkAddress(c.Address); err != nil {
 		ps = append(ps, FieldError{Field: "contact.address", Msg: err.Error()})
+	}
+	if err := checkText(c.Name, false); err != nil {
+		ps = append(ps, FieldError{Field: "contact.name", Msg: err.Error()})
 	}
 	if !validRole(c.Role) {
 		ps = append(ps, FieldError{Field: "contact.role", Msg: fmt.Sprintf("must be technical or billing (got %q); the principal contact is the client's email", c.Role)})
@@ -145,7 +150,7 @@ func (r *Registry) mutate(ctx context.Context, id, by, action string, fn func(*c
 			return nil, err
 		}
 		d.ID = old.ID // the ID is the key; it cannot be edited
-		c, ps := normalize(d.Client)
+		c, ps := normalize(d.Client, &old.Client)
 		if len(ps) > 0 {
 			return nil, &ValidationError{Problems: ps}
 		}
