@@ -215,8 +215,13 @@ func (s *Service) describe(ctx context.Context, r scheduler.Run, batch []Contrac
 		switch {
 		case err != nil:
 			fmt.Fprintf(r.Out, "%s: error: %v\n", c.ID, err)
-		case !cl.Active || !cl.BillingEnabled:
-			fmt.Fprintf(r.Out, "%s: skip: client %s is inactive or not billed\n", c.ID, cl.ID)
+		case !cl.Active && !cl.BillingEnabled:
+			fmt.Fprintf(r.Out, "%s: skip: client %s is inactive (and its billing is off)\n", c.ID, cl.ID)
+		case !cl.Active:
+			fmt.Fprintf(r.Out, "%s: skip: client %s is inactive\n", c.ID, cl.ID)
+		case !cl.BillingEnabled: // the default for a new client: say how to turn it on
+			fmt.Fprintf(r.Out, "%s: skip: billing is off for client %s (billing_enabled=false; turno clients edit %s --set billing_enabled=true)\n",
+				c.ID, cl.ID, cl.ID)
 		case len(cl.Billing.Check()) > 0:
 			fmt.Fprintf(r.Out, "%s: hold: client %s has incomplete billing data\n", c.ID, cl.ID)
 			n["held"]++

@@ -117,6 +117,12 @@ func newClientsAddCmd(e *env, cf *clientFlags) *cobra.Command {
 	var noWelcome bool
 	cmd := &cobra.Command{
 		Use: "add ID --name NAME --email EMAIL [--set field=value]...", Short: "Add a client and mail its welcome",
+		Long: `Add a client and mail its welcome (access) message.
+
+A new client is active, gets every kind of mail, and is not billed until
+billing is turned on: add --set billing_enabled=true (or edit it later).
+Billing also needs complete billing data (razon_social, tax_id, giro,
+domicilio, billing_comuna, billing_ciudad); what is missing is listed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			as, err := parseSets(sets)
@@ -137,6 +143,7 @@ func newClientsAddCmd(e *env, cf *clientFlags) *cobra.Command {
 						fmt.Fprintf(e.stderr, "turno: client %s added, but the welcome mail was not queued: %v\n", c.ID, err)
 					}
 				}
+				e.billingOffHint(c)
 				return e.printClient(cf, c)
 			})
 		},
@@ -146,6 +153,17 @@ func newClientsAddCmd(e *env, cf *clientFlags) *cobra.Command {
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "field=value, as the export's columns (repeatable)")
 	cmd.Flags().BoolVar(&noWelcome, "no-welcome", false, "do not mail the welcome (access) message")
 	return cmd
+}
+
+// billingOffHint tells the operator, on stderr (stdout may be JSON), that a
+// client whose billing data are complete will still not be invoiced
+// because billing is off, the default for a new client.
+func (e *env) billingOffHint(c clients.Client) {
+	if c.BillingEnabled || len(c.Billing.Check()) > 0 {
+		return
+	}
+	fmt.Fprintf(e.stderr, "turno: client %s has complete billing data but billing is off (billing_enabled=false), "+
+		"so no invoice will be issued; to bill it: turno clients edit %s --set billing_enabled=true\n", c.ID, c.ID)
 }
 
 func newClientsShowCmd(e *env, cf *clientFlags) *cobra.Command {

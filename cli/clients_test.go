@@ -83,3 +83,38 @@ func TestClientsCommandsShareOneCodePath(t *testing.T) {
 		t.Fatalf("outbox show leaks the secret: %s", out)
 	}
 }
+
+// A line break in a name is refused before anything is stored, naming the
+// field; adding a client whose billing data are complete but whose billing
+// is off (the default) says so and how to turn it on.
+func TestClientsAddRefusesControlCharactersAndSaysBillingIsOff(t *testing.T) {
+	dir := t.TempDir()
+	_, errs, code := run(t, dir, "clients", "add", "C2", "--name", "Bad\r\nBcc: x@evil.cl", "--email", "c2@acme.cl", "--no-welcome")
+	if code != 1 || !strings.Contains(errs, "name: contains control character U+000D") {
+		t.Fatalf("add with CRLF in the name: code %d, %s", code, errs)
+	}
+	if _, errs, code := run(t, dir, "clients", "show", "C2"); code != 1 || !strings.Contains(errs, `client "C2" not found`) {
+		t.Fatalf("the refused client was stored: code %d, %s", code, errs)
+	}
+	complete := []string{"--set", "razon_social=Acme SpA", "--set", "tax_id=76.086.428-5", "--set", "giro=Hosting",
+		"--set", "domicilio=Av. Uno 123", "--set", "billing_comuna=Providencia", "--set", "billing_ciudad=Santiago"}
+	add := func(id string, extra ...string) string {
+		t.Helper()
+		args := append([]string{"clients", "add", id, "--name", "Acme " + id, "--email", id + "@acme.cl", "--no-welcome", "--json"}, extra...)
+		out, errs, code := run(t, dir, args...)
+		if code != 0 || !strings.HasPrefix(out, "{") {
+			t.Fatalf("add %s: code %d\n%s\n%s", id, code, out, errs)
+		}
+		return errs
+	}
+	if errs := add("C3", complete...); !strings.Contains(errs, "client C3 has complete billing data but billing is off") ||
+		!strings.Contains(errs, "turno clients edit C3 --set billing_enabled=true") {
+		t.Fatalf("no hint that C3 will not be billed: %q", errs)
+	}
+	if errs := add("C4", append(complete, "--set", "billing_enabled=sí")...); strings.Contains(errs, "billing is off") {
+		t.Fatalf("hint for a client whose billing is on: %q", errs)
+	}
+	if errs := add("C5", "--set", "razon_social=Sin Datos SpA"); strings.Contains(errs, "billing is off") {
+		t.Fatalf("hint for a client with incomplete billing data (the missing data are listed instead): %q", errs)
+	}
+}
