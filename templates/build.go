@@ -13,7 +13,7 @@ import (
 // complete only when no error is returned.
 func (s *Set) buildLang(lang string, srcs map[string]source) []error {
 	var errs []error
-	tf, hf := textFuncs(lang, s.company), htmlFuncs(lang, s.company)
+	tf, hf := textFuncs(lang, s.company, s.loc), htmlFuncs(lang, s.company, s.loc)
 
 	textLayout := srcs[lang+"/"+layoutName+partText]
 	tl, err := texttemplate.New(textLayout.name).Funcs(tf).Parse(textLayout.text)

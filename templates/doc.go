@@ -48,10 +48,24 @@
 // # Helpers
 //
 // Templates may call money (Chilean pesos: "$45.990", "-$1.000", "$0"),
-// date ("16 de noviembre de 2026" / "November 16, 2026"), datetime, size,
-// neg, plural, oneline and company; HTML bodies may also call paragraphs,
-// which turns an agent's plain-text reply into escaped <p> and <br>. The
-// formatting lives in format.go; the helpers are listed in funcs.go.
+// date ("16 de noviembre de 2026" / "November 16, 2026"), datetime ("16 de
+// noviembre de 2026 a las 18:30 (hora de Santiago)" / "November 16, 2026
+// at 6:30 PM (Santiago time)"), size, neg, plural, oneline and company;
+// HTML bodies may also call paragraphs, which turns an agent's plain-text
+// reply into escaped <p> and <br>. The formatting lives in format.go; the
+// helpers are listed in funcs.go.
+//
+// # Time zone
+//
+// Every date and time is shown in Options.TimeZone (the configuration's
+// time_zone, America/Santiago by default), whatever the location of the
+// time.Time passed in: the outbox keeps its data in MongoDB, which hands
+// times back in UTC. datetime names the zone, since a bare "05:33" reads as
+// the reader's own time: "(hora de Santiago)" / "(Santiago time)", from the
+// zone's IANA city, or "(UTC)" and "(UTC-03)" for zones without one. date
+// shows the calendar date in the zone and no zone: a due date is a day
+// there. So a caller passing a calendar date passes an instant inside that
+// day in the zone (billing passes local midnight), never UTC midnight.
 //
 // # Invariants
 //
@@ -86,10 +100,9 @@
 //
 // Callers (tickets, billing, the CLI) build a data struct, call
 // Set.Render(name, lang, data) and hand the Rendered subject, text and HTML
-// to mailout, which builds the MIME message. Dates are shown in the
-// location of the time.Time passed in; callers pass times in the client's
-// zone. Strings that are shown as they are (PeriodLabel, Method, Missing)
-// must already be in the mail's language.
+// to mailout, which builds the MIME message. Times may be in any location
+// (see Time zone). Strings that are shown as they are (PeriodLabel, Method,
+// Missing) must already be in the mail's language.
 //
 // # Tests
 //

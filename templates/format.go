@@ -14,8 +14,9 @@ import (
 // The invoice PDF uses it too, so mail and PDF never disagree.
 func Money(amount int64) string { return formatMoney(amount) }
 
-// Date formats t in lang ("es": 16 de noviembre de 2026; "en": November
-// 16, 2026).
+// Date formats the calendar date of t, in t's own location (no
+// conversion: the caller picks the zone), in lang ("es": 16 de noviembre
+// de 2026; "en": November 16, 2026).
 func Date(lang string, t time.Time) string { return formatDate(lang, t) }
 
 func formatMoney(amount int64) string {
@@ -53,13 +54,80 @@ func formatDate(lang string, t time.Time) string {
 	return fmt.Sprintf("%d de %s de %d", t.Day(), monthsES[t.Month()-1], t.Year())
 }
 
-// formatDateTime adds the time of day, in t's own location:
-// "16 de noviembre de 2026 a las 18:30", "November 16, 2026 at 6:30 PM".
-func formatDateTime(lang string, t time.Time) string {
+// formatDateTime adds the time of day, in t's own location, and the zone
+// (zoneLabel) in parentheses when zone is not empty:
+// "16 de noviembre de 2026 a las 18:30 (hora de Santiago)",
+// "November 16, 2026 at 6:30 PM (Santiago time)".
+func formatDateTime(lang string, t time.Time, zone string) string {
+	var s string
 	if lang == "en" {
-		return formatDate(lang, t) + " at " + t.Format("3:04 PM")
+		s = formatDate(lang, t) + " at " + t.Format("3:04 PM")
+	} else {
+		s = formatDate(lang, t) + " a las " + t.Format("15:04")
 	}
-	return formatDate(lang, t) + " a las " + t.Format("15:04")
+	if zone != "" {
+		s += " (" + zone + ")"
+	}
+	return s
+}
+
+// zoneLabel names the zone of loc for a reader in lang: "hora de Santiago"
+// / "Santiago time" for a city's zone (the last part of its IANA name,
+// spelled in Spanish where that differs), else t's abbreviation as an
+// offset from UTC ("UTC", "UTC-03"). A reader cannot mistake either for
+// their own zone, which a bare "05:33" lets them do.
+func zoneLabel(lang string, loc *time.Location, t time.Time) string {
+	name := loc.String()
+	if i := strings.LastIndexByte(name, '/'); i >= 0 && !strings.HasPrefix(name, "Etc/") {
+		if lang == "en" {
+			return cityName(lang, name[i+1:]) + " time"
+		}
+		return "hora de " + cityName(lang, name[i+1:])
+	}
+	abbr, _ := t.Zone()
+	if strings.HasPrefix(abbr, "+") || strings.HasPrefix(abbr, "-") {
+		return "UTC" + abbr
+	}
+	return abbr
+}
+
+// cityName spells the city of an IANA zone name in lang. IANA names are
+// English and unaccented; the cities of the Americas' zones that read
+// wrong that way are spelled here, the others shown with spaces for
+// underscores.
+func cityName(lang, city string) string {
+	es, en := "", ""
+	switch city {
+	case "Asuncion":
+		es = "Asunción"
+	case "Bogota":
+		es, en = "Bogotá", "Bogotá"
+	case "Cancun":
+		es, en = "Cancún", "Cancún"
+	case "Easter":
+		es, en = "Isla de Pascua", "Easter Island"
+	case "Galapagos":
+		es, en = "Galápagos", "Galápagos"
+	case "Havana":
+		es = "La Habana"
+	case "Mazatlan":
+		es, en = "Mazatlán", "Mazatlán"
+	case "Merida":
+		es, en = "Mérida", "Mérida"
+	case "Mexico_City":
+		es = "Ciudad de México"
+	case "Panama":
+		es = "Panamá"
+	case "Sao_Paulo":
+		es, en = "São Paulo", "São Paulo"
+	}
+	if lang == "en" && en != "" {
+		return en
+	}
+	if lang != "en" && es != "" {
+		return es
+	}
+	return strings.ReplaceAll(city, "_", " ")
 }
 
 // formatSize formats a byte count for people: "512 bytes", "300 KB",

@@ -69,11 +69,17 @@ func TestFormatDateEdges(t *testing.T) {
 
 func TestFormatDateTime(t *testing.T) {
 	d := time.Date(2026, 11, 16, 18, 30, 0, 0, time.UTC)
-	if got, want := formatDateTime("es", d), "16 de noviembre de 2026 a las 18:30"; got != want {
+	if got, want := formatDateTime("es", d, ""), "16 de noviembre de 2026 a las 18:30"; got != want {
 		t.Errorf("es: got %q, want %q", got, want)
 	}
-	if got, want := formatDateTime("en", d), "November 16, 2026 at 6:30 PM"; got != want {
+	if got, want := formatDateTime("en", d, ""), "November 16, 2026 at 6:30 PM"; got != want {
 		t.Errorf("en: got %q, want %q", got, want)
+	}
+	if got, want := formatDateTime("es", d, "hora de Santiago"), "16 de noviembre de 2026 a las 18:30 (hora de Santiago)"; got != want {
+		t.Errorf("es with zone: got %q, want %q", got, want)
+	}
+	if got, want := formatDateTime("en", d, "Santiago time"), "November 16, 2026 at 6:30 PM (Santiago time)"; got != want {
+		t.Errorf("en with zone: got %q, want %q", got, want)
 	}
 }
 

@@ -11,23 +11,37 @@ import (
 // plus htmlOnlyFuncs.
 //
 //	money INT64          "$45.990", "-$1.000", "$0" (Chilean pesos)
-//	date TIME            "16 de noviembre de 2026" / "November 16, 2026"
-//	datetime TIME        date plus "a las 18:30" / "at 6:30 PM"
+//	date TIME            "16 de noviembre de 2026" / "November 16, 2026":
+//	                     the calendar date in the Set's zone, zone not shown
+//	datetime TIME        date plus "a las 18:30 (hora de Santiago)" /
+//	                     "at 6:30 PM (Santiago time)", in the Set's zone
 //	size INT64           "10 MB", "1,5 MB" / "1.5 MB"
 //	neg INT64            -INT64, to show a credit as a positive amount
 //	plural INT ONE MANY  ONE when INT is 1, else MANY
 //	oneline STRING       white space (line breaks too) collapsed to single spaces
 //	company              the Company given to Load: {{company.Name}}
-func textFuncs(lang string, c Company) map[string]any {
+//
+// A zero time is shown as it is (no conversion), so that zero-value data
+// render as before; the default templates test IsZero where it can occur.
+func textFuncs(lang string, c Company, loc *time.Location) map[string]any {
+	local := func(t time.Time) time.Time {
+		if t.IsZero() {
+			return t
+		}
+		return t.In(loc)
+	}
 	return map[string]any{
-		"money":    formatMoney,
-		"date":     func(t time.Time) string { return formatDate(lang, t) },
-		"datetime": func(t time.Time) string { return formatDateTime(lang, t) },
-		"size":     func(n int64) string { return formatSize(lang, n) },
-		"neg":      func(n int64) int64 { return -n },
-		"plural":   plural,
-		"oneline":  oneLine,
-		"company":  func() Company { return c },
+		"money": formatMoney,
+		"date":  func(t time.Time) string { return formatDate(lang, local(t)) },
+		"datetime": func(t time.Time) string {
+			t = local(t)
+			return formatDateTime(lang, t, zoneLabel(lang, loc, t))
+		},
+		"size":    func(n int64) string { return formatSize(lang, n) },
+		"neg":     func(n int64) int64 { return -n },
+		"plural":  plural,
+		"oneline": oneLine,
+		"company": func() Company { return c },
 	}
 }
 
@@ -35,8 +49,8 @@ func textFuncs(lang string, c Company) map[string]any {
 //
 //	paragraphs STRING    plain text as escaped HTML: blank lines start a
 //	                     new <p>, single line breaks become <br>
-func htmlFuncs(lang string, c Company) htmltemplate.FuncMap {
-	m := textFuncs(lang, c)
+func htmlFuncs(lang string, c Company, loc *time.Location) htmltemplate.FuncMap {
+	m := textFuncs(lang, c, loc)
 	m["paragraphs"] = paragraphs
 	return m
 }

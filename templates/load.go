@@ -6,6 +6,11 @@ import (
 	htmltemplate "html/template"
 	"strings"
 	texttemplate "text/template"
+	"time"
+
+	// The zone database, used when the machine has none, so that the
+	// default zone loads everywhere (and the golden files render alike).
+	_ "time/tzdata"
 )
 
 // Company is who the mail comes from, taken from configuration. Every
@@ -27,12 +32,20 @@ type Options struct {
 	Dir string
 	// Company is passed to every template.
 	Company Company
+	// TimeZone (an IANA name) is where every date and time is shown: date
+	// gives the calendar date there, datetime the time there with the
+	// zone's name. "" means DefaultTimeZone. Load fails on an unknown zone.
+	TimeZone string
 }
+
+// DefaultTimeZone is the zone of Options.TimeZone when it is empty.
+const DefaultTimeZone = "America/Santiago"
 
 // Set is every email in every language, parsed and checked. It is safe
 // for concurrent use and never changes after Load.
 type Set struct {
 	company Company
+	loc     *time.Location    // where dates and times are shown
 	entries map[string]*entry // by entryKey(lang, name)
 }
 
@@ -58,11 +71,19 @@ func Load(opts Options) (*Set, error) {
 	if strings.TrimSpace(opts.Company.SupportAddress) == "" {
 		return nil, errors.New("load templates: company support address is empty")
 	}
+	zone := opts.TimeZone
+	if zone == "" {
+		zone = DefaultTimeZone
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil || zone == "Local" {
+		return nil, fmt.Errorf("load templates: time zone %q: not an IANA time zone such as %s", zone, DefaultTimeZone)
+	}
 	srcs, err := sources(opts.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("load templates: %w", err)
 	}
-	s := &Set{company: opts.Company, entries: make(map[string]*entry)}
+	s := &Set{company: opts.Company, loc: loc, entries: make(map[string]*entry)}
 	var errs []error
 	for _, lang := range Langs() {
 		errs = append(errs, s.buildLang(lang, srcs)...)

@@ -2,8 +2,9 @@ package templates
 
 import "time"
 
-// sampleDay returns a time in Chile's continental summer offset, fixed so
-// that golden files do not depend on the machine's time zone database.
+// sampleDay returns a time at Chile's continental summer offset (UTC-3).
+// Templates show it in their zone, America/Santiago for the golden files,
+// which is at that offset on every sample date.
 func sampleDay(year int, month time.Month, day, hour, minute int) time.Time {
 	return time.Date(year, month, day, hour, minute, 0, 0, time.FixedZone("-03", -3*60*60))
 }
