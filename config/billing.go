@@ -7,9 +7,10 @@ import (
 // BillingConfig is the billing calendar: when the daily jobs run, how
 // invoices are computed and when collection notes go out.
 type BillingConfig struct {
-	// TimeZone is the business time zone: it decides which business date
-	// it is, and the hour the daily jobs run (DST included).
-	TimeZone string `toml:"time_zone"`
+	// TimeZone is the old name of the top-level time_zone, still read.
+	// After Load (and in Default) it holds the effective Config.TimeZone,
+	// so code that reads it keeps working; new code reads Config.TimeZone.
+	TimeZone string `toml:"time_zone,omitempty" alias:"time_zone"`
 	// CycleHour and CollectionHour are the local hours (0–23) at which the
 	// billing cycle and the collection notes run each day.
 	CycleHour      int `toml:"cycle_hour"`
@@ -42,7 +43,6 @@ type BillingConfig struct {
 
 func defaultBilling() BillingConfig {
 	return BillingConfig{
-		TimeZone:            "America/Santiago",
 		CycleHour:           6,
 		CollectionHour:      9,
 		CatchUpDays:         7,
@@ -55,9 +55,6 @@ func defaultBilling() BillingConfig {
 }
 
 func (b *BillingConfig) validate(add func(key, format string, args ...any)) {
-	if _, err := time.LoadLocation(b.TimeZone); err != nil || b.TimeZone == "" {
-		add("billing.time_zone", "must be an IANA time zone such as America/Santiago (got %q)", b.TimeZone)
-	}
 	for key, h := range map[string]int{"billing.cycle_hour": b.CycleHour, "billing.collection_hour": b.CollectionHour} {
 		if h < 0 || h > 23 {
 			add(key, "must be an hour from 0 to 23 (got %d)", h)

@@ -6,7 +6,14 @@
 //
 // Loading is strict: an unknown key, a value of the wrong type, a bad duration
 // or a failed validation is an error that names the key and, for a file, the
-// line. Nothing else in Turno reads files or the environment for settings.
+// line. Check reports every problem of a file in one pass, in file order,
+// with a suggestion for a near-miss key, and warns where two keys that name
+// one setting disagree; Load fails on the errors among them.
+//
+// A few keys default to another key's value rather than to a constant, so
+// that one fact is configured once: mail.from_name is company.name and
+// mail.from_address is company.support_address unless set. time_zone was
+// once billing.time_zone; the old name is still read (see derive.go).
 package config
 
 import "time"
@@ -15,7 +22,12 @@ import "time"
 // need them; each field documents its default in Default().
 type Config struct {
 	// DataDir holds the embedded database and dev-mode mail.
-	DataDir   string          `toml:"data_dir"`
+	DataDir string `toml:"data_dir"`
+	// TimeZone is the business time zone (an IANA name): every date and
+	// time a customer or an operator reads is shown in it, and it decides
+	// the business date and the hour of the daily jobs. Default
+	// America/Santiago; billing.time_zone is its old name.
+	TimeZone  string          `toml:"time_zone"`
 	Log       LogConfig       `toml:"log"`
 	HTTP      HTTPConfig      `toml:"http"`
 	MongoDB   MongoDBConfig   `toml:"mongodb"`
@@ -81,6 +93,14 @@ type TemplatesConfig struct {
 // Default returns the configuration Turno runs with when nothing is set. It
 // must match turno.example.toml (a test checks).
 func Default() Config {
+	c := defaults()
+	c.derive()
+	return c
+}
+
+// defaults is Default before derive: the keys that default to another key's
+// value are still empty, so that derive can tell them from set ones.
+func defaults() Config {
 	return Config{
 		DataDir: "./turno-data",
 		Log:     LogConfig{Level: "info", Format: "text"},

@@ -37,6 +37,9 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 	lines := keyLines(data)
 	def := Default()
 	for _, f := range fields(&def) {
+		if f.Alias != "" {
+			continue // an old name: read, not documented
+		}
 		if _, ok := lines[f.Key]; !ok {
 			t.Errorf("key %s is not in turno.example.toml", f.Key)
 		}
@@ -49,7 +52,7 @@ func TestUnknownKeyNamesKeyAndLine(t *testing.T) {
 	if err == nil {
 		t.Fatal("want error")
 	}
-	want := p + ":4: unknown key \"mongodb.urii\""
+	want := p + ":4: unknown key \"mongodb.urii\"; did you mean \"mongodb.uri\"?"
 	if err.Error() != want {
 		t.Fatalf("got %q\nwant %q", err, want)
 	}

@@ -16,6 +16,9 @@ type field struct {
 	Key    string
 	Value  reflect.Value
 	Secret bool
+	// Alias is the key this one is an old name of ("" for most): it is
+	// read, but not documented or printed.
+	Alias string
 }
 
 // fields lists every leaf key of cfg in declaration order. Entries of arrays
@@ -44,7 +47,7 @@ func fields(cfg *Config) []field {
 				}
 				continue
 			}
-			out = append(out, field{Key: key, Value: fv, Secret: sf.Tag.Get("secret") == "true"})
+			out = append(out, field{Key: key, Value: fv, Secret: sf.Tag.Get("secret") == "true", Alias: sf.Tag.Get("alias")})
 		}
 	}
 	walk(reflect.ValueOf(cfg).Elem(), "")
@@ -62,8 +65,9 @@ func EnvName(key string) string {
 }
 
 // applyEnv sets every key whose variable is present in environ. It returns
-// which keys came from the environment, for error messages.
-func applyEnv(cfg *Config, environ []string) (map[string]string, error) {
+// which keys came from the environment, for error messages, and a problem
+// for every variable whose value does not parse (that key keeps its value).
+func applyEnv(cfg *Config, environ []string) (map[string]string, []Problem) {
 	env := map[string]string{}
 	for _, kv := range environ {
 		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, EnvPrefix) {
@@ -71,18 +75,19 @@ func applyEnv(cfg *Config, environ []string) (map[string]string, error) {
 		}
 	}
 	from := map[string]string{}
+	var problems []Problem
 	for _, f := range fields(cfg) {
 		name := EnvName(f.Key)
 		raw, ok := env[name]
 		if !ok {
 			continue
 		}
-		if err := setFromString(f.Value, raw); err != nil {
-			return nil, fmt.Errorf("%s (from %s): %v", f.Key, name, err)
-		}
 		from[f.Key] = name
+		if err := setFromString(f.Value, raw); err != nil {
+			problems = append(problems, Problem{Severity: SeverityError, Code: CodeInvalid, Env: name, Key: f.Key, Message: err.Error()})
+		}
 	}
-	return from, nil
+	return from, problems
 }
 
 func setFromString(v reflect.Value, raw string) error {

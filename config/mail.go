@@ -12,6 +12,7 @@ import (
 // MailConfig is how Turno's outgoing mail presents itself.
 type MailConfig struct {
 	// FromAddress and FromName make the From header of every message.
+	// Empty (the default): company.support_address and company.name.
 	FromAddress string `toml:"from_address"`
 	FromName    string `toml:"from_name"`
 	// Domain is the right-hand side of the Message-IDs Turno generates.
@@ -70,7 +71,8 @@ type RelayConfig struct {
 }
 
 func defaultMail() MailConfig {
-	return MailConfig{FromAddress: "soporte@example.cl", FromName: "Mi Proveedor SpA", Domain: "example.cl"}
+	// FromAddress and FromName are filled from [company] by derive.
+	return MailConfig{Domain: "example.cl"}
 }
 
 func defaultOutbox() OutboxConfig {

@@ -8,13 +8,15 @@ import (
 )
 
 // resolveSecretFiles reads every secret key that has a sibling <key>_file set.
-// Setting both is an error: which one wins would be a guess.
-func resolveSecretFiles(cfg *Config) error {
+// Setting both is an error: which one wins would be a guess. It returns
+// every problem, each under the <key>_file key.
+func resolveSecretFiles(cfg *Config) []FieldError {
 	all := fields(cfg)
 	byKey := make(map[string]field, len(all))
 	for _, f := range all {
 		byKey[f.Key] = f
 	}
+	var errs []FieldError
 	for _, f := range all {
 		if !f.Secret {
 			continue
@@ -24,24 +26,30 @@ func resolveSecretFiles(cfg *Config) error {
 			continue
 		}
 		if f.Value.String() != "" {
-			return fmt.Errorf("%s and %s_file are both set: keep one", f.Key, f.Key)
+			errs = append(errs, FieldError{Key: ff.Key, Msg: fmt.Sprintf("%s and %s are both set: keep one", f.Key, ff.Key)})
+			continue
 		}
 		data, err := os.ReadFile(ff.Value.String())
 		if err != nil {
-			return fmt.Errorf("%s_file: %w", f.Key, err)
+			errs = append(errs, FieldError{Key: ff.Key, Msg: err.Error()})
+			continue
 		}
 		f.Value.SetString(strings.TrimRight(string(data), "\r\n"))
 	}
-	return nil
+	return errs
 }
 
 // Redacted returns a copy of cfg with every non-empty secret replaced, fit
-// for printing and logging.
+// for printing and logging. Old names of keys (billing.time_zone) are
+// emptied: the new key shows the value.
 func Redacted(cfg Config) Config {
 	c := cfg
 	copySlices(reflect.ValueOf(&c).Elem())
 	for _, f := range fields(&c) {
-		if f.Secret && f.Value.String() != "" {
+		switch {
+		case f.Alias != "":
+			f.Value.SetZero()
+		case f.Secret && f.Value.String() != "":
 			f.Value.SetString("<redacted>")
 		}
 	}

@@ -25,6 +25,9 @@ func (c *Config) Validate() []FieldError {
 	if strings.TrimSpace(c.DataDir) == "" {
 		add("data_dir", "is required")
 	}
+	if _, err := loadZone(c.TimeZone); err != nil {
+		add("time_zone", "%v", err)
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
