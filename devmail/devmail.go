@@ -1,29 +1,51 @@
-// Package devmail runs the mail servers of `turno serve --dev`: a go-imap
-// in-memory IMAP server holding the support mailbox, and a go-smtp server that
-// writes every message it receives as a .eml file, so a newcomer can point any
-// mail client at Turno and see what it would send. Both listen on loopback
-// only and keep nothing but those files: the IMAP mailbox starts empty at
-// every start.
+// Package devmail runs the mail servers of `turno serve --dev`, so a newcomer
+// can point any mail client at Turno: a go-imap in-memory IMAP server holding
+// the support mailbox, and a go-smtp server. Both listen on loopback only.
+//
+// The SMTP server routes by envelope recipient: mail to the support mailbox's
+// address (Options.Address, soporte@turno.test by default) is delivered to
+// that mailbox's INBOX, where Turno's intake picks it up as a customer's
+// mail; mail to anyone else is what Turno sends, written as one .eml file per
+// message under Options.MailDir. A mail to both goes to both.
+//
+// The IMAP mailbox is kept on disk under Options.MailboxDir (see persist.go):
+// one .eml file per message plus state.json with every folder's UIDVALIDITY
+// and UIDNEXT and every message's UID, flags and internal date. A restart
+// reloads it with the same UIDs, so the intake's cursor stays valid. Appends
+// (IMAP APPEND, SMTP delivery, Mailbox.Append) are on disk before they are
+// acknowledged; other changes (flags, copies, moves, expunges, folders) are
+// saved within milliseconds by a background saver, and once more at Close.
 package devmail
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
+	"net/mail"
 	"os"
-	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
-	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
+
+// DefaultAddress is the support mailbox's address when Options.User is not
+// an email address.
+const DefaultAddress = "soporte@turno.test"
+
+// AddressFor is the support mailbox's address for a login: the login itself
+// when it is a bare email address, else DefaultAddress.
+func AddressFor(user string) string {
+	if a, err := mail.ParseAddress(user); err == nil && a.Name == "" && a.Address == strings.TrimSpace(user) {
+		return a.Address
+	}
+	return DefaultAddress
+}
 
 // Options configure the dev servers.
 type Options struct {
@@ -31,9 +53,16 @@ type Options struct {
 	SMTPAddr string // e.g. 127.0.0.1:1025
 	User     string // login for both servers
 	Password string
-	// MailDir receives one .eml file per message the SMTP server accepts.
+	// Address is the support mailbox's email address: SMTP mail to it is
+	// delivered to the mailbox's INBOX. Default AddressFor(User).
+	Address string
+	// MailDir receives one .eml file per message the SMTP server accepts for
+	// any other recipient.
 	MailDir string
-	Logger  *slog.Logger
+	// MailboxDir keeps the IMAP mailbox across restarts. Empty: the mailbox
+	// lives in memory only and starts empty.
+	MailboxDir string
+	Logger     *slog.Logger
 }
 
 // Servers are the running dev servers.
@@ -41,35 +70,40 @@ type Servers struct {
 	IMAPAddr string
 	SMTPAddr string
 	// Mailbox is the support account on the IMAP server.
-	Mailbox *imapmemserver.User
+	Mailbox *Mailbox
 
 	imap *imapserver.Server
 	smtp *smtp.Server
 	seq  atomic.Int64
 }
 
-// Start listens on both addresses. On error nothing is left running.
+// Start loads the mailbox and listens on both addresses. On error nothing is
+// left running.
 func Start(opts Options) (*Servers, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Address == "" {
+		opts.Address = AddressFor(opts.User)
 	}
 	if err := os.MkdirAll(opts.MailDir, 0o750); err != nil {
 		return nil, fmt.Errorf("dev mail directory: %w", err)
 	}
 	s := &Servers{}
-	mem := imapmemserver.New()
-	s.Mailbox = imapmemserver.NewUser(opts.User, opts.Password)
-	if err := s.Mailbox.Create("INBOX", nil); err != nil {
+	user := imapmemserver.NewUser(opts.User, opts.Password)
+	var disk *diskStore
+	if opts.MailboxDir != "" {
+		var err error
+		if disk, err = loadMailbox(opts.MailboxDir, user, opts.Logger); err != nil {
+			return nil, err
+		}
+	} else if err := user.Create("INBOX", nil); err != nil {
 		return nil, err
 	}
-	mem.AddUser(s.Mailbox)
-	s.imap = imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-		InsecureAuth: true,
-	})
+	mem := imapmemserver.New()
+	mem.AddUser(user)
+	s.Mailbox = &Mailbox{Address: opts.Address, user: user}
+
 	imapLn, err := net.Listen("tcp", opts.IMAPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("dev IMAP server on %s: %w", opts.IMAPAddr, err)
@@ -80,7 +114,23 @@ func Start(opts Options) (*Servers, error) {
 		return nil, fmt.Errorf("dev SMTP server on %s: %w", opts.SMTPAddr, err)
 	}
 	s.IMAPAddr, s.SMTPAddr = imapLn.Addr().String(), smtpLn.Addr().String()
+	if disk != nil {
+		if err := disk.begin(); err != nil {
+			_, _ = imapLn.Close(), smtpLn.Close()
+			return nil, err
+		}
+		disk.addr, disk.user, disk.pass = s.IMAPAddr, opts.User, opts.Password
+		s.Mailbox.saver = newSaver(disk.snapshot, opts.Logger)
+	}
 
+	s.imap = imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			inner := mem.NewSession().(imapserver.SessionIMAP4rev2)
+			return &savingSession{SessionIMAP4rev2: inner, box: s.Mailbox}, nil, nil
+		},
+		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
+		InsecureAuth: true,
+	})
 	s.smtp = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		return &session{srv: s, opts: opts}, nil
 	}))
@@ -99,59 +149,18 @@ func Start(opts Options) (*Servers, error) {
 			opts.Logger.Error("dev SMTP server stopped", "err", err)
 		}
 	}()
+	if s.Mailbox.saver != nil {
+		go s.Mailbox.saver.run()
+	}
 	return s, nil
 }
 
-// Close stops both servers.
+// Close stops the SMTP server, saves the mailbox a last time and stops the
+// IMAP server.
 func (s *Servers) Close() error {
-	return errors.Join(s.smtp.Close(), s.imap.Close())
-}
-
-type session struct {
-	srv  *Servers
-	opts Options
-	from string
-	to   []string
-}
-
-func (ss *session) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (ss *session) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if user != ss.opts.User || pass != ss.opts.Password {
-			return errors.New("invalid credentials")
-		}
-		return nil
-	}), nil
-}
-
-func (ss *session) Mail(from string, _ *smtp.MailOptions) error { ss.from = from; return nil }
-
-func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error { ss.to = append(ss.to, to); return nil }
-
-// Data writes the message to MailDir with its envelope in X-Dev-* headers, by
-// writing a temp file and renaming it, so a reader never sees half a file.
-func (ss *session) Data(r io.Reader) error {
-	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "X-Dev-Envelope-From: %s\r\n", ss.from)
-	for _, to := range ss.to {
-		fmt.Fprintf(&buf, "X-Dev-Envelope-To: %s\r\n", to)
+	err := s.smtp.Close()
+	if s.Mailbox.saver != nil {
+		err = errors.Join(err, s.Mailbox.saver.stop())
 	}
-	if _, err := io.Copy(&buf, r); err != nil {
-		return err
-	}
-	name := fmt.Sprintf("%s-%04d.eml", time.Now().UTC().Format("20060102T150405.000000000"), ss.srv.seq.Add(1))
-	tmp := filepath.Join(ss.opts.MailDir, "."+name+".tmp")
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o640); err != nil {
-		return fmt.Errorf("save message: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(ss.opts.MailDir, name)); err != nil {
-		return fmt.Errorf("save message: %w", err)
-	}
-	ss.opts.Logger.Info("dev SMTP server saved a message", "file", name, "from", ss.from, "rcpts", len(ss.to))
-	return nil
+	return errors.Join(err, s.imap.Close())
 }
-
-func (ss *session) Reset() { ss.from, ss.to = "", nil }
-
-func (ss *session) Logout() error { return nil }
