@@ -130,19 +130,36 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 
 	if d.opts.Dev {
+		// Customers' replies must come back to the mailbox Turno watches:
+		// unless the operator chose them, the support and From addresses
+		// are the dev mailbox's (a value equal to the default counts as
+		// not chosen).
+		addr := devmail.AddressFor(cfg.Dev.User)
+		def := config.Default()
+		if cfg.Company.SupportAddress == def.Company.SupportAddress {
+			cfg.Company.SupportAddress = addr
+		}
+		if cfg.Mail.FromAddress == def.Mail.FromAddress {
+			cfg.Mail.FromAddress = addr
+		}
+		d.opts.Config = cfg
 		dev, err := devmail.Start(devmail.Options{
-			IMAPAddr: cfg.Dev.IMAPListen,
-			SMTPAddr: cfg.Dev.SMTPListen,
-			User:     cfg.Dev.User,
-			Password: cfg.Dev.Password,
-			MailDir:  filepath.Join(cfg.DataDir, "dev-mail"),
-			Logger:   d.log,
+			IMAPAddr:   cfg.Dev.IMAPListen,
+			SMTPAddr:   cfg.Dev.SMTPListen,
+			User:       cfg.Dev.User,
+			Password:   cfg.Dev.Password,
+			Address:    addr,
+			MailDir:    filepath.Join(cfg.DataDir, "dev-mail"),
+			MailboxDir: filepath.Join(cfg.DataDir, "dev-mailbox"),
+			Logger:     d.log,
 		})
 		if err != nil {
 			return fail(err)
 		}
 		d.Dev = dev
 		td.push("dev mail servers", func(context.Context) error { return dev.Close() })
+		d.log.Info("dev mail servers started", "imap", dev.IMAPAddr, "smtp", dev.SMTPAddr,
+			"support_address", addr, "from_address", cfg.Mail.FromAddress)
 	}
 
 	d.HTTP = httpapi.New(httpapi.Options{Addr: cfg.HTTP.Listen, Gatherer: d.opts.Registry, Logger: d.log})
