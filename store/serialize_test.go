@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -84,6 +85,68 @@ func TestEmbeddedConditionalClaimHasOneWinner(t *testing.T) {
 		wg.Wait()
 		if winners != 1 {
 			t.Fatalf("round %d: %d claimants won", round, winners)
+		}
+	}
+}
+
+// Large messages (an insert of many documents, an update carrying a large
+// value, a reply of several megabytes) pass the proxy whole in both
+// directions, and writes among them are still serialised.
+func TestEmbeddedLargeMessagesPassWholeAndSerialised(t *testing.T) {
+	ctx := context.Background()
+	c := testenv.DB(t).Collection("large")
+	pad := strings.Repeat("x", 100<<10)
+	var docs []any
+	for i := range 20 { // one insert of 2 MB in a document sequence
+		docs = append(docs, bson.D{{Key: "_id", Value: fmt.Sprint(i)}, {Key: "pad", Value: pad + fmt.Sprint(i)}})
+	}
+	if _, err := c.InsertMany(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: "n"}, {Key: "v", Value: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 4, 10
+	var wg sync.WaitGroup
+	for g := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				// A large command body: the update itself carries the padding.
+				up := bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}},
+					{Key: "$set", Value: bson.D{{Key: "pad", Value: pad + fmt.Sprint(g, i)}}}}
+				if err := c.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "n"}}, up).Err(); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	var n struct{ V int }
+	if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: "n"}}).Decode(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n.V != workers*each {
+		t.Fatalf("%d increments survived of %d", n.V, workers*each)
+	}
+	cur, err := c.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$ne", Value: "n"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []struct {
+		ID  string `bson:"_id"`
+		Pad string `bson:"pad"`
+	}
+	if err := cur.All(ctx, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(docs) {
+		t.Fatalf("read back %d documents of %d", len(got), len(docs))
+	}
+	for _, d := range got {
+		if d.Pad != pad+d.ID {
+			t.Fatalf("document %s came back with %d bytes of padding", d.ID, len(d.Pad))
 		}
 	}
 }

@@ -10,6 +10,13 @@
 // store, (c) Turno's mailin.Service storing, recording and flagging them (no
 // tickets Sink: ledger only). It prints c/b and messages per second, then
 // the delivery→stored latency with IDLE over single deliveries.
+//
+// With -big it measures instead what one large message costs a real
+// `turno serve` process: idle RSS, peak RSS while it takes the message in,
+// and the difference (big.go):
+//
+//	go run ./bench/intake -big 25            # a short text and a 25 MB base64 attachment
+//	go run ./bench/intake -big 20 -bigtext   # one 20 MB text/plain body
 package main
 
 import (
@@ -42,10 +49,16 @@ import (
 func main() {
 	sizes := flag.String("n", "1000,10000", "message counts, comma-separated")
 	latency := flag.Int("latency", 200, "single deliveries for the IDLE latency")
+	big := flag.Int("big", 0, "instead: peak RSS of a real turno serve taking in one message of this many MB")
+	bigText := flag.Bool("bigtext", false, "with -big: a long text body instead of an attachment")
 	flag.Parse()
 	addr, user, pass := os.Getenv("TURNO_TEST_DOVECOT_ADDR"), os.Getenv("TURNO_TEST_DOVECOT_USER"), os.Getenv("TURNO_TEST_DOVECOT_PASSWORD")
 	if addr == "" {
 		fail(fmt.Errorf("TURNO_TEST_DOVECOT_ADDR unset: run scripts/test-services.sh start && . .test-services/env"))
+	}
+	if *big > 0 {
+		check(bigMessage(addr, user, pass, *big, *bigText))
+		return
 	}
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "turno-bench-")
