@@ -21,13 +21,17 @@
 //
 // Runs. The job_runs collection has one document per scheduled run with _id
 // "<job>|<YYYY-MM-DD>" (job, business date, trigger, status
-// running|ok|failed|interrupted, owner, attempts, start, end, counts,
-// error). Inserting it is the claim, so "once per business date" is a
-// unique key. A run that failed is retried by later ticks up to three
-// attempts; a run left "running" by another owner (which lost the lease,
-// usually by dying), or by this process when it could not record the
-// outcome, is taken over, and so is one "interrupted" (its process stopped
-// while it ran: a shutdown is not a failure of the job). Only the run's
+// running|ok|failed|interrupted, owner, attempts, failures, start, end,
+// counts, error). Inserting it is the claim, so "once per business date" is
+// a unique key. A run left "running" by another owner (which lost the
+// lease, usually by dying), or by this process when it could not record
+// the outcome, is taken over, and so is one "interrupted" (its process
+// stopped while it ran: a shutdown is not a failure of the job). A run that
+// failed is retried by later ticks until it has failed three times.
+// attempts counts every start (takeovers and resumptions included), for
+// operators; failures counts only the runs that ended "failed" by the
+// job's error, and only failures use up retries, so crashes and stops
+// never leave a transient failure unretried. Only the run's
 // owner records its outcome: a process that lost the lease while its job
 // ran, and whose run another took over, leaves the record to the owner.
 // Jobs must therefore be idempotent: a takeover may repeat part

@@ -36,8 +36,8 @@ func TestRunInterruptedByStopIsResumed(t *testing.T) {
 	if err := st.DB.Collection(RunsCollection).FindOne(ctx, bson.D{{Key: "_id", Value: runID("cycle", today)}}).Decode(&rec); err != nil {
 		t.Fatal(err)
 	}
-	if rec.Status != StatusInterrupted || rec.Attempts != 3 {
-		t.Errorf("after the stop: status %q, attempts %d; want %q, 3", rec.Status, rec.Attempts, StatusInterrupted)
+	if rec.Status != StatusInterrupted || rec.Attempts != 3 || rec.Failures != 0 {
+		t.Errorf("after the stop: status %q, attempts %d, failures %d; want %q, 3, 0", rec.Status, rec.Attempts, rec.Failures, StatusInterrupted)
 	}
 	// The next process (a's lease released by its Stop) resumes the run.
 	if err := a.releaseLease(ctx); err != nil {
@@ -53,7 +53,7 @@ func TestRunInterruptedByStopIsResumed(t *testing.T) {
 		t.Fatalf("the interrupted run was not resumed (ran %v)", rec2.dates)
 	}
 	h, err := b.History(ctx, "cycle", 5)
-	if err != nil || len(h) != 1 || h[0].Status != StatusOK || h[0].Attempts != 4 {
+	if err != nil || len(h) != 1 || h[0].Status != StatusOK || h[0].Attempts != 4 || h[0].Failures != 0 {
 		t.Fatalf("history %+v err %v", h, err)
 	}
 }

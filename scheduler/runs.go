@@ -26,21 +26,30 @@ const (
 	StatusInterrupted = "interrupted"
 )
 
-// maxAttempts bounds how often a failed scheduled run is retried by later
-// ticks; after that an operator runs it with `turno jobs run`.
-const maxAttempts = 3
+// maxFailures bounds how often a scheduled run may fail before later
+// ticks stop retrying it; after that an operator runs it with `turno jobs
+// run`. Only failures count: a takeover of a dead owner's run or the
+// resumption of an interrupted one is an attempt, not a failure.
+const maxFailures = 3
 
 // RunRecord is one run of a job for a business date. Scheduled runs have
 // _id "<job>|<date>", so "once per business date" is a unique key; manual
 // runs get their own _id with a timestamp.
 type RunRecord struct {
-	ID       string         `bson:"_id" json:"id"`
-	Job      string         `bson:"job" json:"job"`
-	Date     string         `bson:"date" json:"date"`
-	Trigger  string         `bson:"trigger" json:"trigger"` // "schedule" or "manual"
-	Status   string         `bson:"status" json:"status"`
-	Owner    string         `bson:"owner" json:"owner"`
-	Attempts int            `bson:"attempts" json:"attempts"`
+	ID      string `bson:"_id" json:"id"`
+	Job     string `bson:"job" json:"job"`
+	Date    string `bson:"date" json:"date"`
+	Trigger string `bson:"trigger" json:"trigger"` // "schedule" or "manual"
+	Status  string `bson:"status" json:"status"`
+	Owner   string `bson:"owner" json:"owner"`
+	// Attempts counts the starts of the run: the first, retries of
+	// failures, takeovers of a run left running (its owner died or lost
+	// the lease) and resumptions of an interrupted one. For operators only.
+	Attempts int `bson:"attempts" json:"attempts"`
+	// Failures counts the attempts that ended "failed" by the job's error;
+	// retries stop at maxFailures. Records written before the field
+	// existed lack it and read as 0.
+	Failures int            `bson:"failures" json:"failures"`
 	Started  time.Time      `bson:"started" json:"started"`
 	Ended    time.Time      `bson:"ended,omitempty" json:"ended,omitempty"`
 	Counts   map[string]int `bson:"counts,omitempty" json:"counts,omitempty"`
@@ -58,13 +67,14 @@ func Indexes() []store.Index {
 func runID(job string, d Date) string { return job + "|" + d.String() }
 
 // claim makes us the runner of job for date: it inserts the run record, or
-// takes over one that failed (fewer than maxAttempts), that a stopping
+// takes over one that failed (fewer than maxFailures times), that a stopping
 // process left interrupted, or that is recorded running. Only the lease
 // holder claims, and only while the job is not running in this process
 // (tickJob holds its lock), so a running record is stale: another owner
 // lost the lease, or we failed to record the outcome of an earlier attempt
 // (a write error), which would otherwise leave the date running for good.
-// It reports false when the run is done or exhausted.
+// Every claim adds an attempt; none adds a failure (finish does). It
+// reports false when the run is done or has failed maxFailures times.
 func (s *Scheduler) claim(ctx context.Context, job string, d Date) (bool, error) {
 	now := s.opts.Clock.Now()
 	rec := RunRecord{ID: runID(job, d), Job: job, Date: d.String(), Trigger: "schedule",
@@ -77,7 +87,9 @@ func (s *Scheduler) claim(ctx context.Context, job string, d Date) (bool, error)
 		return false, fmt.Errorf("record run %s: %w", rec.ID, err)
 	}
 	filter := bson.D{{Key: "_id", Value: rec.ID}, {Key: "$or", Value: bson.A{
-		bson.D{{Key: "status", Value: StatusFailed}, {Key: "attempts", Value: bson.D{{Key: "$lt", Value: maxAttempts}}}},
+		bson.D{{Key: "status", Value: StatusFailed}, {Key: "failures", Value: bson.D{{Key: "$lt", Value: maxFailures}}}},
+		// Recorded before failures were counted: no failure known yet.
+		bson.D{{Key: "status", Value: StatusFailed}, {Key: "failures", Value: bson.D{{Key: "$exists", Value: false}}}},
 		bson.D{{Key: "status", Value: StatusRunning}},
 		bson.D{{Key: "status", Value: StatusInterrupted}},
 	}}}
@@ -98,7 +110,8 @@ func (s *Scheduler) claim(ctx context.Context, job string, d Date) (bool, error)
 
 // finish records the outcome of a run, if the run is still ours: when
 // another process took it over (we lost the lease while it ran) the owner
-// records its own outcome, and ours would overwrite it.
+// records its own outcome, and ours would overwrite it. A failure (not an
+// interruption) adds one to the run's failures.
 func (s *Scheduler) finish(ctx context.Context, id string, counts map[string]int, runErr error, interrupted bool) error {
 	status, msg := StatusOK, ""
 	switch {
@@ -107,9 +120,13 @@ func (s *Scheduler) finish(ctx context.Context, id string, counts map[string]int
 	case runErr != nil:
 		status, msg = StatusFailed, runErr.Error()
 	}
-	res, err := s.runs.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "owner", Value: s.opts.Owner}}, bson.D{{Key: "$set", Value: bson.D{
+	update := bson.D{{Key: "$set", Value: bson.D{
 		{Key: "status", Value: status}, {Key: "ended", Value: s.opts.Clock.Now()},
-		{Key: "counts", Value: counts}, {Key: "error", Value: msg}}}})
+		{Key: "counts", Value: counts}, {Key: "error", Value: msg}}}}
+	if status == StatusFailed {
+		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "failures", Value: 1}}})
+	}
+	res, err := s.runs.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "owner", Value: s.opts.Owner}}, update)
 	if err != nil {
 		return fmt.Errorf("record outcome of %s: %w", id, err)
 	}

@@ -141,7 +141,7 @@ func TestOnlyLeaseHolderRunsAndFailedRunsRetry(t *testing.T) {
 		t.Fatalf("ran %v, want one successful run", rec.dates)
 	}
 	h, err := a.History(ctx, "cycle", 10)
-	if err != nil || len(h) != 1 || h[0].Status != StatusOK || h[0].Attempts != 2 {
+	if err != nil || len(h) != 1 || h[0].Status != StatusOK || h[0].Attempts != 2 || h[0].Failures != 1 {
 		t.Fatalf("history %+v err %v", h, err)
 	}
 	fc.Advance(31 * time.Second) // a's lease expires: b takes over the next day
