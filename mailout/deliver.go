@@ -2,6 +2,8 @@ package mailout
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"net/textproto"
 	"time"
 
@@ -23,6 +25,11 @@ type txResult struct {
 	// BeforeData: nothing was transmitted (MAIL or every RCPT failed, or
 	// the connection broke before DATA), so a retry cannot duplicate.
 	BeforeData bool
+	// NoReply: the whole body and its final "." were written, then the
+	// connection broke or timed out before the relay's reply. The relay
+	// may have accepted the message: the retry that follows may duplicate
+	// it (doc.go, The duplicate-send windows).
+	NoReply bool
 	// At is when the transaction ended (wall clock).
 	At time.Time
 }
@@ -75,11 +82,34 @@ func transact(c *smtp.Client, timeout time.Duration, from string, rcpts []string
 		res.DataErr, res.ConnBroken = classify(err), true
 		return res
 	}
-	if err := w.Close(); err != nil {
+	if err := endData(c, w); err != nil {
 		res.DataErr, res.ConnBroken = classify(err), broken(err)
+		res.NoReply = res.ConnBroken && !errors.Is(err, errDotUnsent)
+		return res
 	}
 	res.At = time.Now()
 	return res
+}
+
+// errDotUnsent: the final "." of the body could not be written, so the
+// relay cannot have taken the message.
+var errDotUnsent = errors.New("end of message not sent")
+
+// endData writes the final "." and reads the relay's reply. go-mail's
+// DataCloser.Close does both but drops the error of the write, so it cannot
+// tell "the relay never saw the end of the message" (errDotUnsent, safe to
+// retry) from "it saw it and no reply came" (the relay may have accepted
+// it). The client's Text conn is exported for extensions like this one.
+func endData(c *smtp.Client, w io.WriteCloser) error {
+	dc, ok := w.(*smtp.DataCloser)
+	if !ok { // not go-mail's writer: cannot tell, so a broken conn counts as no reply
+		return w.Close()
+	}
+	if err := dc.WriteCloser.Close(); err != nil {
+		return fmt.Errorf("%w: %w", errDotUnsent, err)
+	}
+	_, _, err := c.Text.ReadResponse(250)
+	return err
 }
 
 // broken reports whether err came from the connection rather than a reply:

@@ -112,13 +112,15 @@
 // Turno's own. Text and HTML alternatives in UTF-8 quoted-printable,
 // attachments in multipart/mixed.
 //
-// # The duplicate-send window
+// # The duplicate-send windows
 //
-// The only mail that can go out twice is mail the relay accepted (250
-// after DATA) before the process recorded "sent": a kill -9 in between
-// leaves the entry in sending, and after the lease it is sent again. The
-// window is one insert and one _id update (the end token and the write of
-// the outcome) and is
+// Mail can go out twice only when the relay may have accepted it (250
+// after DATA) and the outbox does not know it. There are two such windows.
+//
+// The first: the relay accepted the message before the process recorded
+// "sent", and a kill -9 came in between. The entry stays in sending, and
+// after the lease it is sent again. The window is one insert and one _id
+// update (the end token and the write of the outcome) and is
 // measured on every send (DuplicateWindow, the histogram
 // turno_outbox_unrecorded_window_seconds). On this shared, loaded 2-core
 // machine with the embedded store and 4 connections it measured a mean of
@@ -128,6 +130,28 @@
 // 164 ms, maximum 994 ms over 298 sends under load. At most one message
 // per connection can be in it, which the kill -9 test asserts (2,000
 // entries: 2, 3 and 2 duplicates in three runs with 4 connections).
+//
+// The second: the whole body and its final "." were written, and then
+// the connection dropped, or outbox.smtp_timeout passed, before the
+// relay's reply to it arrived. The relay may have queued the message and
+// lost the connection before its 250 reached us, or may still be working
+// on it; nothing on our side can tell. The attempt is treated like any
+// connection error, as RFC 5321 section 3.8 asks (as if the reply were a
+// 451: a retry with backoff, recipients left pending), so if the relay
+// did accept it the retry delivers it a second time (the duplicate RFC
+// 1047 describes): sending twice is preferred to losing mail. Each such
+// attempt is counted in turno_outbox_ambiguous_deliveries_total{relay},
+// logged at WARN with its outbox_id, and adds one to the entry's
+// ambiguous field (`turno outbox show --json`), so an operator can tell a
+// customer who got a message twice why. An entry that gives up after such
+// attempts ends failed though the relay may have delivered it. A
+// connection that breaks before the final "." was written (during MAIL,
+// RCPT, DATA or the body) cannot duplicate: the relay never saw the end
+// of the message. The write of the "." is checked on its own (endData in
+// deliver.go), because go-mail's DataCloser.Close drops that error.
+// Unlike the first window, this one needs no crash: a relay that stalls
+// or drops connections after DATA can make every attempt of an entry
+// ambiguous, and each may add a copy.
 //
 // # Cost and known limits
 //

@@ -87,6 +87,10 @@ type Entry struct {
 	LastError     string    `bson:"last_error,omitempty" json:"last_error,omitempty"`
 	Relay         string    `bson:"relay,omitempty" json:"relay,omitempty"`
 	SentAt        time.Time `bson:"sent_at,omitempty" json:"sent_at,omitzero"`
+	// Ambiguous counts attempts that sent the whole body and got no reply:
+	// each may have delivered the message (doc.go, the duplicate-send
+	// windows), so a retry after one may have sent it twice.
+	Ambiguous int `bson:"ambiguous,omitempty" json:"ambiguous,omitempty"`
 }
 
 // Recipient is one envelope recipient and what became of it.

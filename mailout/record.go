@@ -24,6 +24,9 @@ type outcome struct {
 	// AcceptedAt is when the relay accepted the message (wall clock), the
 	// start of the duplicate-send window.
 	AcceptedAt time.Time
+	// Ambiguous: the body was sent and no reply came (txResult.NoReply);
+	// it adds one to the entry's ambiguous count.
+	Ambiguous bool
 }
 
 // record writes the outcome, fenced by attempt n's end token (endAttempt),
@@ -47,6 +50,9 @@ func (o *Outbox) record(ctx context.Context, e *Entry, out outcome) error {
 		update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: "data", Value: ""}, {Key: "attachments", Value: ""}}})
 		set = append(set, bson.E{Key: "purged", Value: true})
 		update[0].Value = set
+	}
+	if out.Ambiguous {
+		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "ambiguous", Value: 1}}})
 	}
 	// The fence: whoever inserts attempt n's end token first ends it, this
 	// sender or a process taking over its expired lease (claim). The write

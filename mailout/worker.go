@@ -93,6 +93,11 @@ func (o *Outbox) process(ctx context.Context, cn *conn, rd readyDoc) error {
 		relayName = "none"
 	}
 	o.metrics.sends.WithLabelValues(string(out.State), relayName).Inc()
+	if out.Ambiguous {
+		o.metrics.ambiguous.WithLabelValues(relayName).Inc()
+		o.log.Warn("outbox delivery ambiguous: the connection ended after the message was sent and before the relay's reply; the retry may duplicate it",
+			"outbox_id", e.ID, "attempt", e.Attempts, "relay", out.Relay, "state", out.State, "error", out.LastError)
+	}
 	if err := o.record(ctx, e, out); err != nil {
 		return err
 	}
@@ -156,7 +161,7 @@ func (o *Outbox) attempt(ctx context.Context, cn *conn, e *Entry) (outcome, erro
 		return out, nil
 	}
 	res, relayName, err := o.send(ctx, cn, pending, msg, e.ID)
-	out.Relay = relayName
+	out.Relay, out.Ambiguous = relayName, res.NoReply
 	if err != nil {
 		return o.retryOrFail(e, out, err), nil
 	}
