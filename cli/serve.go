@@ -22,8 +22,10 @@ func newServeCmd(e *env) *cobra.Command {
 billing calendar, with /healthz, /readyz and /metrics on http.listen.
 
 With no mongodb.uri it starts the embedded store under data_dir. With --dev
-it also starts a built-in IMAP server holding the support mailbox and an SMTP
-server that saves every message Turno sends under data_dir/dev-mail, and
+it also starts a built-in IMAP server holding the support mailbox
+(soporte@turno.test, kept under data_dir/dev-mailbox across restarts) and an
+SMTP server that delivers mail for that address to the mailbox and saves
+every other message, such as Turno's replies, under data_dir/dev-mail, and
 prints how to reach them.
 
 SIGINT or SIGTERM stops it gracefully within shutdown.grace_period; a second
@@ -62,14 +64,18 @@ signal stops it at once.`,
 }
 
 func printDev(e *env, d *daemon.Daemon, dataDir, user, pass string) {
-	abs, _ := filepath.Abs(filepath.Join(dataDir, "dev-mail"))
+	sent, _ := filepath.Abs(filepath.Join(dataDir, "dev-mail"))
+	box, _ := filepath.Abs(filepath.Join(dataDir, "dev-mailbox"))
+	addr := d.Dev.Mailbox.Address
 	fmt.Fprintf(e.stdout, `
-Turno is running in dev mode. Point a mail client at:
+Turno is running in dev mode. The support address is %s.
+  Write to it through the SMTP server below, from any other address: the mail
+  lands in its INBOX and becomes a ticket. The mailbox is kept in %s.
   IMAP  %s  (plain, no TLS)  user %s  password %s  mailbox INBOX
   SMTP  %s  (plain, no TLS)  user %s  password %s
-  Mail Turno sends is saved in %s
+  Mail Turno sends to anyone else is saved in %s
   Health: http://%s/healthz  Readiness: http://%s/readyz  Metrics: http://%s/metrics
 Press Ctrl-C to stop.
 
-`, d.Dev.IMAPAddr, user, pass, d.Dev.SMTPAddr, user, pass, abs, d.HTTP.Addr(), d.HTTP.Addr(), d.HTTP.Addr())
+`, addr, box, d.Dev.IMAPAddr, user, pass, d.Dev.SMTPAddr, user, pass, sent, d.HTTP.Addr(), d.HTTP.Addr(), d.HTTP.Addr())
 }
