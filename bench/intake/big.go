@@ -25,22 +25,24 @@ import (
 )
 
 // bigMessage measures what one large message costs a real `turno serve`: it
-// builds the binary, runs it on a fresh embedded store watching a fresh
+// builds the binary (or uses bin, to compare with another build), runs it on a fresh embedded store watching a fresh
 // Dovecot folder, waits until it is ready and idle, resets the process's
 // peak RSS (clear_refs), delivers one message of about mb MB (a short text
 // and a base64 attachment; with text, one long text/plain body instead)
 // and waits until the server shows it \Seen. It
 // prints the idle RSS, the peak RSS while the message was taken in, and the
 // difference, which is what the message cost.
-func bigMessage(addr, user, pass string, mb int, text bool) error {
+func bigMessage(addr, user, pass, bin string, mb int, text bool) error {
 	dir, err := os.MkdirTemp("", "turno-bench-big-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "turno")
-	if out, err := exec.Command("go", "build", "-o", bin, "turno/cmd/turno").CombinedOutput(); err != nil {
-		return fmt.Errorf("build turno: %v\n%s", err, out)
+	if bin == "" {
+		bin = filepath.Join(dir, "turno")
+		if out, err := exec.Command("go", "build", "-o", bin, "turno/cmd/turno").CombinedOutput(); err != nil {
+			return fmt.Errorf("build turno: %v\n%s", err, out)
+		}
 	}
 	c := login(addr, user, pass)
 	defer c.Close()

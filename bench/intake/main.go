@@ -17,6 +17,7 @@
 //
 //	go run ./bench/intake -big 25            # a short text and a 25 MB base64 attachment
 //	go run ./bench/intake -big 20 -bigtext   # one 20 MB text/plain body
+//	go run ./bench/intake -big 25 -turno /tmp/turno-old   # another build, to compare
 package main
 
 import (
@@ -51,13 +52,14 @@ func main() {
 	latency := flag.Int("latency", 200, "single deliveries for the IDLE latency")
 	big := flag.Int("big", 0, "instead: peak RSS of a real turno serve taking in one message of this many MB")
 	bigText := flag.Bool("bigtext", false, "with -big: a long text body instead of an attachment")
+	bin := flag.String("turno", "", "with -big: this turno binary instead of one built from this tree")
 	flag.Parse()
 	addr, user, pass := os.Getenv("TURNO_TEST_DOVECOT_ADDR"), os.Getenv("TURNO_TEST_DOVECOT_USER"), os.Getenv("TURNO_TEST_DOVECOT_PASSWORD")
 	if addr == "" {
 		fail(fmt.Errorf("TURNO_TEST_DOVECOT_ADDR unset: run scripts/test-services.sh start && . .test-services/env"))
 	}
 	if *big > 0 {
-		check(bigMessage(addr, user, pass, *big, *bigText))
+		check(bigMessage(addr, user, pass, *bin, *big, *bigText))
 		return
 	}
 	ctx := context.Background()
