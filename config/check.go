@@ -156,6 +156,15 @@ func locate(path string, lines map[string]int, fromEnv map[string]string, sev Se
 		return p
 	}
 	p.File = path
-	p.Line = lines[e.Key]
+	// A key the file does not set (a required one, say) is placed at its
+	// table, when the file has that: [[mailboxes]] for mailboxes.0.host.
+	for k := e.Key; k != "" && p.Line == 0; {
+		p.Line = lines[k]
+		i := strings.LastIndexByte(k, '.')
+		if i < 0 {
+			break
+		}
+		k = k[:i]
+	}
 	return p
 }

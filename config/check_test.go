@@ -89,6 +89,8 @@ func TestSuggest(t *testing.T) {
 		{"outbox.relays.3.pasword", []string{"outbox.relays.password"}},
 		{"intake.leasettl", []string{"intake.lease_ttl"}},
 		{"tickets.lease_ttl", []string{"intake.lease_ttl", "billing.lease_ttl"}},
+		{"mongo", []string{"mongodb"}}, // an unknown table
+		{"relays", []string{"outbox.relays"}},
 		{"completely_unrelated", nil},
 	} {
 		if got := suggest(tt.unknown); !reflect.DeepEqual(got, tt.want) {
@@ -176,6 +178,15 @@ from_address = "soporte@hostingaustral.cl"
 	}
 	if _, err := Load(p, nil); err != nil {
 		t.Fatalf("a warning failed Load: %v", err)
+	}
+}
+
+// A key the file does not set is placed at its table, when the file has it.
+func TestMissingKeyPlacedAtItsTable(t *testing.T) {
+	p := writeFile(t, "data_dir = \"x\"\n\n[[mailboxes]]\nname = \"a\"\nusername = \"u\"\npassword = \"p\"\n")
+	_, err := Load(p, nil)
+	if err == nil || err.Error() != p+":3: mailboxes.0.host: is required" {
+		t.Fatalf("got %v", err)
 	}
 }
 

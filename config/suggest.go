@@ -47,8 +47,8 @@ type knownKey struct {
 	duration       bool // a Duration, written as a string ("30s")
 }
 
-// knownKeys lists every leaf key of Config, in declaration order, with the
-// fields of arrays of tables listed once without an index.
+// knownKeys lists every key of Config, tables included, in declaration
+// order, with the fields of arrays of tables listed once without an index.
 func knownKeys() []knownKey {
 	var out []knownKey
 	var walk func(t reflect.Type, prefix string)
@@ -63,8 +63,10 @@ func knownKeys() []knownKey {
 			ft := sf.Type
 			switch {
 			case ft.Kind() == reflect.Struct && !reflect.PointerTo(ft).Implements(textUnmarshaler):
+				out = append(out, knownKey{spelled: key, shown: key})
 				walk(ft, key+".")
 			case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
+				out = append(out, knownKey{spelled: key, shown: key})
 				walk(ft.Elem(), key+".")
 			case sf.Tag.Get("alias") != "":
 				out = append(out, knownKey{spelled: key, shown: sf.Tag.Get("alias")})
