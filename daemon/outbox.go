@@ -15,10 +15,11 @@ import (
 )
 
 // TemplateOptions is how the daemon (and `turno config check`) load the
-// email templates from the configuration.
+// email templates from the configuration: its company, and its time zone,
+// in which every date and time in mail is shown.
 func TemplateOptions(cfg config.Config) templates.Options {
 	c := cfg.Company
-	return templates.Options{Dir: cfg.Templates.Dir, Company: templates.Company{
+	return templates.Options{Dir: cfg.Templates.Dir, TimeZone: cfg.TimeZone, Company: templates.Company{
 		Name: c.Name, SupportAddress: c.SupportAddress, Website: c.Website, Phone: c.Phone, Footer: c.Footer}}
 }
 
