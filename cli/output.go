@@ -30,7 +30,7 @@ import (
 // businessZone is the time zone operators read times in. It is the one
 // place the CLI reads it from the configuration.
 func businessZone(cfg config.Config) (*time.Location, error) {
-	loc, err := time.LoadLocation(cfg.Billing.TimeZone)
+	loc, err := time.LoadLocation(cfg.TimeZone)
 	if err != nil {
 		return nil, fmt.Errorf("billing.time_zone: %w", err)
 	}

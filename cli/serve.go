@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"turno/config"
 	"turno/daemon"
 )
 
@@ -37,6 +38,13 @@ signal stops it at once.`,
 				return err
 			}
 			log := e.logger(cfg)
+			// Load refused errors; what remains are warnings an operator
+			// should see at start, not only from config check.
+			if _, problems := config.Check(e.configFile(), e.environ); len(problems) > 0 {
+				for _, p := range problems {
+					log.Warn("configuration", "problem", p.String())
+				}
+			}
 			d, err := daemon.New(daemon.Options{Config: cfg, Dev: dev, Logger: log})
 			if err != nil {
 				return err

@@ -18,7 +18,7 @@ import (
 // jobs are not registered (billing.Service.Wired says so).
 func BillingParts(opts Options, st *store.Store, clients billing.Clients, mailer billing.Mailer) (*billing.Service, *scheduler.Scheduler, error) {
 	cfg := opts.Config
-	loc, err := time.LoadLocation(cfg.Billing.TimeZone)
+	loc, err := time.LoadLocation(cfg.TimeZone)
 	if err != nil {
 		return nil, nil, fmt.Errorf("billing time zone: %w", err)
 	}
