@@ -97,9 +97,10 @@ func TestTransientRepliesAreRetriedThenDelivered(t *testing.T) {
 		{"disconnect at DATA", testenv.Reply{Disconnect: true}, testenv.StepData},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			failing := true
+			// The script is replaced (SetScript, under the server's lock)
+			// rather than switched by a variable the server goroutine reads.
 			r := newRig(t, func(c testenv.Cmd) testenv.Reply {
-				if failing && c.Step == tc.step {
+				if c.Step == tc.step {
 					return tc.reply
 				}
 				return testenv.Reply{}
@@ -120,7 +121,6 @@ func TestTransientRepliesAreRetriedThenDelivered(t *testing.T) {
 				t.Fatalf("retried before due: %d received", n)
 			}
 			r.smtp.SetScript(nil)
-			failing = false
 			r.clock.Advance(time.Minute)
 			e = r.waitState(t, id, StateSent)
 			if e.Attempts != 2 {
@@ -165,9 +165,10 @@ func TestPermanentRepliesFailAndSuppress(t *testing.T) {
 }
 
 func TestHangTimesOutAndRetries(t *testing.T) {
-	hang := true
+	// The hang ends by replacing the script (SetScript, under the server's
+	// lock), not by a variable the server goroutine reads.
 	r := newRig(t, func(c testenv.Cmd) testenv.Reply {
-		if hang && c.Step == testenv.StepMail {
+		if c.Step == testenv.StepMail {
 			return testenv.Reply{Delay: 3 * time.Second}
 		}
 		return testenv.Reply{}
@@ -177,7 +178,6 @@ func TestHangTimesOutAndRetries(t *testing.T) {
 	if !strings.Contains(e.LastError, "timeout") {
 		t.Fatalf("last error %q, want a timeout", e.LastError)
 	}
-	hang = false
 	r.smtp.SetScript(nil)
 	r.clock.Advance(time.Minute)
 	r.waitState(t, id, StateSent)
