@@ -4,12 +4,20 @@
 //	go run ./bench/intake -n 1000,10000 -latency 200
 //
 // For each size it appends that many messages of realistic shapes (mostly
-// 2–20 KB, 5% with a 100 KB–2 MB attachment) to a fresh folder and times, in
-// the same run, (a) a plain go-imap client fetching every body by UID
-// batches, (b) the same plus storing each raw message once in the embedded
-// store, (c) Turno's mailin.Service storing, recording and flagging them (no
-// tickets Sink: ledger only). It prints c/b and messages per second, then
-// the delivery→stored latency with IDLE over single deliveries.
+// 2–20 KB of text, 5% multipart/mixed with a 100 KB–2 MB base64 PDF as a
+// Content-Disposition: attachment part) to a fresh folder and times, in the
+// same run, (a) a plain go-imap client fetching every body by UID batches,
+// (b) the same plus storing each raw message once in the embedded store,
+// (c) Turno as `turno serve` runs it: package daemon in-process on the same
+// embedded store (its own database), so mailin hands every message to
+// tickets.Service, which opens tickets, records ticket messages and queues
+// the unknown-sender replies in the outbox; the server flags a message only
+// after its ticket message is stored. It prints c/b, messages per second,
+// and what (c) produced: ticket messages, tickets, messages with
+// attachments, quarantined messages. A quarantined message is a failure,
+// not throughput: the bench prints each one with its reason and exits
+// non-zero. Last, the delivery→ticket-message latency with IDLE over single
+// deliveries.
 //
 // With -big it measures instead what one large message costs a real
 // `turno serve` process: idle RSS, peak RSS while it takes the message in,
@@ -41,10 +49,13 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"turno/config"
+	"turno/daemon"
 	"turno/mailin"
 	"turno/store"
+	"turno/tickets"
 )
 
 func main() {
@@ -89,16 +100,26 @@ func main() {
 		a := timeFetch(addr, user, pass, folder, nil)
 		raw := mailin.NewRawStore(st.Client.Database(fmt.Sprintf("bench_b_%d", n)))
 		b := timeFetch(addr, user, pass, folder, raw)
-		cdur := timeTurno(ctx, st.Client.Database(fmt.Sprintf("bench_c_%d", n)), mailbox(addr, user, pass, folder), n, c)
-		fmt.Printf("n=%d: (a) fetch %s  (b) fetch+store %s  (c) turno %s  c/b %.2f  turno %.0f msgs/s  peak RSS %s\n",
-			n, a.Round(time.Millisecond), b.Round(time.Millisecond), cdur.Round(time.Millisecond),
-			cdur.Seconds()/b.Seconds(), float64(n)/cdur.Seconds(), peakRSS())
+		dbc := fmt.Sprintf("bench_c_%d_%d", n, time.Now().Unix())
+		cdur, start := timeTurno(ctx, st, dbc, mailbox(addr, user, pass, folder), c)
+		got := produced(ctx, st.Client.Database(dbc))
+		fmt.Printf("n=%d: (c) produced %d ticket messages (%d with attachments) on %d tickets; %d quarantined\n",
+			n, got.messages, got.withAttachments, got.tickets, len(got.quarantined))
 		_ = c.Delete(folder).Wait()
+		if len(got.quarantined) > 0 || got.messages != int64(n) {
+			for _, q := range got.quarantined {
+				fmt.Printf("n=%d: quarantined %s: %s: %s\n", n, q.ID, q.Reason, q.Error)
+			}
+			fail(fmt.Errorf("n=%d: %d of %d messages became ticket messages, %d quarantined", n, got.messages, n, len(got.quarantined)))
+		}
+		fmt.Printf("n=%d: (a) fetch %s  (b) fetch+store %s  (c) turno %s (start %s)  c/b %.2f  turno %.0f msgs/s  peak RSS %s\n",
+			n, a.Round(time.Millisecond), b.Round(time.Millisecond), cdur.Round(time.Millisecond), start.Round(time.Millisecond),
+			cdur.Seconds()/b.Seconds(), float64(n)/cdur.Seconds(), peakRSS())
 	}
 	if *latency > 0 {
 		c2 := login(addr, user, pass)
 		defer c2.Close()
-		idleLatency(ctx, st.Client.Database("bench_idle"), addr, user, pass, c2, *latency)
+		idleLatency(ctx, st, fmt.Sprintf("bench_idle_%d", time.Now().Unix()), addr, user, pass, c2, *latency)
 	}
 }
 
@@ -161,56 +182,111 @@ func timeFetch(addr, user, pass, folder string, raw *mailin.RawStore) time.Durat
 	return time.Since(t0)
 }
 
-func timeTurno(ctx context.Context, db *mongo.Database, mb config.MailboxConfig, n int, c *imapclient.Client) time.Duration {
+// timeTurno runs the daemon on database dbName of st until every message
+// in mb's folder is handled (flagged \Seen, or moved away to quarantine).
+// It returns the time from start to the last one, and how much of it the
+// daemon took to start.
+func timeTurno(ctx context.Context, st *store.Store, dbName string, mb config.MailboxConfig, c *imapclient.Client) (took, start time.Duration) {
 	t0 := time.Now()
-	svc := startService(db, mb)
-	defer svc.Stop(ctx)
-	for {
-		k, err := db.Collection(mailin.MessageCollection).CountDocuments(ctx, bson.D{})
-		check(err)
-		if int(k) == n && unseen(c, mb.Folder) == 0 {
-			return time.Since(t0)
+	d, stop := startTurno(st, dbName, mb)
+	defer stop()
+	<-d.Ready()
+	start = time.Since(t0)
+	deadline := t0.Add(2 * time.Hour)
+	for unseen(c, mb.Folder) > 0 {
+		if time.Now().After(deadline) {
+			fail(fmt.Errorf("%s: messages still unhandled after %s", mb.Folder, time.Since(t0).Round(time.Second)))
 		}
-		time.Sleep(250 * time.Millisecond) // polling the store harder slows what it measures
+		time.Sleep(250 * time.Millisecond) // the IMAP server, not the store: polling the store slows what it measures
+	}
+	return time.Since(t0), start
+}
+
+// startTurno runs package daemon in-process as `turno serve` would, on st's
+// server (the embedded store, through its URI) in database dbName,
+// watching mb only. stop stops it and waits.
+func startTurno(st *store.Store, dbName string, mb config.MailboxConfig) (*daemon.Daemon, func()) {
+	cfg := config.Default()
+	dir, err := os.MkdirTemp("", "turno-bench-daemon-")
+	check(err)
+	cfg.DataDir = dir
+	cfg.HTTP.Listen = "127.0.0.1:0"
+	cfg.MongoDB.URI = st.URI
+	cfg.MongoDB.Database = dbName
+	cfg.Mailboxes = []config.MailboxConfig{mb}
+	d, err := daemon.New(daemon.Options{Config: cfg, Logger: slog.New(slog.DiscardHandler)})
+	check(err)
+	done := make(chan error, 1)
+	go func() { done <- d.Run(context.Background()) }()
+	return d, func() {
+		d.Stop()
+		check(<-done)
+		_ = os.RemoveAll(dir)
 	}
 }
 
-func idleLatency(ctx context.Context, db *mongo.Database, addr, user, pass string, c *imapclient.Client, n int) {
+// result is what one daemon run left in its database.
+type result struct {
+	messages, withAttachments, tickets int64
+	quarantined                        []mailin.Quarantined
+}
+
+func produced(ctx context.Context, db *mongo.Database) result {
+	var r result
+	var err error
+	r.tickets, err = db.Collection(tickets.CollTickets).CountDocuments(ctx, bson.D{})
+	check(err)
+	cur, err := db.Collection(tickets.CollMessages).Find(ctx, bson.D{},
+		options.Find().SetProjection(bson.D{{Key: "attachments", Value: 1}}))
+	check(err)
+	for cur.Next(ctx) {
+		var m struct {
+			Attachments []bson.Raw `bson:"attachments"`
+		}
+		check(cur.Decode(&m))
+		r.messages++
+		if len(m.Attachments) > 0 {
+			r.withAttachments++
+		}
+	}
+	check(cur.Err())
+	r.quarantined, err = mailin.ListQuarantine(ctx, db, "")
+	check(err)
+	return r
+}
+
+func idleLatency(ctx context.Context, st *store.Store, dbName, addr, user, pass string, c *imapclient.Client, n int) {
 	folder := fmt.Sprintf("bench-idle-%d", time.Now().Unix())
 	check(c.Create(folder, nil).Wait())
 	defer func() { _ = c.Delete(folder).Wait() }()
 	mb := mailbox(addr, user, pass, folder)
 	mb.PollInterval = config.Duration(time.Hour)
-	svc := startService(db, mb)
-	defer svc.Stop(ctx)
+	d, stop := startTurno(st, dbName, mb)
+	defer stop()
+	<-d.Ready()
 	time.Sleep(time.Second) // let it connect and enter IDLE
+	msgs := st.Client.Database(dbName).Collection(tickets.CollMessages)
 	var lat []time.Duration
 	for i := range n {
 		t0 := time.Now()
 		appendMsg(c, folder, message(i*20+1))
 		for {
-			k, err := db.Collection(mailin.MessageCollection).CountDocuments(ctx, bson.D{})
+			k, err := msgs.CountDocuments(ctx, bson.D{})
 			check(err)
 			if int(k) == i+1 {
 				break
+			}
+			if time.Since(t0) > time.Minute {
+				q, _ := mailin.ListQuarantine(ctx, st.Client.Database(dbName), "")
+				fail(fmt.Errorf("delivery %d: no ticket message after a minute (%d quarantined)", i, len(q)))
 			}
 			time.Sleep(2 * time.Millisecond)
 		}
 		lat = append(lat, time.Since(t0))
 	}
 	slices.Sort(lat)
-	fmt.Printf("IDLE delivery→stored over %d single deliveries: p50 %s  p99 %s\n", n,
+	fmt.Printf("IDLE delivery→ticket message stored over %d single deliveries: p50 %s  p99 %s\n", n,
 		lat[n/2].Round(time.Millisecond), lat[(n*99)/100].Round(time.Millisecond))
-}
-
-func startService(db *mongo.Database, mb config.MailboxConfig) *mailin.Service {
-	in := config.Default().Intake
-	svc, err := mailin.New(mailin.Options{DB: db, Mailboxes: []config.MailboxConfig{mb}, Intake: in,
-		Logger: slog.New(slog.DiscardHandler)})
-	check(err)
-	check(store.EnsureIndexes(context.Background(), db, mailin.Indexes()))
-	svc.Start()
-	return svc
 }
 
 func mailbox(addr, user, pass, folder string) config.MailboxConfig {
