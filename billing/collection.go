@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"turno/clients"
 	"turno/mailout"
 	"turno/scheduler"
 	"turno/templates"
@@ -23,11 +24,13 @@ const CollectionJob = "collection-notes"
 // dunningState is a client's progress through the stages while it owes
 // money: one document per client (_id client ID), deleted when it owes
 // nothing. Episode names the debt (its first unpaid invoice) so note keys
-// stay the same across reruns.
+// stay the same across reruns. Note is the last note sent, watched in case
+// it bounces (bounced.go); nil when none was sent (mail switched off).
 type dunningState struct {
 	ID        string    `bson:"_id"`
 	Episode   string    `bson:"episode"`
 	Stage     int       `bson:"stage"`
+	Note      *sentNote `bson:"note,omitempty"`
 	UpdatedAt time.Time `bson:"updated_at"`
 }
 
@@ -42,7 +45,9 @@ type dunningState struct {
 // outbox drops suppressed addresses. A suppressed billing contact sends the
 // note to the principal address instead, and with no deliverable address
 // the note is held and retried on later runs without advancing the stage
-// (undeliverable.go); both count as contact_suppressed.
+// (undeliverable.go); both count as contact_suppressed. A client with no
+// new stage due whose last note bounced at the address it went to gets
+// that note again at its principal address, once (bounced.go).
 func (s *Service) Collect(ctx context.Context, r scheduler.Run) (map[string]int, error) {
 	if err := s.wired(); err != nil {
 		return nil, err
@@ -88,11 +93,17 @@ func (s *Service) Collect(ctx context.Context, r scheduler.Run) (map[string]int,
 		due, _ := scheduler.ParseDate(invs[0].DueDate)
 		days := due.DaysUntil(r.Date)
 		reached, ok := highestStage(stages, days)
-		if !ok {
-			continue
-		}
 		st, had := states[id]
-		if had && st.Stage >= reached {
+		if !ok || (had && st.Stage >= reached) {
+			// No new note: the last one may have bounced since.
+			if had {
+				if err := s.resendBounced(ctx, r, st, invs, held, n); err != nil {
+					n["errors"]++
+					if firstErr == nil {
+						firstErr = err
+					}
+				}
+			}
 			continue
 		}
 		episode := invs[0].ID
@@ -104,7 +115,8 @@ func (s *Service) Collect(ctx context.Context, r scheduler.Run) (map[string]int,
 			n["notes"]++
 			continue
 		}
-		if err := s.sendNote(ctx, id, episode, reached, invs, n); errors.Is(err, errNoteHeld) {
+		note, err := s.sendNote(ctx, id, episode, reached, invs, n)
+		if errors.Is(err, errNoteHeld) {
 			continue
 		} else if err != nil {
 			n["errors"]++
@@ -113,9 +125,12 @@ func (s *Service) Collect(ctx context.Context, r scheduler.Run) (map[string]int,
 			}
 			continue
 		}
-		_, err := s.dunning.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{
-			{Key: "episode", Value: episode}, {Key: "stage", Value: reached}, {Key: "updated_at", Value: s.opts.Clock.Now().UTC()}}}},
-			options.UpdateOne().SetUpsert(true))
+		set := bson.D{{Key: "episode", Value: episode}, {Key: "stage", Value: reached}, {Key: "updated_at", Value: s.opts.Clock.Now().UTC()}}
+		update := bson.D{{Key: "$set", Value: append(set, bson.E{Key: "note", Value: note})}}
+		if note == nil {
+			update = bson.D{{Key: "$set", Value: set}, {Key: "$unset", Value: bson.D{{Key: "note", Value: ""}}}}
+		}
+		_, err = s.dunning.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update, options.UpdateOne().SetUpsert(true))
 		if err != nil {
 			return n, fmt.Errorf("record collection stage of %s: %w", id, err)
 		}
@@ -168,26 +183,28 @@ func (s *Service) dryRecipient(ctx context.Context, clientID string) string {
 	}
 }
 
-func (s *Service) sendNote(ctx context.Context, clientID, episode string, stage int, invs []Invoice, n counts) error {
+// sendNote enqueues the stage's note and returns what it sent, or nil
+// when the client switched collection notes off.
+func (s *Service) sendNote(ctx context.Context, clientID, episode string, stage int, invs []Invoice, n counts) (*sentNote, error) {
 	cl, err := s.opts.Clients.Get(ctx, clientID)
 	if err != nil {
-		return fmt.Errorf("read client %s: %w", clientID, err)
+		return nil, fmt.Errorf("read client %s: %w", clientID, err)
 	}
 	if !cl.Mail.CollectionNote {
 		n["mail_off"]++
-		return nil
+		return nil, nil
 	}
 	to, err := s.opts.Clients.BillingAddress(ctx, clientID)
 	if err != nil {
-		return fmt.Errorf("billing address of %s: %w", clientID, err)
+		return nil, fmt.Errorf("billing address of %s: %w", clientID, err)
 	}
 	to, bad, err := s.noteRecipient(ctx, to, cl.Email)
 	if err != nil {
-		return fmt.Errorf("collection note for %s: %w", clientID, err)
+		return nil, fmt.Errorf("collection note for %s: %w", clientID, err)
 	}
 	if len(bad) > 0 {
 		if err := s.contactSuppressed(ctx, clientID, stage, to, bad, n); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	var cc []string
@@ -198,21 +215,29 @@ func (s *Service) sendNote(ctx context.Context, clientID, episode string, stage 
 			}
 		}
 	}
+	key := fmt.Sprintf("collection:%s:%s:%d", clientID, episode, stage)
+	if err := s.enqueueNote(ctx, key, cl, stage, invs, to, cc); err != nil {
+		return nil, err
+	}
+	n["notes"]++
+	return newSentNote(key, stage, to, cc, invs, cl.Email, s.opts.Clock.Now()), nil
+}
+
+// enqueueNote enqueues the collection note of stage listing invs, under key.
+func (s *Service) enqueueNote(ctx context.Context, key string, cl *clients.Client, stage int, invs []Invoice, to string, cc []string) error {
 	note := templates.CollectionNote{ClientName: clientName(cl), Stage: stage, PayURL: s.opts.Billing.PayURL}
 	for _, inv := range invs {
 		due, _ := time.ParseInLocation(time.DateOnly, inv.DueDate, s.opts.Location)
 		note.Invoices = append(note.Invoices, templates.InvoiceLine{Number: inv.Number, DueDate: due, Balance: inv.Balance()})
 		note.Total += inv.Balance()
 	}
-	_, err = s.opts.Mailer.Enqueue(ctx, mailout.Message{
-		Key:      fmt.Sprintf("collection:%s:%s:%d", clientID, episode, stage),
-		Template: "collection_note", Lang: cl.Lang, Data: note, To: []string{to}, Cc: cc,
-		Priority: mailout.PriorityBulk, AutoSubmitted: "auto-generated", ClientID: clientID, Kind: "collection_note",
+	_, err := s.opts.Mailer.Enqueue(ctx, mailout.Message{
+		Key: key, Template: "collection_note", Lang: cl.Lang, Data: note, To: []string{to}, Cc: cc,
+		Priority: mailout.PriorityBulk, AutoSubmitted: "auto-generated", ClientID: cl.ID, Kind: "collection_note",
 	})
 	if err != nil {
-		return fmt.Errorf("enqueue collection note for %s: %w", clientID, err)
+		return fmt.Errorf("enqueue collection note for %s: %w", cl.ID, err)
 	}
-	n["notes"]++
 	return nil
 }
 

@@ -20,7 +20,9 @@
 //   - billing_holds {_id: "<contract>|<period>", reasons, status
 //     held|billed}: periods not invoiced for incomplete billing data.
 //   - payments {_id: "ref:<reference>"…, allocation, status}.
-//   - dunning {_id: client, episode, stage}: collection-note progress.
+//   - dunning {_id: client, episode, stage, note}: collection-note
+//     progress; note is the last note sent (key, stage, to, recipients,
+//     invoices, done), watched until it is known not to need re-sending.
 //   - dunning_held {_id: client, stage, addresses, since}: a note no
 //     address of the client could receive, retried each run.
 //
@@ -66,7 +68,18 @@
 // count as contact_suppressed and log a warning; Undeliverable (`turno
 // billing undeliverable`, gauge turno_billing_undeliverable_clients) lists
 // the clients whose billing contact or principal address is suppressed.
-// Paying everything ends the episode.
+// A note that bounces after it was sent (a 5.x.x at delivery, or a DSN the
+// intake matches to it: both become a suppression) is re-sent once to the
+// principal address. The trigger is the collection run itself: for each
+// client owing money with no new stage due, it checks the last note
+// recorded in the client's dunning state, one suppression _id read and,
+// only when its address is suppressed, one outbox-entry _id read to see
+// that this note is what bounced; the re-send lists the note's invoices
+// still unpaid, key "<note key>:resend:<principal>", and is skipped when
+// the principal had the note (it is the bounced address, or was copied),
+// everything it listed is paid, or a new stage due the same day replaces
+// it; with the principal suppressed too it is held like any note
+// (bounced.go). Paying everything ends the episode.
 //
 // Payments apply to invoices oldest number first; a partial payment leaves
 // a balance, an overpayment is refused and changes nothing; the same

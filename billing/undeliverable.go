@@ -30,7 +30,9 @@ import (
 // highest stage reached as soon as an operator clears the suppression or
 // the client gets a deliverable contact. Both cases count as
 // contact_suppressed in the run's counts and log a warning naming the
-// client and the address; a held note also counts as notes_held.
+// client and the address; a held note also counts as notes_held. A note
+// that bounces after it was sent is re-sent once to the principal address
+// by a later run (bounced.go).
 //
 // Undeliverable is the standing report (`turno billing undeliverable`, the
 // turno_billing_undeliverable_clients gauge): it is read from the
