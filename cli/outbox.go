@@ -96,8 +96,14 @@ func newOutboxCmd(e *env) *cobra.Command {
 	cancel := &cobra.Command{
 		Use: "cancel ID", Short: "Stop a queued or retrying entry from being sent", Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
+			cfg, err := e.load()
+			if err != nil {
+				return err
+			}
 			return e.withStore(func(ctx context.Context, st *store.Store) error {
-				if err := mailout.Cancel(ctx, st.DB, args[0], time.Now()); err != nil {
+				// Refused with mailout.ErrSending ("already being sent",
+				// exit 1) when a sender holds the entry.
+				if err := mailout.Cancel(ctx, st.DB, args[0], time.Now(), cfg.Outbox.Lease.D()); err != nil {
 					return err
 				}
 				return e.done(asJSON, "cancel", args[0])

@@ -96,24 +96,3 @@ func Retry(ctx context.Context, db *mongo.Database, id string, now time.Time) er
 	}
 	return nil
 }
-
-// Cancel stops a queued or retrying entry from being sent.
-func Cancel(ctx context.Context, db *mongo.Database, id string, now time.Time) error {
-	res, err := db.Collection(OutboxCollection).UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "state", Value: bson.D{{Key: "$in", Value: bson.A{StateQueued, StateRetry}}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "state", Value: StateCancelled}, {Key: "last_error", Value: "cancelled by an operator"}, {Key: "updated_at", Value: now.UTC()}}}})
-	if err != nil {
-		return fmt.Errorf("cancel %s: %w", id, err)
-	}
-	if res.MatchedCount == 0 {
-		e, err := Get(ctx, db, id)
-		if err != nil {
-			return err
-		}
-		return fmt.Errorf("cancel %s: entry is %s; only queued or retrying entries can be cancelled", id, e.State)
-	}
-	if _, err := db.Collection(ReadyCollection).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
-		return fmt.Errorf("cancel %s: drop ready marker: %w", id, err)
-	}
-	return nil
-}

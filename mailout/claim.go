@@ -19,10 +19,13 @@ import (
 // seen to both "win" one conditional findOneAndUpdate). The winner then
 // sets state=sending, the lease, attempts=n and next_attempt_at = lease
 // end BEFORE anything is dialled, so a crash from here on delays the
-// entry by one lease instead of losing it. attempts is the fencing token
-// every later write matches. nil, nil: not ours to send now.
+// entry by one lease instead of losing it. An operator's Cancel wins its
+// attempt the same way (winAttempt), so a claim and a cancel never both
+// win. The hook steps (claim.read, claim.token, claim.lease) let a test
+// run a cancel between any two of them. nil, nil: not ours to send now.
 func (o *Outbox) claim(ctx context.Context, id string) (*Entry, error) {
 	now := o.clock.Now().UTC()
+	o.at("claim.read")
 	var e Entry
 	err := o.entries.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&e)
 	if errors.Is(err, mongo.ErrNoDocuments) {
@@ -42,25 +45,15 @@ func (o *Outbox) claim(ctx context.Context, id string) (*Entry, error) {
 			return nil, err
 		}
 	}
-	// A claim token whose entry was never put in sending is a lease old
-	// only if its winner died between the token and the lease write, before
-	// sending anything: that attempt number is skipped.
-	n := e.Attempts + 1
-	for ; ; n++ {
-		tokenID := fmt.Sprintf("%s#%d", id, n)
-		token := bson.D{{Key: "_id", Value: tokenID}, {Key: "owner", Value: o.opts.Owner}, {Key: "at", Value: now}}
-		_, err := o.claims.InsertOne(ctx, token)
-		if err == nil {
-			break
-		}
-		if !mongo.IsDuplicateKeyError(err) {
-			return nil, fmt.Errorf("claim %s: token: %w", id, err)
-		}
-		stale, err := o.staleToken(ctx, tokenID, now)
-		if err != nil || !stale || n > e.Attempts+3 {
-			return nil, err // another process won attempt n (and is alive)
-		}
+	o.at("claim.token")
+	n, won, err := winAttempt(ctx, o.claims, id, e.Attempts, claimToken{Owner: o.opts.Owner, At: now}, o.opts.Outbox.Lease.D())
+	if err != nil {
+		return nil, fmt.Errorf("claim %s: %w", id, err)
 	}
+	if !won {
+		return nil, nil // another process won attempt n (and is alive)
+	}
+	o.at("claim.lease")
 	until := now.Add(o.opts.Outbox.Lease.D())
 	_, err = o.entries.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "state", Value: StateSending}, {Key: "lease_owner", Value: o.opts.Owner},
@@ -71,6 +64,42 @@ func (o *Outbox) claim(ctx context.Context, id string) (*Entry, error) {
 	}
 	e.State, e.LeaseOwner, e.LeaseUntil, e.NextAttemptAt, e.Attempts = StateSending, o.opts.Owner, until, until, n
 	return &e, nil
+}
+
+// claimToken is a document of outbox_claims: "<id>#<n>" won attempt n of
+// entry id (a sender's claim, or an operator's cancel), "<id>#<n>.end"
+// ended it (see endAttempt).
+type claimToken struct {
+	ID    string    `bson:"_id"`
+	Owner string    `bson:"owner"` // the winning process, or "operator"
+	At    time.Time `bson:"at"`
+	// Why: "cancel" on the claim token of a cancel; "record" or
+	// "takeover" on end tokens; empty on a sender's claim token.
+	Why string `bson:"why,omitempty"`
+}
+
+// winAttempt wins the attempt after attempts of entry id by inserting its
+// claim token tok ("<id>#<attempts+1>"): a unique _id insert, atomic on
+// every store, so of a sender and a cancel (or two senders) exactly one
+// wins each attempt. A claim token whose entry was never put in sending
+// is a lease old only if its winner died between the token and its entry
+// write, before sending anything: that attempt number is skipped (a few
+// at most). won=false: another holder of attempt n is alive.
+func winAttempt(ctx context.Context, claims *mongo.Collection, id string, attempts int, tok claimToken, lease time.Duration) (n int, won bool, err error) {
+	for n = attempts + 1; ; n++ {
+		tok.ID = fmt.Sprintf("%s#%d", id, n)
+		_, err := claims.InsertOne(ctx, tok)
+		if err == nil {
+			return n, true, nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return n, false, fmt.Errorf("token: %w", err)
+		}
+		stale, err := staleToken(ctx, claims, tok.ID, tok.At, lease)
+		if err != nil || !stale || n > attempts+3 {
+			return n, false, err
+		}
+	}
 }
 
 // missed handles a marker whose entry could not be claimed: the entry is
@@ -117,22 +146,20 @@ func (o *Outbox) takeOver(ctx context.Context, e *Entry, now time.Time) (bool, e
 	if err != nil || won {
 		return won, err
 	}
-	return o.staleToken(ctx, endToken(e.ID, e.Attempts), now)
+	return staleToken(ctx, o.claims, endToken(e.ID, e.Attempts), now, o.opts.Outbox.Lease.D())
 }
 
-// staleToken reports whether the token _id in outbox_claims is at least a
+// staleToken reports whether the token id in outbox_claims is at least a
 // lease old: its inserter did not follow it with the entry write it was
 // for within a lease, so it died in between.
-func (o *Outbox) staleToken(ctx context.Context, id string, now time.Time) (bool, error) {
-	var tok struct {
-		At time.Time `bson:"at"`
-	}
-	err := o.claims.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&tok)
+func staleToken(ctx context.Context, claims *mongo.Collection, id string, now time.Time, lease time.Duration) (bool, error) {
+	var tok claimToken
+	err := claims.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&tok)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("read token %s: %w", id, err)
 	}
-	return now.Sub(tok.At) >= o.opts.Outbox.Lease.D(), nil
+	return now.Sub(tok.At) >= lease, nil
 }

@@ -8,7 +8,8 @@
 //	              "sha256:<hex>" of it when longer than 200 bytes
 //	outbox_ready  one tiny marker {_id, priority, due, created_at} per entry
 //	              that may still need work
-//	outbox_claims _id = "<entry id>#<attempt>": who won each attempt;
+//	outbox_claims _id = "<entry id>#<attempt>": who won each attempt (a
+//	              sender, or an operator's cancel);
 //	              "<entry id>#<attempt>.end": who ended it
 //	suppressions  _id = normalised address marked undeliverable
 //	settings      "mailout.message_id_key": the generated Message-ID key
@@ -32,6 +33,12 @@
 //	  ▲                  │
 //	  └── retry ◄────────┘   (4xx, timeout, connection error)
 //	cancelled: by an operator, from queued or retry.
+//
+// Cancel is fenced like a sender: it first wins the entry's next attempt
+// (the claim token below) and only then writes cancelled. A cancel racing
+// a claim therefore either wins, and nothing is sent, or finds the
+// attempt taken and returns ErrSending ("already being sent"; the mail
+// goes out once); a sending entry is refused the same way.
 //
 // sending is held under a lease (lease_owner, lease_until), never forever:
 // when it runs out, the entry is claimable again. retry carries

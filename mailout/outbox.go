@@ -59,6 +59,11 @@ type Outbox struct {
 
 	win window
 
+	// hook, when set (tests only, before Start), is called with the name
+	// of each step of a claim and a send before the step runs: a test
+	// blocks in it to run a cancel or another claim at an exact point.
+	hook func(step string)
+
 	mu      sync.Mutex
 	wg      sync.WaitGroup
 	stop    chan struct{}
@@ -106,6 +111,13 @@ func New(opts Options) (*Outbox, error) {
 		o.relays = append(o.relays, r)
 	}
 	return o, nil
+}
+
+// at calls the test hook, if any, before step.
+func (o *Outbox) at(step string) {
+	if o.hook != nil {
+		o.hook(step)
+	}
 }
 
 func randomHex(n int) string {

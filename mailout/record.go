@@ -106,8 +106,7 @@ func endToken(id string, n int) string { return fmt.Sprintf("%s#%d.end", id, n) 
 // it, false if someone already had (a unique _id insert decides, atomic on
 // every store).
 func (o *Outbox) endAttempt(ctx context.Context, id string, n int, why string, now time.Time) (bool, error) {
-	_, err := o.claims.InsertOne(ctx, bson.D{{Key: "_id", Value: endToken(id, n)}, {Key: "owner", Value: o.opts.Owner},
-		{Key: "why", Value: why}, {Key: "at", Value: now}})
+	_, err := o.claims.InsertOne(ctx, claimToken{ID: endToken(id, n), Owner: o.opts.Owner, Why: why, At: now})
 	if mongo.IsDuplicateKeyError(err) {
 		return false, nil
 	}

@@ -84,6 +84,7 @@ func (o *Outbox) process(ctx context.Context, cn *conn, rd readyDoc) error {
 	if e == nil {
 		return o.missed(ctx, rd)
 	}
+	o.at("send")
 	out, err := o.attempt(ctx, cn, e)
 	if err != nil {
 		return err
@@ -98,6 +99,7 @@ func (o *Outbox) process(ctx context.Context, cn *conn, rd readyDoc) error {
 		o.log.Warn("outbox delivery ambiguous: the connection ended after the message was sent and before the relay's reply; the retry may duplicate it",
 			"outbox_id", e.ID, "attempt", e.Attempts, "relay", out.Relay, "state", out.State, "error", out.LastError)
 	}
+	o.at("record")
 	if err := o.record(ctx, e, out); err != nil {
 		return err
 	}
