@@ -71,9 +71,16 @@ func newOutboxCmd(e *env) *cobra.Command {
 					x.Data = "(sensitive: not shown)"
 				}
 				return e.emit(asJSON, x, func(w io.Writer) error {
-					fmt.Fprintf(w, "id:           %s\nstate:        %s\ntemplate:     %s (%s)\nto:           %s\ncc:           %s\nmessage-id:   %s\ncreated:      %s\nattempts:     %d\nnext attempt: %s\nsent:         %s\nlast error:   %s\nrelay:        %s\n",
+					fmt.Fprintf(w, "id:           %s\nstate:        %s\ntemplate:     %s (%s)\nto:           %s\ncc:           %s\nmessage-id:   %s\ncreated:      %s\nattempts:     %d\n",
 						x.ID, x.State, x.Template, x.Lang, strings.Join(x.To, ", "), strings.Join(x.Cc, ", "), x.MessageID,
-						e.when(x.CreatedAt), x.Attempts, e.when(x.NextAttemptAt), e.when(x.SentAt), x.LastError, x.Relay)
+						e.when(x.CreatedAt), x.Attempts)
+					if x.Ambiguous > 0 {
+						// Attempts whose whole message went out and no reply
+						// came: each may have delivered it (mailout doc.go).
+						fmt.Fprintf(w, "ambiguous:    %d (sent in full, no reply from the relay: may have arrived more than once)\n", x.Ambiguous)
+					}
+					fmt.Fprintf(w, "next attempt: %s\nsent:         %s\nlast error:   %s\nrelay:        %s\n",
+						e.when(x.NextAttemptAt), e.when(x.SentAt), x.LastError, x.Relay)
 					for _, r := range x.Recipients {
 						fmt.Fprintf(w, "recipient:    %s %s %s\n", r.Address, r.State, r.Reply)
 					}

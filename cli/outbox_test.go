@@ -41,6 +41,22 @@ func outboxEntry(id string, state mailout.State) mailout.Entry {
 		CreatedAt:  at, UpdatedAt: at, NextAttemptAt: at}
 }
 
+// TestOutboxShowPrintsAmbiguous: the text of outbox show says how many
+// attempts may have delivered the mail without a reply, when any did.
+func TestOutboxShowPrintsAmbiguous(t *testing.T) {
+	dir := t.TempDir()
+	amb := outboxEntry("amb", mailout.StateFailed)
+	amb.Attempts, amb.Ambiguous = 3, 2
+	outboxEntries(t, dir, amb, outboxEntry("plain", mailout.StateQueued))
+	must := mustRun(t, dir)
+	if out := must("outbox", "show", "amb"); !strings.Contains(out, "\nambiguous:    2 ") {
+		t.Fatalf("show of an entry with 2 ambiguous attempts:\n%s", out)
+	}
+	if out := must("outbox", "show", "plain"); strings.Contains(out, "ambiguous") {
+		t.Fatalf("show of an entry with none:\n%s", out)
+	}
+}
+
 // TestOutboxCancelRefusesWhatIsBeingSent: cancel stops a queued entry; an
 // entry a process is sending is refused with exit 1 and says it is being
 // sent, and stays as it was.

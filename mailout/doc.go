@@ -149,8 +149,8 @@
 // 1047 describes): sending twice is preferred to losing mail. Each such
 // attempt is counted in turno_outbox_ambiguous_deliveries_total{relay},
 // logged at WARN with its outbox_id, and adds one to the entry's
-// ambiguous field (`turno outbox show --json`), so an operator can tell a
-// customer who got a message twice why. An entry that gives up after such
+// ambiguous field (`turno outbox show` prints it when not 0), so an
+// operator can tell a customer who got a message twice why. An entry that gives up after such
 // attempts ends failed though the relay may have delivered it. A
 // connection that breaks before the final "." was written (during MAIL,
 // RCPT, DATA or the body) cannot duplicate: the relay never saw the end
