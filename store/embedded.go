@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -69,8 +70,11 @@ func startEmbedded(dataDir string, logger *slog.Logger) (*embedded, error) {
 		e.stop()
 		return nil, fmt.Errorf("start embedded store: %w", err)
 	}
-	e.ids = newIDIndexer(dir, logger)
-	proxy, err := startSerializer(backend.Host, e.ids.touch)
+	// One write lock for the proxy and the indexer: an index is created
+	// between write commands, never beside one.
+	writes := &sync.Mutex{}
+	e.ids = newIDIndexer(dir, writes, logger)
+	proxy, err := startSerializer(backend.Host, writes, e.ids.touch)
 	if err != nil {
 		e.stop()
 		return nil, err

@@ -30,18 +30,22 @@ import (
 // serializer kicks the indexer after commands that can create one; it also
 // covers every database file at start.
 type idIndexer struct {
-	dir  string
-	log  *slog.Logger
-	kick chan string
-	stop chan struct{}
-	done chan struct{}
+	dir string
+	// writes is the write serializer's lock: indexes are created while
+	// no write command runs, so a write never waits on SQLite's lock
+	// for an index build (nor an index build on a long write).
+	writes *sync.Mutex
+	log    *slog.Logger
+	kick   chan string
+	stop   chan struct{}
+	done   chan struct{}
 
 	mu  sync.Mutex
 	dbs map[string]*sql.DB
 }
 
-func newIDIndexer(dir string, log *slog.Logger) *idIndexer {
-	x := &idIndexer{dir: dir, log: log, kick: make(chan string, 64), stop: make(chan struct{}),
+func newIDIndexer(dir string, writes *sync.Mutex, log *slog.Logger) *idIndexer {
+	x := &idIndexer{dir: dir, writes: writes, log: log, kick: make(chan string, 64), stop: make(chan struct{}),
 		done: make(chan struct{}), dbs: map[string]*sql.DB{}}
 	go x.run()
 	return x
@@ -107,6 +111,8 @@ func (x *idIndexer) syncErr(name string) error {
 		tables = append(tables, t)
 	}
 	rows.Close()
+	x.writes.Lock()
+	defer x.writes.Unlock()
 	for _, t := range tables {
 		q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %q ON %q (_ferretdb_sjson->'$._id')`, t+"_turno_id", t)
 		if _, err := db.ExecContext(ctx, q); err != nil {

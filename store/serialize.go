@@ -30,7 +30,7 @@ import (
 type writeSerializer struct {
 	ln      net.Listener
 	backend string
-	mu      sync.Mutex // held for the duration of one write command
+	mu      *sync.Mutex // held for the duration of one write command (shared with idIndexer)
 	// wrote is told the database of every write command forwarded, so that
 	// new collections get their _id lookup index (see idIndexer).
 	wrote func(db string)
@@ -49,12 +49,12 @@ var writeCommands = map[string]bool{
 	"collMod": true, "bulkWrite": true,
 }
 
-func startSerializer(backend string, wrote func(db string)) (*writeSerializer, error) {
+func startSerializer(backend string, mu *sync.Mutex, wrote func(db string)) (*writeSerializer, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("embedded store proxy: %w", err)
 	}
-	s := &writeSerializer{ln: ln, backend: backend, wrote: wrote, conns: map[net.Conn]struct{}{}}
+	s := &writeSerializer{ln: ln, backend: backend, mu: mu, wrote: wrote, conns: map[net.Conn]struct{}{}}
 	s.wg.Add(1)
 	go s.serve()
 	return s, nil
@@ -142,6 +142,9 @@ func (s *writeSerializer) roundTrip(req []byte, client, backend net.Conn) error 
 		if err != nil {
 			return err
 		}
+		if info.handshake {
+			capWriteBatch(resp)
+		}
 		if _, err := client.Write(resp); err != nil {
 			return err
 		}
@@ -153,6 +156,7 @@ func (s *writeSerializer) roundTrip(req []byte, client, backend net.Conn) error 
 
 const (
 	opMsg          = 2013
+	opQuery        = 2004
 	flagMoreToCome = 1 << 1
 	maxWireMessage = 64 << 20
 )
@@ -179,12 +183,53 @@ type msgInfo struct {
 	write      bool
 	moreToCome bool
 	db         string // the command's $db, for writes
+	// handshake: hello/isMaster (or a legacy OP_QUERY, which drivers only
+	// use for it), whose reply announces maxWriteBatchSize.
+	handshake bool
+}
+
+// handshakeCommands are the commands whose reply tells a driver the
+// server's limits.
+var handshakeCommands = map[string]bool{"hello": true, "isMaster": true, "ismaster": true}
+
+// maxWriteBatch is the most statements one write command may carry on the
+// embedded store: FerretDB 1.24 (SQLite) holds a connection per statement
+// until the command ends and deadlocks at 100 of them. The proxy announces
+// it as maxWriteBatchSize in every handshake reply, so every driver splits
+// larger bulk writes (and inserts) into commands of at most this many, and
+// no caller, present or future, can hang the store.
+const maxWriteBatch = 99
+
+var batchSizeKey = []byte("maxWriteBatchSize\x00")
+
+// capWriteBatch lowers maxWriteBatchSize in a handshake reply to
+// maxWriteBatch, in place (the value keeps its type and size).
+func capWriteBatch(msg []byte) {
+	i := bytes.Index(msg, batchSizeKey)
+	if i < 1 {
+		return
+	}
+	v := i + len(batchSizeKey)
+	switch msg[i-1] {
+	case 0x10: // int32
+		if v+4 <= len(msg) && int32(binary.LittleEndian.Uint32(msg[v:])) > maxWriteBatch {
+			binary.LittleEndian.PutUint32(msg[v:], maxWriteBatch)
+		}
+	case 0x12: // int64
+		if v+8 <= len(msg) && int64(binary.LittleEndian.Uint64(msg[v:])) > maxWriteBatch {
+			binary.LittleEndian.PutUint64(msg[v:], maxWriteBatch)
+		}
+	}
 }
 
 // inspect reads the OP_MSG flags and the command name (the first key of the
 // body section). Other opcodes (the legacy OP_QUERY handshake) are reads.
 func inspect(msg []byte) msgInfo {
 	var info msgInfo
+	if len(msg) >= 16 && binary.LittleEndian.Uint32(msg[12:16]) == opQuery {
+		info.handshake = true
+		return info
+	}
 	if len(msg) < 21 || binary.LittleEndian.Uint32(msg[12:16]) != opMsg {
 		return info
 	}
@@ -211,6 +256,7 @@ func inspect(msg []byte) msgInfo {
 				name := doc[5:]
 				if i := bytes.IndexByte(name, 0); i > 0 {
 					info.write = writeCommands[string(name[:i])]
+					info.handshake = handshakeCommands[string(name[:i])]
 				}
 				if info.write {
 					info.db, _ = bson.Raw(doc).Lookup("$db").StringValueOK()
