@@ -114,7 +114,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return errors.Join(err, td.run(tctx))
 	}
 
-	st, err := store.Open(ctx, StoreOptions(cfg, d.log))
+	sopts := StoreOptions(cfg, d.log)
+	sopts.Shared = false // the daemon owns its data directory
+	st, err := store.Open(ctx, sopts)
 	if err != nil {
 		return err
 	}
@@ -213,5 +215,7 @@ func StoreOptions(cfg config.Config, log *slog.Logger) store.Options {
 		DataDir:        cfg.DataDir,
 		ConnectTimeout: cfg.MongoDB.ConnectTimeout.D(),
 		Logger:         log,
+		// Admin commands reach a running serve's embedded store.
+		Shared: true,
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -41,8 +42,16 @@ func startEmbedded(dataDir string, logger *slog.Logger) (*embedded, error) {
 	if err != nil {
 		return nil, err
 	}
+	run, err := socketDir(dir)
+	if err != nil {
+		_ = lock.Close()
+		return nil, err
+	}
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener: ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		// A Unix socket in a directory only this user can enter: no other
+		// local user can reach the store, and nothing reaches FerretDB
+		// but through the write serializer.
+		Listener: ferretdb.ListenerConfig{Unix: filepath.Join(run, "ferretdb.sock")},
 		Handler:  "sqlite",
 		// FerretDB wants a directory URI ending in a slash.
 		SQLiteURL: (&url.URL{Scheme: "file", Opaque: filepath.ToSlash(dir) + "/"}).String(),
@@ -65,23 +74,80 @@ func startEmbedded(dataDir string, logger *slog.Logger) (*embedded, error) {
 		defer close(e.done)
 		_ = f.Run(ctx)
 	}()
-	backend, err := url.Parse(f.MongoDBURI())
-	if err != nil {
-		e.stop()
-		return nil, fmt.Errorf("start embedded store: %w", err)
-	}
 	// One write lock for the proxy and the indexer: an index is created
 	// between write commands, never beside one.
 	writes := &sync.Mutex{}
 	e.ids = newIDIndexer(dir, writes, logger)
-	proxy, err := startSerializer(backend.Host, writes, e.ids.touch)
+	proxy, err := startSerializer(filepath.Join(run, "turno.sock"), filepath.Join(run, "ferretdb.sock"), writes, e.ids.touch)
 	if err != nil {
 		e.stop()
 		return nil, err
 	}
 	e.proxy = proxy
-	e.uri = "mongodb://" + proxy.addr() + "/"
+	e.uri = socketURI(proxy.addr())
 	return e, nil
+}
+
+// maxSocketPath is the longest Unix socket path every platform accepts
+// (sun_path is 104 bytes on the BSDs, 108 on Linux, with its NUL).
+const maxSocketPath = 100
+
+// socketDir is where the embedded store's sockets live: dir/run, mode
+// 0700, or, when that path is too long for a socket, a private directory
+// under the system's temporary directory; its path is written to
+// dir/socket-dir so that admin commands find it (see connectRunning).
+func socketDir(dir string) (string, error) {
+	run := filepath.Join(dir, "run")
+	pointer := filepath.Join(dir, "socket-dir")
+	if len(filepath.Join(run, "ferretdb.sock")) > maxSocketPath {
+		_ = os.RemoveAll(readPointer(pointer)) // a dead process's
+		tmp, err := os.MkdirTemp("", "turno-")
+		if err != nil {
+			return "", fmt.Errorf("embedded store sockets: %w", err)
+		}
+		run = tmp
+	} else if err := os.MkdirAll(run, 0o700); err != nil {
+		return "", fmt.Errorf("embedded store sockets: %w", err)
+	}
+	if err := os.Chmod(run, 0o700); err != nil {
+		return "", fmt.Errorf("embedded store sockets: %w", err)
+	}
+	for _, name := range []string{"ferretdb.sock", "turno.sock"} {
+		_ = os.Remove(filepath.Join(run, name)) // left by a process that died; we hold the lock
+	}
+	if err := os.WriteFile(pointer, []byte(run+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("embedded store sockets: %w", err)
+	}
+	return run, nil
+}
+
+func readPointer(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// socketURI is the driver's URI for a Unix socket: its path, escaped, as
+// the host.
+func socketURI(path string) string {
+	return "mongodb://" + url.PathEscape(path) + "/"
+}
+
+// runningURI returns the URI of the embedded store that the process holding
+// dataDir serves, or "" when it has left no socket.
+func runningURI(dataDir string) string {
+	dir := filepath.Join(dataDir, "db")
+	run := readPointer(filepath.Join(dir, "socket-dir"))
+	if run == "" {
+		return ""
+	}
+	sock := filepath.Join(run, "turno.sock")
+	if fi, err := os.Stat(sock); err != nil || fi.Mode()&os.ModeSocket == 0 {
+		return ""
+	}
+	return socketURI(sock)
 }
 
 func (e *embedded) stop() {
@@ -96,6 +162,9 @@ func (e *embedded) stop() {
 	_ = e.lock.Close()
 }
 
+// errInUse: another process holds the data directory.
+var errInUse = errors.New("in use by another turno process")
+
 // lockDir takes an exclusive, non-blocking flock on dir/turno.lock; the kernel
 // releases it if the process dies.
 func lockDir(dir string) (*os.File, error) {
@@ -107,8 +176,8 @@ func lockDir(dir string) (*os.File, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		holder, _ := os.ReadFile(p)
 		_ = f.Close()
-		return nil, fmt.Errorf("data directory %s is in use by another turno process (pid %s); stop it or set a different data_dir",
-			filepath.Dir(dir), strings.TrimSpace(string(holder)))
+		return nil, fmt.Errorf("data directory %s is %w (pid %s); stop it or set a different data_dir",
+			filepath.Dir(dir), errInUse, strings.TrimSpace(string(holder)))
 	}
 	_ = f.Truncate(0)
 	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)

@@ -7,13 +7,15 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// writeSerializer is a loopback proxy in front of the embedded FerretDB that
-// runs write commands one at a time.
+// writeSerializer is a proxy in front of the embedded FerretDB that runs
+// write commands one at a time. Both listen on Unix sockets in a directory
+// only Turno's user can enter (see socketDir).
 //
 // Why: FerretDB 1.x applies an update by reading the document, changing it in
 // Go and writing the whole document back, and the read and the write are not
@@ -49,9 +51,15 @@ var writeCommands = map[string]bool{
 	"collMod": true, "bulkWrite": true,
 }
 
-func startSerializer(backend string, mu *sync.Mutex, wrote func(db string)) (*writeSerializer, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// startSerializer listens on the Unix socket path and forwards to the
+// FerretDB socket backend.
+func startSerializer(path, backend string, mu *sync.Mutex, wrote func(db string)) (*writeSerializer, error) {
+	ln, err := net.Listen("unix", path)
 	if err != nil {
+		return nil, fmt.Errorf("embedded store proxy: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		_ = ln.Close()
 		return nil, fmt.Errorf("embedded store proxy: %w", err)
 	}
 	s := &writeSerializer{ln: ln, backend: backend, mu: mu, wrote: wrote, conns: map[net.Conn]struct{}{}}
@@ -100,7 +108,7 @@ func (s *writeSerializer) close() {
 
 func (s *writeSerializer) handle(client net.Conn) {
 	defer client.Close()
-	backend, err := net.Dial("tcp", s.backend)
+	backend, err := net.Dial("unix", s.backend)
 	if err != nil {
 		return
 	}

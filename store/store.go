@@ -1,8 +1,12 @@
 // Package store owns the connection to MongoDB and its embedded stand-in.
 //
 // With a URI it connects to that server; without one it starts FerretDB (SQLite
-// handler) in-process on a loopback port with its files under the data
-// directory, and the driver talks to it over the wire like to any MongoDB.
+// handler) in-process with its files under the data directory, behind a
+// write-serializing proxy; both listen on Unix sockets in a directory only
+// Turno's user can enter (mode 0700), and the driver talks to the proxy over
+// the wire like to any MongoDB. While a turno serve holds the data
+// directory, admin commands (Options.Shared) reach its store through the
+// proxy's socket, found through the data directory.
 // Either way callers get a *mongo.Database and nothing else differs.
 //
 // It also owns two things every package needs: index declarations (each
@@ -21,6 +25,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -40,6 +45,11 @@ type Options struct {
 	ConnectTimeout time.Duration
 	// Logger for the store's own events; default slog.Default().
 	Logger *slog.Logger
+	// Shared: when another process (a running turno serve) holds DataDir's
+	// embedded store, connect to it through its socket instead of
+	// failing. Admin commands set it; serve does not, so two daemons never
+	// share one data directory.
+	Shared bool
 }
 
 // Store is an open database.
@@ -76,12 +86,17 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	uri := opts.URI
 	if uri == "" {
 		e, err := startEmbedded(opts.DataDir, opts.Logger)
-		if err != nil {
+		switch {
+		case errors.Is(err, errInUse) && opts.Shared && runningURI(opts.DataDir) != "":
+			uri = runningURI(opts.DataDir)
+			s.Location = filepath.Join(opts.DataDir, "db") + " (through the running turno)"
+		case err != nil:
 			return nil, err
+		default:
+			s.embedded = e
+			uri = e.uri
+			s.Location = e.dir
 		}
-		s.embedded = e
-		uri = e.uri
-		s.Location = e.dir
 	} else {
 		s.Location = RedactURI(uri)
 	}
