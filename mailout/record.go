@@ -76,7 +76,12 @@ func (o *Outbox) record(ctx context.Context, e *Entry, out outcome) error {
 	if out.State.Final() {
 		return o.unready(ctx, e.ID)
 	}
-	return o.setDue(ctx, readyDoc{ID: e.ID, Priority: e.Priority, CreatedAt: e.CreatedAt, Due: out.NextAt})
+	rd := readyDoc{ID: e.ID, Priority: e.Priority, CreatedAt: e.CreatedAt, Due: out.NextAt}
+	if err := o.setDue(ctx, rd); err != nil {
+		return err
+	}
+	o.queue.later(rd) // pushed when due, even while a busy process skips scans
+	return nil
 }
 
 func (o *Outbox) unready(ctx context.Context, id string) error {

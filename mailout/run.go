@@ -59,8 +59,8 @@ func (o *Outbox) Kick() {
 	}
 }
 
-// scanLoop scans the ready set every poll interval (see scanDue) or when
-// kicked, and refreshes the depth-by-state gauge every 30 seconds.
+// scanLoop runs tick every poll interval, or at once when kicked, and
+// refreshes the depth-by-state gauge every 30 seconds.
 func (o *Outbox) scanLoop() {
 	t := time.NewTicker(o.opts.Outbox.PollInterval.D())
 	defer t.Stop()
@@ -68,12 +68,7 @@ func (o *Outbox) scanLoop() {
 	kicked := true
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		if kicked || scanDue(o.queue.len(), time.Since(lastScan)) {
-			if _, err := o.scan(ctx); err != nil {
-				o.log.Error("outbox scan", "err", err)
-			}
-			lastScan = time.Now()
-		}
+		o.tick(ctx, kicked, &lastScan)
 		if time.Since(lastDepth) > 30*time.Second {
 			if err := o.refreshDepth(ctx); err != nil {
 				o.log.Warn("outbox depth", "err", err)
@@ -92,16 +87,58 @@ func (o *Outbox) scanLoop() {
 	}
 }
 
+// tick is one turn of the scan loop: a scan of the ready set when kicked
+// or when scanDue says so (lastScan is when the last one ran, on the
+// outbox's clock), then the upcoming markers that came due go to the
+// queue, busy or not.
+func (o *Outbox) tick(ctx context.Context, kicked bool, lastScan *time.Time) {
+	now := o.clock.Now()
+	if kicked || scanDue(o.queue.len(), now.Sub(*lastScan)) {
+		if _, err := o.scan(ctx); err != nil {
+			o.log.Error("outbox scan", "err", err)
+		}
+		*lastScan = now
+	}
+	o.queue.promote(o.clock.Now())
+}
+
 // maxScanGap bounds how long a busy process skips its periodic scan.
 const maxScanGap = 10 * time.Second
 
+// lookahead is how far past now a scan reads the ready set: the longest
+// time between two scans of a busy process (maxScanGap, plus the poll
+// interval the check waits for), so that every marker that comes due
+// before the next scan is already in the upcoming set.
+func (o *Outbox) lookahead() time.Duration {
+	return maxScanGap + o.opts.Outbox.PollInterval.D()
+}
+
 // scanDue decides whether a periodic (not kicked) scan runs. A scan decodes
-// every due marker, so it costs what the whole backlog costs (at 10,000
-// queued entries it was the largest cost of the drain); while this
-// process's queue still holds at least half of what one scan may add, the
-// scan would find nothing more urgent to do soon, except entries that
-// became due elsewhere (retries, expired leases, other processes'
-// enqueues), which therefore wait at most maxScanGap.
+// every marker in the ready set, so it costs what the whole backlog costs
+// (at 10,000 queued entries it was the largest cost of the drain, about
+// 2 s each on the embedded store of a loaded 2-core machine); while this
+// process's queue still holds at least half of what one scan may add, it
+// runs only every maxScanGap. What that delays, and what it does not:
+//
+//   - A marker that comes due at least lookahead (maxScanGap + poll
+//     interval, 11 s by default) after it was written is in every
+//     process's upcoming set before it is due (the last scan before its
+//     due time saw it), and tick pushes it within one poll interval of
+//     its due time, busy or not. Every retry is such a marker under the
+//     default backoff (retry_initial 1m, jittered to at least 30 s).
+//   - This process's own retries are put in its upcoming set when
+//     recorded, whatever their backoff: also within one poll interval.
+//   - Only markers that are already due, or due within the lookahead,
+//     when they are written by another process (its enqueues, `turno
+//     outbox retry`, a retry with a backoff under 11 s) and a lease that
+//     ran out (the marker keeps its old due time) wait for the next scan:
+//     one poll interval when this process is not busy, at most lookahead
+//     when it is.
+//
+// Pushed means taken into the queue among its 2000 most urgent entries
+// (a more urgent push evicts the least urgent), where workers take it in
+// order of priority, then due time. The loop does not tick while a scan
+// runs, so each bound also waits for a scan in progress.
 func scanDue(queued int, sinceLast time.Duration) bool {
 	return queued < maxQueued/2 || sinceLast >= maxScanGap
 }
