@@ -455,8 +455,8 @@ func (r *cycleRig) waitOK(timeout time.Duration) {
 			r.t.Logf("run %s ok after %d attempts, counts %v", rec.ID, rec.Attempts, rec.Counts)
 			return
 		}
-		if rec.Status == scheduler.StatusFailed && rec.Attempts >= 3 {
-			r.fatal("run %s failed for good after %d attempts: %s", rec.ID, rec.Attempts, rec.Error)
+		if rec.Status == scheduler.StatusFailed && rec.Failures >= 3 {
+			r.fatal("run %s failed for good after %d failures (%d attempts): %s", rec.ID, rec.Failures, rec.Attempts, rec.Error)
 		}
 		if time.Since(start) > timeout {
 			r.fatal("run %s not ok within %s: %+v, %s", r.runID, timeout, rec, r.progress())

@@ -56,13 +56,13 @@ func newJobsCmd(e *env) *cobra.Command {
 					return err
 				}
 				return e.emit(asJSON, runs, func(w io.Writer) error {
-					tw := newTable(w, "JOB\tDATE\tTRIGGER\tSTATUS\tATTEMPTS\tSTARTED\tTOOK\tCOUNTS\tERROR")
+					tw := newTable(w, "JOB\tDATE\tTRIGGER\tSTATUS\tATTEMPTS\tFAILURES\tSTARTED\tTOOK\tCOUNTS\tERROR")
 					for _, r := range runs {
 						took := "-"
 						if !r.Ended.IsZero() {
 							took = r.Ended.Sub(r.Started).Round(time.Millisecond).String()
 						}
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", r.Job, r.Date, r.Trigger, r.Status, r.Attempts,
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", r.Job, r.Date, r.Trigger, r.Status, r.Attempts, r.Failures,
 							e.when(r.Started), took, counts(r.Counts), r.Error)
 					}
 					return tw.Flush()
