@@ -50,7 +50,7 @@ func bigMessage(addr, user, pass, bin string, mb int, text bool) error {
 	if err := c.Create(folder, nil).Wait(); err != nil {
 		return err
 	}
-	defer func() { _ = c.Delete(folder).Wait() }()
+	defer deleteFolder(c, folder)
 	httpAddr, err := freeAddr()
 	if err != nil {
 		return err

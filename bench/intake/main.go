@@ -105,7 +105,7 @@ func main() {
 		got := produced(ctx, st.Client.Database(dbc))
 		fmt.Printf("n=%d: (c) produced %d ticket messages (%d with attachments) on %d tickets; %d quarantined\n",
 			n, got.messages, got.withAttachments, got.tickets, len(got.quarantined))
-		_ = c.Delete(folder).Wait()
+		deleteFolder(c, folder)
 		if len(got.quarantined) > 0 || got.messages != int64(n) {
 			for _, q := range got.quarantined {
 				fmt.Printf("n=%d: quarantined %s: %s: %s\n", n, q.ID, q.Reason, q.Error)
@@ -258,7 +258,7 @@ func produced(ctx context.Context, db *mongo.Database) result {
 func idleLatency(ctx context.Context, st *store.Store, dbName, addr, user, pass string, c *imapclient.Client, n int) {
 	folder := fmt.Sprintf("bench-idle-%d", time.Now().Unix())
 	check(c.Create(folder, nil).Wait())
-	defer func() { _ = c.Delete(folder).Wait() }()
+	defer deleteFolder(c, folder)
 	mb := mailbox(addr, user, pass, folder)
 	mb.PollInterval = config.Duration(time.Hour)
 	d, stop := startTurno(st, dbName, mb)
@@ -294,6 +294,13 @@ func mailbox(addr, user, pass, folder string) config.MailboxConfig {
 	p, _ := strconv.Atoi(port)
 	return config.MailboxConfig{Name: folder, Host: host, Port: p, TLS: "none", Username: user,
 		Password: pass, Folder: folder, PollInterval: config.Duration(time.Second)}.Normalized()
+}
+
+// deleteFolder leaves folder if it is selected, then deletes it: Dovecot
+// drops a connection whose selected mailbox is deleted.
+func deleteFolder(c *imapclient.Client, folder string) {
+	_ = c.Unselect().Wait()
+	_ = c.Delete(folder).Wait()
 }
 
 func login(addr, user, pass string) *imapclient.Client {
