@@ -21,10 +21,11 @@ func newClientsImportCmd(e *env, cf *clientFlags) *cobra.Command {
 		Short: "Upsert clients from a CSV in the export's format",
 		Long: `Upsert clients by client_id from a CSV with a header row naming columns of
 "turno clients export" (any subset that includes client_id). UTF-8 (with or
-without BOM) or Windows-1252, comma or semicolon separated. Every row is
-validated first; bad rows are reported with their line and skipped, good rows
-are written. A second run of the same file changes nothing. The exit code is 1
-when any row was bad.`,
+without BOM) or Windows-1252, comma or semicolon separated. One leading
+single quote, the spreadsheets' text mark, is taken off every value ('=1+1
+imports as =1+1). Every row is validated first; bad rows are reported with
+their line and skipped, good rows are written. A second run of the same file
+changes nothing. The exit code is 1 when any row was bad.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
@@ -89,7 +90,12 @@ func newClientsExportCmd(e *env, cf *clientFlags) *cobra.Command {
 		Long: `Write the selected clients as CSV to standard output: the columns of the seed
 systems' export first, then the rest of the record; unpaid_invoices and
 unpaid_balance come from billing. --bom and --semicolon
-suit Spanish-locale spreadsheet programs.`,
+suit Spanish-locale spreadsheet programs.
+
+A text cell that a spreadsheet would run as a formula (one that begins with
+= + - @, a tab or a CR) is written with a single quote in front, and so is
+one that begins with a quote: '+56 9 1234 5678 shows as text in a spreadsheet.
+"turno clients import" takes the quote off again.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			f, err := ff.filter()

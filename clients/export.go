@@ -21,7 +21,9 @@ type ExportOptions struct {
 
 // Export writes the clients f selects as CSV, one header row then one row
 // per client in ID order, columns as Columns lists. It returns the number of
-// clients written. Import reads this format back.
+// clients written. Import reads this format back. A text cell that a
+// spreadsheet would run as a formula is written with a leading quote, which
+// Import removes (csvcell.go).
 func (r *Registry) Export(ctx context.Context, w io.Writer, f Filter, opts ExportOptions) (int, error) {
 	if opts.BOM {
 		if _, err := io.WriteString(w, "\uFEFF"); err != nil {
@@ -44,7 +46,7 @@ func (r *Registry) Export(ctx context.Context, w io.Writer, f Filter, opts Expor
 		row := make([]string, len(Columns))
 		for i, col := range Columns {
 			if col.Get != nil {
-				row[i] = col.Get(&c)
+				row[i] = exportCell(col.Get(&c)) // no formulas: see csvcell.go
 			}
 		}
 		if opts.Unpaid != nil {

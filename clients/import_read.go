@@ -34,7 +34,8 @@ type csvRow struct {
 
 // readCSV decodes a whole file: UTF-8 (with or without BOM) or, when it is
 // not valid UTF-8, Windows-1252; "," or ";" separated, chosen by which the
-// header row has more of. Unknown header names fail the whole file.
+// header row has more of. Unknown header names fail the whole file. One
+// leading quote, the spreadsheets' text mark, is taken off every value.
 func readCSV(in io.Reader) ([]*Column, []csvRow, error) {
 	raw, err := io.ReadAll(in)
 	if err != nil {
@@ -97,7 +98,7 @@ func readCSV(in io.Reader) ([]*Column, []csvRow, error) {
 		}
 		v := make(map[*Column]string, len(rec))
 		for i, x := range rec {
-			v[cols[i]] = x
+			v[cols[i]] = importCell(x) // the export's formula guard: see csvcell.go
 		}
 		rows = append(rows, csvRow{line: line, values: v})
 	}
