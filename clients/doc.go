@@ -45,7 +45,10 @@
 //
 // Operators add and edit through Registry methods, which the turno clients
 // and turno contacts commands call, and Import (CSV in the Export's
-// columns, upsert by client ID, idempotent, linear time in bulk batches).
+// columns, upsert by client ID, idempotent, linear time in bulk batches,
+// never overwriting a client changed while it runs). Export neutralises
+// cells a spreadsheet would run as formulas, and Import undoes exactly that
+// (csvcell.go).
 // The intake calls Lookup once per message; the outbox calls MailAllowed
 // (its opt-out hook); billing iterates with Each and a Filter, reads
 // BillingAddress, and snapshots BillingData, whose Check says what is

@@ -44,8 +44,12 @@ type planned struct {
 // written, so importing the same file twice, or an export, changes nothing.
 //
 // Time is linear in the rows: one scan of clients and logins, then unordered
-// bulk writes of BatchSize rows. Moving a login from one client to another
-// in the same file is refused (edit those clients one by one).
+// bulk writes of BatchSize rows, changed clients one by one (swapClient).
+// A client someone else changes after the scan (an operator's edit while
+// the import runs) keeps that change: its row is reported, not written, and
+// running the import again applies it on top. Moving a login from one
+// client to another in the same file is refused (edit those clients one by
+// one).
 func (r *Registry) Import(ctx context.Context, in io.Reader, opts ImportOptions) (*ImportReport, error) {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 1000

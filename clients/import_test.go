@@ -156,3 +156,70 @@ func TestImportUpdatesAndAudits(t *testing.T) {
 		t.Fatalf("unknown column: %v", err)
 	}
 }
+
+// An import reads every client first and writes much later; an operator's
+// edit of a client in between must survive, and the import must say it did
+// not write that row, rather than put back the values it read.
+func TestImportDoesNotOverwriteAnEditMadeDuringIt(t *testing.T) {
+	r, _ := newTestRegistry(t, nil)
+	ctx := context.Background()
+	mustAdd(t, r, completeClient("A", "a@example.cl"))
+	mustAdd(t, r, completeClient("B", "b@example.cl"))
+	src := "client_id,zone\nA,Norte\nB,Norte\n"
+	edited := false
+	rep, err := r.Import(ctx, strings.NewReader(src), ImportOptions{By: "ops", Progress: func(done, _ int) {
+		if done != 0 || edited {
+			return
+		}
+		// Between validation and the first write: an operator edits A.
+		edited = true
+		if _, err := r.Edit(ctx, "A", "operator", func(c *Client) error { c.Seller = "Paula"; return nil }); err != nil {
+			t.Errorf("concurrent edit: %v", err)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !edited {
+		t.Fatal("the import never reported progress before writing")
+	}
+	a, _ := r.Get(ctx, "A")
+	if a.Seller != "Paula" {
+		t.Fatalf("the operator's edit was overwritten: seller %q", a.Seller)
+	}
+	if a.Zone != "" {
+		t.Fatalf("A was written from a stale read: zone %q", a.Zone)
+	}
+	if b, _ := r.Get(ctx, "B"); b.Zone != "Norte" {
+		t.Fatalf("B not imported: zone %q; report %+v", b.Zone, rep)
+	}
+	if rep.Updated != 1 || len(rep.Bad) != 1 || rep.Bad[0].Line != 2 || rep.Bad[0].ClientID != "A" ||
+		!strings.Contains(rep.Bad[0].Reason, "changed by someone else") {
+		t.Fatalf("report %+v", rep)
+	}
+	// The trail keeps the operator's edit, and says the import's values
+	// were put back at once.
+	trail, _ := r.Audit(ctx, "A")
+	var edit, undone bool
+	for _, e := range trail {
+		switch {
+		case e.Action == "import":
+			t.Fatalf("audit has an import entry for the row not written: %+v", e)
+		case e.Action == "edit" && e.Field == "seller" && e.New == "Paula" && e.By == "operator":
+			edit = true
+		case e.Action == "import_undone" && e.Field == "zone" && e.Old == "Norte" && e.New == "" && e.By == "ops":
+			undone = true
+		}
+	}
+	if !edit || !undone {
+		t.Fatalf("audit trail: edit %v, import_undone %v: %+v", edit, undone, trail)
+	}
+	// Running the import again applies the row on top of the edit.
+	again, err := r.Import(ctx, strings.NewReader(src), ImportOptions{By: "ops"})
+	if err != nil || again.Updated != 1 || len(again.Bad) != 0 {
+		t.Fatalf("second run: %v %+v", err, again)
+	}
+	if a, _ := r.Get(ctx, "A"); a.Seller != "Paula" || a.Zone != "Norte" {
+		t.Fatalf("A after the second run: seller %q zone %q", a.Seller, a.Zone)
+	}
+}

@@ -83,27 +83,32 @@ func (r *Registry) writeBatch(ctx context.Context, batch []planned, logins map[s
 		}
 	}
 
-	// 3. Client documents.
+	// 3. Client documents: new ones in one unordered bulk insert, changed
+	// ones one by one through swapClient, which never keeps a change made
+	// by someone else since the plan read the client.
 	models, idx = nil, nil
 	for i, p := range batch {
-		if failed[i] {
-			continue
-		}
-		if p.old == nil {
+		if !failed[i] && p.old == nil {
 			models = append(models, mongo.NewInsertOneModel().SetDocument(p.doc))
-		} else {
-			// By _id alone: a filter on more than _id is a scan on the
-			// embedded store. So an operator's edit of the same client
-			// made while the import runs is overwritten (last writer wins).
-			models = append(models, mongo.NewReplaceOneModel().
-				SetFilter(bson.D{{Key: "_id", Value: p.doc.ID}}).SetReplacement(p.doc))
+			idx = append(idx, i)
 		}
-		idx = append(idx, i)
 	}
 	if err := r.bulk(ctx, r.clients, models, idx, func(i int, err mongo.BulkWriteError) {
 		fail(i, "write client: the client was added concurrently; run the import again")
 	}); err != nil {
 		return err
+	}
+	for i, p := range batch {
+		if failed[i] || p.old == nil {
+			continue
+		}
+		reason, err := r.swapClient(ctx, p)
+		if err != nil {
+			return err
+		}
+		if reason != "" {
+			fail(i, reason)
+		}
 	}
 
 	// 4. Old addresses, old logins, audit.
