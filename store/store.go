@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -147,6 +148,13 @@ func (s *Store) closeEmbedded() {
 
 // RedactURI removes the password from a MongoDB URI, for messages and logs.
 func RedactURI(uri string) string {
+	if rest, ok := strings.CutPrefix(uri, "mongodb://%2F"); ok {
+		// A Unix socket path (the embedded store's): no credentials.
+		host, _, _ := strings.Cut(rest, "/")
+		if p, err := url.PathUnescape("%2F" + host); err == nil {
+			return "mongodb://" + p
+		}
+	}
 	u, err := url.Parse(uri)
 	if err != nil {
 		return "(unparsable URI)"

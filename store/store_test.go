@@ -106,3 +106,12 @@ func TestRedactURI(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+func TestRedactURIOfASocket(t *testing.T) {
+	if got := store.RedactURI("mongodb://%2Ftmp%2Fturno-1%2Fturno.sock/"); got != "mongodb:///tmp/turno-1/turno.sock" {
+		t.Fatalf("RedactURI = %q", got)
+	}
+	if got := store.RedactURI("mongodb://turno:secret@db.example:27017/?tls=true"); strings.Contains(got, "secret") {
+		t.Fatalf("RedactURI kept the password: %q", got)
+	}
+}
