@@ -39,6 +39,7 @@ func startWith(t *testing.T, opts Options) *Service {
 	t.Helper()
 	opts.Intake = config.Default().Intake
 	opts.Intake.LeaseTTL = config.Duration(3 * time.Second)
+	opts.Intake.BatchSize = 2
 	opts.Logger = testenv.Logger(t)
 	opts.MinBackoff, opts.MaxBackoff, opts.RetryDelay = 10*time.Millisecond, 100*time.Millisecond, 20*time.Millisecond
 	s, err := New(opts)

@@ -17,7 +17,6 @@ import (
 
 	"turno/config"
 	"turno/internal/testenv"
-	"turno/store"
 )
 
 // recorder is a Sink that remembers each key once, like tickets must.
@@ -71,26 +70,7 @@ func mailboxFor(srv *testenv.IMAPServer, name string) config.MailboxConfig {
 
 func startService(t *testing.T, db *mongo.Database, sink Sink, mbs ...config.MailboxConfig) *Service {
 	t.Helper()
-	in := config.Default().Intake
-	in.LeaseTTL = config.Duration(3 * time.Second)
-	in.BatchSize = 2
-	s, err := New(Options{DB: db, Mailboxes: mbs, Intake: in, Sink: sink, Logger: testenv.Logger(t),
-		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, RetryDelay: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.EnsureIndexes(context.Background(), db, Indexes()); err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.Stop(ctx); err != nil {
-			t.Error(err)
-		}
-	})
-	return s
+	return startWith(t, Options{DB: db, Mailboxes: mbs, Sink: sink})
 }
 
 func waitFor(t *testing.T, what string, cond func() (bool, error)) {
