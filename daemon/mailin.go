@@ -3,6 +3,7 @@ package daemon
 import (
 	"net"
 	"strconv"
+	"time"
 
 	"turno/config"
 	"turno/mailin"
@@ -21,7 +22,11 @@ func (d *Daemon) startMail(st *store.Store, td *teardown) (*mailin.Service, erro
 		host, port, _ := net.SplitHostPort(d.Dev.IMAPAddr)
 		p, _ := strconv.Atoi(port)
 		mbs = []config.MailboxConfig{{Name: "dev", Host: host, Port: p, TLS: "none",
-			Username: cfg.Dev.User, Password: cfg.Dev.Password, Department: "soporte"}}
+			Username: cfg.Dev.User, Password: cfg.Dev.Password, Department: "soporte",
+			// go-imap's in-memory server drops an EXISTS that lands between
+			// our NOOP and IDLE; a short safety poll (cheap in memory)
+			// bounds that wait to seconds.
+			PollInterval: config.Duration(2 * time.Second)}}
 	}
 	if len(mbs) == 0 {
 		return nil, nil
