@@ -33,11 +33,7 @@ import (
 // prints the idle RSS, the peak RSS while the message was taken in, and the
 // difference, which is what the message cost.
 func bigMessage(addr, user, pass, bin string, mb int, text bool) error {
-	dir, err := os.MkdirTemp("", "turno-bench-big-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
+	dir := tempDir("turno-bench-big-")
 	if bin == "" {
 		bin = filepath.Join(dir, "turno")
 		if out, err := exec.Command("go", "build", "-o", bin, "turno/cmd/turno").CombinedOutput(); err != nil {
@@ -77,6 +73,7 @@ poll_interval = "1s"
 	}
 	cmd := exec.Command(bin, "serve", "--config", cfgPath)
 	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM} // it ends with the bench
 	if err := cmd.Start(); err != nil {
 		return err
 	}

@@ -40,9 +40,13 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -64,18 +68,24 @@ func main() {
 	big := flag.Int("big", 0, "instead: peak RSS of a real turno serve taking in one message of this many MB")
 	bigText := flag.Bool("bigtext", false, "with -big: a long text body instead of an attachment")
 	bin := flag.String("turno", "", "with -big: this turno binary instead of one built from this tree")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the (c) runs to this file")
 	flag.Parse()
 	addr, user, pass := os.Getenv("TURNO_TEST_DOVECOT_ADDR"), os.Getenv("TURNO_TEST_DOVECOT_USER"), os.Getenv("TURNO_TEST_DOVECOT_PASSWORD")
 	if addr == "" {
 		fail(fmt.Errorf("TURNO_TEST_DOVECOT_ADDR unset: run scripts/test-services.sh start && . .test-services/env"))
 	}
+	defer removeTempDirs()
+	go func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		fail(fmt.Errorf("%s", <-sig))
+	}()
 	if *big > 0 {
 		check(bigMessage(addr, user, pass, *bin, *big, *bigText))
 		return
 	}
 	ctx := context.Background()
-	dir, _ := os.MkdirTemp("", "turno-bench-")
-	defer os.RemoveAll(dir)
+	dir := tempDir("turno-bench-")
 	st, err := store.Open(ctx, store.Options{DataDir: dir, Database: "bench", Logger: slog.New(slog.DiscardHandler)})
 	check(err)
 	defer st.Close(ctx)
@@ -187,6 +197,13 @@ func timeFetch(addr, user, pass, folder string, raw *mailin.RawStore) time.Durat
 // It returns the time from start to the last one, and how much of it the
 // daemon took to start.
 func timeTurno(ctx context.Context, st *store.Store, dbName string, mb config.MailboxConfig, c *imapclient.Client) (took, start time.Duration) {
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		check(err)
+		defer f.Close()
+		check(pprof.StartCPUProfile(f))
+		defer pprof.StopCPUProfile()
+	}
 	t0 := time.Now()
 	d, stop := startTurno(st, dbName, mb)
 	defer stop()
@@ -207,9 +224,7 @@ func timeTurno(ctx context.Context, st *store.Store, dbName string, mb config.Ma
 // watching mb only. stop stops it and waits.
 func startTurno(st *store.Store, dbName string, mb config.MailboxConfig) (*daemon.Daemon, func()) {
 	cfg := config.Default()
-	dir, err := os.MkdirTemp("", "turno-bench-daemon-")
-	check(err)
-	cfg.DataDir = dir
+	cfg.DataDir = tempDir("turno-bench-daemon-")
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	cfg.MongoDB.URI = st.URI
 	cfg.MongoDB.Database = dbName
@@ -221,7 +236,6 @@ func startTurno(st *store.Store, dbName string, mb config.MailboxConfig) (*daemo
 	return d, func() {
 		d.Stop()
 		check(<-done)
-		_ = os.RemoveAll(dir)
 	}
 }
 
@@ -346,7 +360,39 @@ func check(err error) {
 	}
 }
 
+// cpuProfile, when set, receives a CPU profile of the (c) runs (the last
+// size's, with several).
+var cpuProfile string
+
+// fail reports err, removes the temporary directories and exits: deferred
+// calls do not run.
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "bench/intake:", err)
+	removeTempDirs()
 	os.Exit(1)
+}
+
+// tempDirs are removed however the bench ends: returning, failing, or
+// interrupted (a 10,000-message store is over a gigabyte).
+var tempDirs struct {
+	sync.Mutex
+	list []string
+}
+
+func tempDir(prefix string) string {
+	dir, err := os.MkdirTemp("", prefix)
+	check(err)
+	tempDirs.Lock()
+	defer tempDirs.Unlock()
+	tempDirs.list = append(tempDirs.list, dir)
+	return dir
+}
+
+func removeTempDirs() {
+	tempDirs.Lock()
+	defer tempDirs.Unlock()
+	for _, d := range tempDirs.list {
+		_ = os.RemoveAll(d)
+	}
+	tempDirs.list = nil
 }
