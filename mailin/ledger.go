@@ -51,48 +51,36 @@ var errReused = errors.New("message ID reused by a different mail")
 // returns errReused. Entries written before fingerprints are taken as the
 // same mail, as they always were.
 func (l ledger) claim(ctx context.Context, key, fp, rawID string, size int64, mailbox, source, owner string, now time.Time) (*Entry, error) {
-	return l.claimMatching(ctx, key, fp, fp, rawID, size, mailbox, source, owner, now)
-}
-
-// claimMatching is claim whose filter requires match as the fingerprint
-// ("" requires nothing: a legacy entry).
-func (l ledger) claimMatching(ctx context.Context, key, fp, match, rawID string, size int64, mailbox, source, owner string, now time.Time) (*Entry, error) {
-	filter := bson.D{{Key: "_id", Value: key}}
-	insert := bson.D{
-		{Key: "raw_id", Value: rawID}, {Key: "size", Value: size}, {Key: "mailbox", Value: mailbox},
-		{Key: "at", Value: now}, {Key: "ingested", Value: false},
-	}
-	if match != "" {
-		filter = append(filter, bson.E{Key: "fp", Value: match}) // an upsert copies it into the new entry
-	} else if fp != "" {
-		insert = append(insert, bson.E{Key: "fp", Value: fp})
+	// Filters are _id alone: the embedded store scans on any other.
+	if fp != "" {
+		var e Entry
+		err := l.coll.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&e)
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return nil, fmt.Errorf("record message: %w", err)
+		}
+		if err == nil && e.Fingerprint != "" && e.Fingerprint != fp {
+			return nil, errReused
+		}
 	}
 	var before Entry
-	err := l.coll.FindOneAndUpdate(ctx, filter, bson.D{
-		{Key: "$setOnInsert", Value: insert},
+	err := l.coll.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: key}}, bson.D{
+		{Key: "$setOnInsert", Value: bson.D{
+			{Key: "raw_id", Value: rawID}, {Key: "size", Value: size}, {Key: "mailbox", Value: mailbox},
+			{Key: "at", Value: now}, {Key: "ingested", Value: false}, {Key: "fp", Value: fp},
+		}},
 		{Key: "$addToSet", Value: bson.D{{Key: "sources", Value: source}, {Key: "handlers", Value: owner}}},
 	}, options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.Before)).Decode(&before)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, nil
 	}
-	if mongo.IsDuplicateKeyError(err) {
-		// Two upserts raced, or the _id is taken by an entry the filter
-		// did not match: read whose it is.
-		var e Entry
-		if err := l.coll.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&e); err != nil {
-			return nil, fmt.Errorf("record message: %w", err)
-		}
-		switch {
-		case e.Fingerprint == fp:
-			return l.claimMatching(ctx, key, fp, match, rawID, size, mailbox, source, owner, now)
-		case e.Fingerprint == "" && match != "":
-			return l.claimMatching(ctx, key, fp, "", rawID, size, mailbox, source, owner, now)
-		default:
-			return nil, errReused
-		}
+	if mongo.IsDuplicateKeyError(err) { // two upserts raced; the other inserted
+		return l.claim(ctx, key, fp, rawID, size, mailbox, source, owner, now)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("record message: %w", err)
+	}
+	if fp != "" && before.Fingerprint != "" && before.Fingerprint != fp {
+		return nil, errReused // a concurrent different mail won the key
 	}
 	return &before, nil
 }
