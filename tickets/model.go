@@ -66,6 +66,34 @@ type Ticket struct {
 	// LinkedFrom is the closed ticket this one continues (a reply after the
 	// reopen window).
 	LinkedFrom int64 `bson:"linked_from,omitempty" json:"linked_from,omitempty"`
+
+	// The agents' side (work.go). Assignee is the owning agent's primary
+	// address ("" unassigned).
+	Assignee string `bson:"assignee,omitempty" json:"assignee,omitempty"`
+	// ManualLabel is an agent's priority override (high, medium, low),
+	// kept until cleared; Priority, Label and SortKey follow it.
+	ManualLabel string `bson:"manual_label,omitempty" json:"manual_label,omitempty"`
+	// Score is the computed priority, kept to restore it when an override
+	// is cleared.
+	Score      int       `bson:"score,omitempty" json:"score,omitempty"`
+	SolvedAt   time.Time `bson:"solved_at,omitempty" json:"solved_at,omitzero"`
+	MergedInto int64     `bson:"merged_into,omitempty" json:"merged_into,omitempty"`
+	// LastPublic is the newest message the customer can see (a customer
+	// mail or an agent's reply): the collision check compares it with the
+	// message an agent says they answered.
+	LastPublic *LastPublic `bson:"last_public,omitempty" json:"last_public,omitempty"`
+	// Events is the ticket's history, oldest first.
+	Events []Event `bson:"events,omitempty" json:"events,omitempty"`
+	// Version counts changes made by agents (optimistic concurrency).
+	Version   int64     `bson:"version,omitempty" json:"version,omitempty"`
+	UpdatedAt time.Time `bson:"updated_at,omitempty" json:"updated_at,omitzero"`
+}
+
+// LastPublic names the newest customer-visible message on a ticket.
+type LastPublic struct {
+	Key   string    `bson:"key" json:"key"`
+	At    time.Time `bson:"at" json:"at"`
+	Agent string    `bson:"agent,omitempty" json:"agent,omitempty"` // "" for the customer
 }
 
 // Message is one document of the ticket_messages collection: one per
@@ -114,6 +142,22 @@ type Message struct {
 	// Lang is the language automatic replies to this message use: the
 	// client's for a registered sender, else parse.GuessLang of the mail.
 	Lang string `bson:"lang,omitempty" json:"lang,omitempty"`
+
+	// The agents' side (work.go): Direction is DirIn (""), DirReply or
+	// DirNote; Agent wrote a reply or note.
+	Direction string `bson:"direction,omitempty" json:"direction,omitempty"`
+	Agent     string `bson:"agent,omitempty" json:"agent,omitempty"`
+	AgentName string `bson:"agent_name,omitempty" json:"agent_name,omitempty"`
+	// Answers is the key of the message a reply answered.
+	Answers string `bson:"answers,omitempty" json:"answers,omitempty"`
+	// OutboxID is the outbox entry that mails a reply.
+	OutboxID string `bson:"outbox_id,omitempty" json:"outbox_id,omitempty"`
+	// RequestHash identifies the request behind an idempotency key, so a
+	// key reused for another request is refused.
+	RequestHash string `bson:"request_hash,omitempty" json:"-"`
+	// State of a reply: "pending" until it is on the ticket and in the
+	// outbox, then "sent" ("refused" when its collision check failed).
+	State string `bson:"state,omitempty" json:"state,omitempty"`
 }
 
 // Attach is an attachment's metadata (the bytes stay with the raw message).

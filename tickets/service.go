@@ -68,8 +68,33 @@ type Options struct {
 	AutoReplyBudget int
 	// Weights of the priority score; zero value: DefaultWeights().
 	Weights *Weights
+	// Agents resolves assignees; nil: assignment to another agent fails.
+	Agents Agents
+	// Linker registers contacts for Link; nil: Link fails.
+	Linker Linker
+	// Departments are the known departments (Move refuses others); empty:
+	// any name.
+	Departments []string
+	// Senders gives each department's From for agents' replies; a
+	// department without one uses DefaultSender.
+	Senders       map[string]Sender
+	DefaultSender Sender
+	// MailDomain is the right-hand side of the Message-IDs of replies.
+	MailDomain string
+	// CloseAfter: a solved ticket is closed this long after; default 4 days.
+	CloseAfter time.Duration
+	// QuoteReplies quotes the answered message below an agent's reply;
+	// default true (set NoQuote to turn it off).
+	NoQuote bool
 	Clock   clock.Clock  // default the wall clock
 	Logger  *slog.Logger // default slog.Default()
+}
+
+// Sender is the From of agents' replies for a department: Name is the
+// team's ("Soporte Mi Proveedor"); a reply shows "Agent — Name".
+type Sender struct {
+	Name    string
+	Address string
 }
 
 // Service ingests parsed mail into tickets and answers queue queries. It
@@ -99,6 +124,9 @@ func New(opts Options) (*Service, error) {
 	}
 	if opts.AutoReplyBudget == 0 {
 		opts.AutoReplyBudget = 5
+	}
+	if opts.CloseAfter <= 0 {
+		opts.CloseAfter = 4 * 24 * time.Hour
 	}
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}

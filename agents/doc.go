@@ -1,0 +1,17 @@
+// Package agents owns agent accounts, their departments and API tokens.
+//
+// # Collections
+//
+//   - agents: _id is the agent's primary address in lower case; name,
+//     role (agent or admin), departments, alternate addresses, active,
+//     language, signature.
+//   - agent_addresses: _id is an address (primary or alternate, lower
+//     case) → the agent's primary address. Inserted before the agent is
+//     written, so the unique _id makes every address belong to at most
+//     one agent, and a sender lookup is one _id read.
+//   - api_tokens: _id is the SHA-256 (hex) of the token; the agent it acts
+//     as (or the gateway scope), a label, created, last used, revoked.
+//     The token itself is never stored: it is printed once.
+//
+// Every lookup on a request path (a token, an address) is an _id read.
+package agents
