@@ -20,6 +20,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"turno/agents"
 	"turno/billing"
 	"turno/clients"
 	"turno/clock"
@@ -30,6 +31,7 @@ import (
 	"turno/mailout"
 	"turno/scheduler"
 	"turno/store"
+	"turno/replies"
 	"turno/templates"
 	"turno/tickets"
 )
@@ -62,13 +64,19 @@ type Daemon struct {
 	// Templates and Outbox are the outbound mail (daemon/outbox.go).
 	Templates *templates.Set
 	Outbox    *mailout.Outbox
-	// Tickets takes parsed mail from the intake.
+	// Tickets takes parsed mail from the intake and agents' work;
+	// Agents and Replies are agent accounts and saved replies
+	// (daemon/work.go).
 	Tickets *tickets.Service
+	Agents  *agents.Service
+	Replies *replies.Store
 	// Clients is the clients registry (daemon/clients.go).
 	Clients *clients.Registry
 	// Billing and Scheduler run the billing calendar (daemon/billing.go).
 	Billing   *billing.Service
 	Scheduler *scheduler.Scheduler
+	// DevToken is the dev agent's API token (--dev only), for the banner.
+	DevToken string
 }
 
 // New checks the options. Nothing starts until Run.
@@ -136,14 +144,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		// unless the operator chose them, the support and From addresses
 		// are the dev mailbox's (a value equal to the default counts as
 		// not chosen).
+		cfg = DevOverrides(cfg)
 		addr := devmail.AddressFor(cfg.Dev.User)
-		def := config.Default()
-		if cfg.Company.SupportAddress == def.Company.SupportAddress {
-			cfg.Company.SupportAddress = addr
-		}
-		if cfg.Mail.FromAddress == def.Mail.FromAddress {
-			cfg.Mail.FromAddress = addr
-		}
 		d.opts.Config = cfg
 		dev, err := devmail.Start(devmail.Options{
 			IMAPAddr:   cfg.Dev.IMAPListen,
@@ -184,6 +186,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	td.push("http", d.HTTP.Shutdown)
 	if err := d.startBilling(ctx, &td); err != nil {
 		return fail(err)
+	}
+	if d.opts.Dev {
+		tok, err := d.startDevAgent(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		d.DevToken = tok
 	}
 	d.log.Info("turno started", "http", d.HTTP.Addr(), "dev", d.opts.Dev)
 	close(d.ready)

@@ -21,26 +21,15 @@ import (
 // replies go through the outbox; bounces are matched against outbox entries
 // by Message-ID. Senders are looked up in the clients registry.
 func (d *Daemon) startTickets(ctx context.Context) error {
-	cfg := d.opts.Config
-	key, err := mailout.MessageIDKey(ctx, d.Store.DB, cfg.Mail.MessageIDSecret)
+	var mailer tickets.Mailer
+	if d.Outbox != nil {
+		mailer = d.Outbox
+	}
+	parts, err := NewWorkParts(ctx, d.opts.Config, d.Store.DB, d.Clients, mailer, d.opts.Clock, d.log)
 	if err != nil {
 		return err
 	}
-	opts := tickets.OptionsFromConfig(cfg.Tickets)
-	opts.DB, opts.Clock, opts.Logger = d.Store.DB, d.opts.Clock, d.log.With("component", "tickets")
-	opts.MessageIDKey = key
-	opts.Bounces = outboxBounces{db: d.Store.DB, clock: d.opts.Clock}
-	if d.Clients != nil {
-		opts.Directory = d.Clients
-	}
-	if d.Outbox != nil {
-		opts.Mailer = d.Outbox
-	}
-	svc, err := tickets.New(opts)
-	if err != nil {
-		return fmt.Errorf("tickets: %w", err)
-	}
-	d.Tickets = svc
+	d.Tickets, d.Agents, d.Replies = parts.Tickets, parts.Agents, parts.Replies
 	return nil
 }
 
