@@ -76,7 +76,11 @@ type Entry struct {
 	ClientID      string             `bson:"client_id,omitempty" json:"client_id,omitempty"`
 	Kind          string             `bson:"kind,omitempty" json:"kind,omitempty"`
 	MessageID     string             `bson:"message_id" json:"message_id"`
-	Recipients    []Recipient        `bson:"recipients" json:"recipients"`
+	// FromName and FromAddress override the configured From header of
+	// this entry ("" = mail.from_name / mail.from_address).
+	FromName    string      `bson:"from_name,omitempty" json:"from_name,omitempty"`
+	FromAddress string      `bson:"from_address,omitempty" json:"from_address,omitempty"`
+	Recipients  []Recipient `bson:"recipients" json:"recipients"`
 
 	CreatedAt     time.Time `bson:"created_at" json:"created_at"`
 	UpdatedAt     time.Time `bson:"updated_at" json:"updated_at"`

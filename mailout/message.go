@@ -31,6 +31,23 @@ type Message struct {
 	// Threading headers for ticket replies (Message-IDs with brackets).
 	InReplyTo  string
 	References []string
+	// MessageID, if set, is the Message-ID to send with (with angle
+	// brackets, a well-formed msg-id): a caller that records it before
+	// enqueueing (an agent's reply on its ticket) chooses it. Empty: the
+	// outbox makes one (msgid.New).
+	MessageID string
+	// FromName and FromAddress, if set, replace the configured From for
+	// this message (an agent's reply comes from the department's address
+	// under "Agent — Team"). The SMTP envelope sender (MAIL FROM) stays
+	// the configured mail.from_address: it is the address the operator's
+	// SPF record and relay account are set up for, and where bounces
+	// return to be matched by the intake. DMARC passes when the From
+	// domain aligns with that envelope domain (relaxed alignment: the same
+	// organisational domain, as soporte@ and ventas@ of one provider are)
+	// or with the relay's DKIM domain; a department address on another
+	// domain needs DKIM for that domain.
+	FromName    string
+	FromAddress string
 	// Attachments, e.g. the invoice PDF. Kept small: they are stored in the
 	// outbox entry.
 	Attachments []Attachment

@@ -162,8 +162,11 @@ func (o *Outbox) Enqueue(ctx context.Context, m Message) (string, error) {
 		InReplyTo: m.InReplyTo, References: m.References,
 		Sensitive: m.Sensitive, AutoSubmitted: m.AutoSubmitted,
 		ClientID: m.ClientID, Kind: m.Kind,
-		MessageID: msgid.New(o.opts.Mail.Domain, m.Ticket, o.opts.MessageIDKey),
+		MessageID: m.MessageID, FromName: m.FromName, FromAddress: m.FromAddress,
 		CreatedAt: now, UpdatedAt: now, NextAttemptAt: now,
+	}
+	if e.MessageID == "" {
+		e.MessageID = msgid.New(o.opts.Mail.Domain, m.Ticket, o.opts.MessageIDKey)
 	}
 	for _, a := range m.Attachments {
 		e.Attachments = append(e.Attachments, StoredAttachment{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data, Size: len(a.Data)})

@@ -31,6 +31,58 @@ func checkAddress(field, v string) error {
 	return nil
 }
 
+// checkMsgID accepts one msg-id as RFC 5322 section 3.6.4 writes it:
+// "<" id-left "@" id-right ">", both sides dot-atoms (or a domain literal
+// on the right), with no white space.
+func checkMsgID(field, v string) error {
+	if err := checkHeader(field, v); err != nil {
+		return err
+	}
+	bad := fmt.Errorf("%s: %q is not a message id like <id@domain>", field, v)
+	if len(v) > 998 || !strings.HasPrefix(v, "<") || !strings.HasSuffix(v, ">") {
+		return bad
+	}
+	left, right, ok := strings.Cut(v[1:len(v)-1], "@")
+	if !ok || !dotAtom(left) {
+		return bad
+	}
+	if strings.HasPrefix(right, "[") && strings.HasSuffix(right, "]") && len(right) > 2 &&
+		!strings.ContainsAny(right[1:len(right)-1], "[]\\ \t") {
+		return nil
+	}
+	if !dotAtom(right) {
+		return bad
+	}
+	return nil
+}
+
+// dotAtom reports whether s is an RFC 5322 dot-atom-text: atext runs
+// separated by single dots.
+func dotAtom(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, part := range strings.Split(s, ".") {
+		if part == "" {
+			return false
+		}
+		for _, r := range part {
+			if !atext(r) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func atext(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return true
+	}
+	return strings.ContainsRune("!#$%&'*+-/=?^_`{|}~", r)
+}
+
 // validate checks a Message before anything is stored.
 func (m *Message) validate() error {
 	if m.Key == "" {
@@ -57,7 +109,17 @@ func (m *Message) validate() error {
 			return err
 		}
 	}
-	for field, v := range map[string]string{"in-reply-to": m.InReplyTo, "auto-submitted": m.AutoSubmitted, "lang": m.Lang} {
+	if m.MessageID != "" {
+		if err := checkMsgID("message-id", m.MessageID); err != nil {
+			return err
+		}
+	}
+	if m.FromAddress != "" {
+		if err := checkAddress("from", m.FromAddress); err != nil {
+			return err
+		}
+	}
+	for field, v := range map[string]string{"in-reply-to": m.InReplyTo, "auto-submitted": m.AutoSubmitted, "lang": m.Lang, "from name": m.FromName} {
 		if err := checkHeader(field, v); err != nil {
 			return err
 		}

@@ -156,7 +156,13 @@ func (o *Outbox) attempt(ctx context.Context, cn *conn, e *Entry) (outcome, erro
 		out.State, out.LastError = StateFailed, err.Error()
 		return out, nil
 	}
-	msg, err := compose(composeInput{FromName: o.opts.Mail.FromName, FromAddress: o.opts.Mail.FromAddress,
+	fromName, fromAddr := o.opts.Mail.FromName, o.opts.Mail.FromAddress
+	if e.FromAddress != "" {
+		fromName, fromAddr = e.FromName, e.FromAddress
+	} else if e.FromName != "" {
+		fromName = e.FromName
+	}
+	msg, err := compose(composeInput{FromName: fromName, FromAddress: fromAddr,
 		Entry: e, Rendered: rendered, Date: o.clock.Now(), LoopValue: o.opts.Mail.Domain})
 	if err != nil {
 		out.State, out.LastError = StateFailed, err.Error()
