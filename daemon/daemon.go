@@ -29,9 +29,9 @@ import (
 	"turno/httpapi"
 	"turno/mailin"
 	"turno/mailout"
+	"turno/replies"
 	"turno/scheduler"
 	"turno/store"
-	"turno/replies"
 	"turno/templates"
 	"turno/tickets"
 )
