@@ -21,7 +21,7 @@ func replyMessage(key string) Message {
 		MessageID:   msgid.New("example.cl", 10482, []byte("test-key")),
 		FromName:    "Camila Rojas — Ventas Mi Proveedor",
 		FromAddress: "ventas@example.cl", ReplyTo: "ventas@example.cl",
-		InReplyTo:   "<CAF=abc@mail.gmail.com>", References: []string{"<CAF=abc@mail.gmail.com>"}}
+		InReplyTo: "<CAF=abc@mail.gmail.com>", References: []string{"<CAF=abc@mail.gmail.com>"}}
 }
 
 // TestCallerFromAndMessageIDAreSent: a caller's Message-ID and From reach
