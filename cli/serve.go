@@ -83,7 +83,13 @@ Turno is running in dev mode. The support address is %s.
   SMTP  %s  (plain, no TLS)  user %s  password %s
   Mail Turno sends to anyone else is saved in %s
   Health: http://%s/healthz  Readiness: http://%s/readyz  Metrics: http://%s/metrics
+The development agent is %s (an admin); the CLI acts as it on this data
+directory ("turno tickets list", "turno tickets reply N --file answer.txt").
+  API   http://%s/api/v1  (document: /api/v1/openapi.json)
+  Token %s
+  e.g.  curl -H "Authorization: Bearer $TOKEN" http://%s/api/v1/tickets
 Press Ctrl-C to stop.
 
-`, addr, box, d.Dev.IMAPAddr, user, pass, d.Dev.SMTPAddr, user, pass, sent, d.HTTP.Addr(), d.HTTP.Addr(), d.HTTP.Addr())
+`, addr, box, d.Dev.IMAPAddr, user, pass, d.Dev.SMTPAddr, user, pass, sent, d.HTTP.Addr(), d.HTTP.Addr(), d.HTTP.Addr(),
+		daemon.DevAgent, d.HTTP.Addr(), d.DevToken, d.HTTP.Addr())
 }
