@@ -181,3 +181,7 @@ type ReplyResult struct {
 	// and nothing was sent again.
 	Replayed bool `json:"replayed"`
 }
+
+// MessageIDKey is the HMAC key of Turno's ticket Message-IDs (for tests and
+// tools that check one).
+func (s *Service) MessageIDKey() []byte { return s.opts.MessageIDKey }
