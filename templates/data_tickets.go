@@ -1,6 +1,9 @@
 package templates
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // TicketAck ("ticket_ack") confirms to a registered contact that a new
 // ticket was opened from their mail.
@@ -25,6 +28,27 @@ type TicketReply struct {
 	Body string `json:"body"`
 	// AgentName signs the reply; empty signs as the support team.
 	AgentName string `json:"agent_name"`
+	// Signature is the agent's own signature (plain text), shown below
+	// the name; empty shows none.
+	Signature string `json:"signature,omitempty"`
+	// QuotedText is the customer message the reply answers, quoted below
+	// it ("El <fecha>, <from> escribió:" and the lines prefixed with "> "
+	// in text, a blockquote in HTML); empty quotes nothing. QuotedFrom
+	// names its sender, QuotedDate is when it was written (zero: not
+	// shown).
+	QuotedFrom string    `json:"quoted_from,omitempty"`
+	QuotedDate time.Time `json:"quoted_date,omitzero"`
+	QuotedText string    `json:"quoted_text,omitempty"`
+}
+
+// QuotedLines is QuotedText split into lines, trailing blank lines
+// dropped, for the text template to prefix each with "> ".
+func (r TicketReply) QuotedLines() []string {
+	s := strings.TrimRight(strings.ReplaceAll(r.QuotedText, "\r\n", "\n"), " \t\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
 }
 
 // TicketUnknownSender ("ticket_unknown_sender") is the one reply sent to an

@@ -29,7 +29,11 @@ func sampleTicketReply() any {
 		Body: "Hola, María José:\n\nRevisamos su cuenta y el servidor de salida correcto es " +
 			"mail.ejemplo.cl, puerto 587, con autenticación.\n\n" +
 			"Si el problema continúa, respóndanos con una captura del error.",
-		AgentName: "Camila Rojas",
+		AgentName:  "Camila Rojas",
+		Signature:  "Mesa de ayuda · Lunes a viernes, 9:00 a 18:00",
+		QuotedFrom: "María José Pérez <maria.perez@cliente.cl>",
+		QuotedDate: sampleDay(2026, time.November, 16, 8, 55),
+		QuotedText: "Hola:\n\nDesde ayer Outlook no envía correos: dice <error 0x800CCC0F> & no sé qué hacer.\n\nGracias,\nMaría José",
 	}
 }
 
