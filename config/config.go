@@ -40,8 +40,10 @@ type Config struct {
 	Mail      MailConfig      `toml:"mail"`
 	Outbox    OutboxConfig    `toml:"outbox"`
 	Tickets   TicketsConfig   `toml:"tickets"`
-	Access    AccessConfig    `toml:"access"`
-	Billing   BillingConfig   `toml:"billing"`
+	// Departments name each department's reply sender (departments.go).
+	Departments map[string]DepartmentConfig `toml:"departments"`
+	Access      AccessConfig                `toml:"access"`
+	Billing     BillingConfig               `toml:"billing"`
 }
 
 // LogConfig sets up log/slog.
@@ -120,11 +122,12 @@ func defaults() Config {
 			Name:           "Mi Proveedor SpA",
 			SupportAddress: "soporte@example.cl",
 		},
-		Intake:  defaultIntake(),
-		Mail:    defaultMail(),
-		Outbox:  defaultOutbox(),
-		Tickets: defaultTickets(),
-		Access:  AccessConfig{Mode: "link", PortalURL: "https://clientes.example.cl", TokenTTL: Duration(24 * time.Hour)},
-		Billing: defaultBilling(),
+		Intake:      defaultIntake(),
+		Mail:        defaultMail(),
+		Outbox:      defaultOutbox(),
+		Tickets:     defaultTickets(),
+		Departments: map[string]DepartmentConfig{},
+		Access:      AccessConfig{Mode: "link", PortalURL: "https://clientes.example.cl", TokenTTL: Duration(24 * time.Hour)},
+		Billing:     defaultBilling(),
 	}
 }

@@ -68,6 +68,7 @@ func (c *Config) Validate() []FieldError {
 	c.validateMail(add)
 	c.validateIntake(add)
 	c.validateTickets(add)
+	c.validateDepartments(add)
 	c.validateAccess(add)
 	c.Billing.validate(add)
 	return errs
