@@ -1,6 +1,11 @@
 // Package httpapi owns Turno's HTTP listener: the operator endpoints
-// (/healthz, /readyz, /metrics) and, as later issues add them, the API for
-// payment gateways and the customer portal.
+// (/healthz, /readyz, /metrics) and the mux the API (package api) and the
+// payments endpoint mount on. It serves HTTPS when given a certificate.
+//
+// Every request is counted in turno_http_requests_total and timed in
+// turno_http_request_duration_seconds, labelled by the mux's route pattern
+// (never the raw path: /api/v1/tickets/{number}, not a ticket number),
+// method and status; requests no route matched are "unmatched".
 //
 // /healthz answers 200 while the process serves HTTP at all. /readyz runs
 // every registered readiness check (database, mailboxes, relays) with a short
@@ -10,6 +15,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +23,8 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +41,11 @@ type Options struct {
 	Addr string
 	// Gatherer serves /metrics; nil serves an empty registry.
 	Gatherer prometheus.Gatherer
+	// Registerer takes the request metrics; nil uses Gatherer when it is
+	// also a Registerer (a *prometheus.Registry), else none are kept.
+	Registerer prometheus.Registerer
+	// TLSCertFile and TLSKeyFile (PEM): serve HTTPS. Both or neither.
+	TLSCertFile, TLSKeyFile string
 	// CheckTimeout bounds each readiness check; default 2s.
 	CheckTimeout time.Duration
 	Logger       *slog.Logger
@@ -46,6 +59,7 @@ type Server struct {
 	ln     net.Listener
 	mu     sync.RWMutex
 	checks map[string]Check
+	m      *routeMetrics // nil: not instrumented
 }
 
 // New builds a server; nothing listens until Start.
@@ -59,7 +73,13 @@ func New(opts Options) *Server {
 	if opts.Gatherer == nil {
 		opts.Gatherer = prometheus.NewRegistry()
 	}
+	if opts.Registerer == nil {
+		opts.Registerer, _ = opts.Gatherer.(prometheus.Registerer)
+	}
 	s := &Server{opts: opts, mux: http.NewServeMux(), checks: map[string]Check{}}
+	if opts.Registerer != nil {
+		s.m = newRouteMetrics(opts.Registerer)
+	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -77,17 +97,46 @@ func (s *Server) AddCheck(name string, c Check) {
 	s.mu.Unlock()
 }
 
-// Handle mounts an extra handler (the later API endpoints).
+// Handle mounts an extra handler (the API endpoints) on the mux; its
+// pattern is the route label of its metrics.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// HandleFunc is Handle for a function (the mux huma's humago adapter needs).
+func (s *Server) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	s.mux.HandleFunc(pattern, h)
+}
+
+// ServeHTTP serves a request as the listener does, metrics included.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.m == nil {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	s.m.serve(s.mux, w, r)
+}
+
+// TLS reports whether the server serves HTTPS.
+func (s *Server) TLS() bool { return s.opts.TLSCertFile != "" }
 
 // Start listens and serves in the background.
 func (s *Server) Start() error {
+	var tcfg *tls.Config
+	if s.opts.TLSCertFile != "" || s.opts.TLSKeyFile != "" {
+		cert, err := tls.LoadX509KeyPair(s.opts.TLSCertFile, s.opts.TLSKeyFile)
+		if err != nil {
+			return fmt.Errorf("http TLS certificate: %w", err)
+		}
+		tcfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	ln, err := net.Listen("tcp", s.opts.Addr)
 	if err != nil {
 		return fmt.Errorf("http listen on %s: %w", s.opts.Addr, err)
 	}
 	s.ln = ln
-	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+	if tcfg != nil {
+		ln = tls.NewListener(ln, tcfg)
+	}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, TLSConfig: tcfg}
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.opts.Logger.Error("http server stopped", "err", err)
@@ -141,3 +190,83 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = json.NewEncoder(w).Encode(res)
 }
+
+// routeMetrics counts and times requests by route pattern, method and
+// status.
+type routeMetrics struct {
+	count *prometheus.CounterVec
+	dur   *prometheus.HistogramVec
+}
+
+func newRouteMetrics(reg prometheus.Registerer) *routeMetrics {
+	m := &routeMetrics{
+		count: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "turno_http_requests_total",
+			Help: "HTTP requests served, by route pattern, method and status.",
+		}, []string{"route", "method", "status"}),
+		dur: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "turno_http_request_duration_seconds",
+			Help:    "Time to serve an HTTP request, by route pattern, method and status.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"route", "method", "status"}),
+	}
+	reg.MustRegister(m.count, m.dur)
+	return m
+}
+
+func (m *routeMetrics) serve(h http.Handler, w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		// The mux set r.Pattern on this very request when it routed it.
+		route := r.Pattern
+		if _, p, ok := strings.Cut(route, " "); ok {
+			route = p
+		}
+		if route == "" {
+			route = "unmatched"
+		}
+		method := r.Method
+		switch method {
+		case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+			http.MethodDelete, http.MethodOptions:
+		default:
+			method = "other" // a client-chosen string must not grow the label set
+		}
+		status := strconv.Itoa(sw.code())
+		m.count.WithLabelValues(route, method, status).Inc()
+		m.dur.WithLabelValues(route, method, status).Observe(time.Since(start).Seconds())
+	}()
+	h.ServeHTTP(sw, r)
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 { // 1xx are interim
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) code() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+// Unwrap lets http.ResponseController reach the connection (flush,
+// deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,132 @@
+package httpapi_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"turno/httpapi"
+)
+
+func startServer(t *testing.T, opts httpapi.Options) *httpapi.Server {
+	t.Helper()
+	opts.Addr = "127.0.0.1:0"
+	s := httpapi.New(opts)
+	s.HandleFunc("GET /api/v1/tickets/{number}", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+	})
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+	return s
+}
+
+func body(t *testing.T, c *http.Client, url string) (int, string) {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// Requests are labelled by route pattern, never by the raw path.
+func TestMetricsByRoutePattern(t *testing.T) {
+	s := startServer(t, httpapi.Options{Gatherer: prometheus.NewRegistry()})
+	base := "http://" + s.Addr()
+	for _, p := range []string{"/api/v1/tickets/100001", "/api/v1/tickets/100002", "/nowhere/123"} {
+		body(t, http.DefaultClient, base+p)
+	}
+	_, m := body(t, http.DefaultClient, base+"/metrics")
+	for _, want := range []string{
+		`turno_http_requests_total{method="GET",route="/api/v1/tickets/{number}",status="418"} 2`,
+		`turno_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		`turno_http_request_duration_seconds_count{method="GET",route="/api/v1/tickets/{number}",status="418"} 2`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(m, "100001") {
+		t.Error("a ticket number is in a metric label")
+	}
+}
+
+// With a certificate the listener speaks TLS only.
+func TestTLSListener(t *testing.T) {
+	cert, key, pool := testPair(t)
+	s := startServer(t, httpapi.Options{TLSCertFile: cert, TLSKeyFile: key})
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "turno.test"}}}
+	if code, b := body(t, c, "https://"+s.Addr()+"/healthz"); code != 200 || b != "ok\n" {
+		t.Fatalf("https /healthz: %d %q", code, b)
+	}
+	resp, err := http.Get("http://" + s.Addr() + "/healthz")
+	if err == nil {
+		defer resp.Body.Close()
+		if resp.StatusCode == 200 {
+			t.Fatal("plain HTTP answered on a TLS listener")
+		}
+	}
+}
+
+func TestTLSBadPairFailsStart(t *testing.T) {
+	cert, _, _ := testPair(t)
+	s := httpapi.New(httpapi.Options{Addr: "127.0.0.1:0", TLSCertFile: cert, TLSKeyFile: cert})
+	if err := s.Start(); err == nil || !strings.Contains(err.Error(), "TLS") {
+		t.Fatalf("want a TLS error, got %v", err)
+	}
+}
+
+func testPair(t *testing.T) (cert, key string, pool *x509.CertPool) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "turno.test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		DNSNames: []string{"turno.test"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kd, err := x509.MarshalECPrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cert, key = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kd}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool = x509.NewCertPool()
+	pool.AddCert(c)
+	return cert, key, pool
+}
