@@ -206,8 +206,8 @@ func (s *Service) complete(ctx context.Context, m *Message, dup bool) (Result, e
 		if err := s.createTicket(ctx, m.Seed); err != nil {
 			return res, err
 		}
-	case m.Reopens:
-		if err := s.reopenTicket(ctx, m); err != nil {
+	default:
+		if err := s.joinTicket(ctx, m); err != nil {
 			return res, err
 		}
 	}

@@ -7,13 +7,26 @@ import (
 
 var errTodo = errors.New("not built yet")
 
-// update applies fn to ticket n under optimistic concurrency (the ticket's
-// Version) and keeps the queue projection in step. fn may refuse with an
-// error (returned as is, nothing written) and returns the events to append.
-// ErrNotFound when there is no such ticket.
-func (s *Service) update(ctx context.Context, n int64, fn func(t *Ticket) ([]Event, error)) (*Ticket, error) {
-	return nil, errTodo
-}
+// Event types (Event.Type).
+const (
+	EventCreated    = "created"
+	EventStatus     = "status"
+	EventAssign     = "assign"
+	EventPriority   = "priority"
+	EventDepartment = "department"
+	EventMerged     = "merged"      // on the ticket merged away
+	EventMergedFrom = "merged_from" // on the survivor
+	EventLink       = "link"
+	EventReply      = "reply"
+	EventNote       = "note"
+	EventReopened   = "reopened"
+)
+
+// Event authors besides agents (Event.By).
+const (
+	ByCustomer = "customer"
+	BySystem   = "system"
+)
 
 // Assign gives ticket n to assignee (an active agent of the ticket's
 // department; "" unassigns).

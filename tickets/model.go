@@ -21,6 +21,13 @@ const (
 	CollBudget   = "auto_reply_budget"      // _id: address|hour|slot; key: the message that spent it
 	CollUnknown  = "unknown_sender_replies" // _id: address|window bucket; key, sent_at
 	CollBounces  = "bounces"                // _id: dedup key of the bounce
+	// CollQueue is the agents' queue: one document per ticket that is not
+	// closed (_id: ticket number), the ticket without its events.
+	CollQueue = "ticket_queue"
+	// CollDirty holds one marker per ticket being changed (_id: ticket
+	// number): inserted before the ticket is written, deleted once the
+	// queue document follows it. It is also the per-ticket write lock.
+	CollDirty = "ticket_queue_dirty"
 )
 
 // Ticket statuses.
@@ -181,6 +188,7 @@ const (
 
 type colls struct {
 	tickets, messages, seen, done, numbers, counters, budget, unknown, bounces *mongo.Collection
+	queue, dirty                                                               *mongo.Collection
 }
 
 func newColls(db *mongo.Database) colls {
@@ -194,6 +202,8 @@ func newColls(db *mongo.Database) colls {
 		budget:   db.Collection(CollBudget),
 		unknown:  db.Collection(CollUnknown),
 		bounces:  db.Collection(CollBounces),
+		queue:    db.Collection(CollQueue),
+		dirty:    db.Collection(CollDirty),
 	}
 }
 
@@ -216,5 +226,9 @@ func Indexes() []store.Index {
 			Keys: bson.D{{Key: "ticket", Value: 1}, {Key: "arrived_at", Value: 1}}}},
 		{Collection: CollBounces, Model: mongo.IndexModel{
 			Keys: bson.D{{Key: "matched", Value: 1}, {Key: "received_at", Value: 1}}}},
+		{Collection: CollQueue, Model: mongo.IndexModel{
+			Keys: bson.D{{Key: "sort_key", Value: 1}}}},
+		{Collection: CollQueue, Model: mongo.IndexModel{
+			Keys: bson.D{{Key: "department", Value: 1}, {Key: "sort_key", Value: 1}}}},
 	}
 }

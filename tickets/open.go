@@ -9,7 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"turno/clients"
@@ -98,48 +97,115 @@ func (s *Service) seed(n int64, key string, in Incoming, doc *Message, mem []cli
 	return &Ticket{
 		ID: ticketID(n), Number: n, Subject: subject, Requester: doc.From, ClientID: doc.ClientID,
 		Unverified: len(mem) == 0, Department: in.Department, Channel: in.Channel, Mailbox: in.Mailbox,
-		Status: StatusOpen, Priority: p, Label: label, SortKey: sortKey(p, in.ArrivedAt, n),
+		Status: StatusNew, Priority: p, Label: label, Score: p, SortKey: sortKey(p, in.ArrivedAt, n),
 		Origin: key, FirstArrival: in.ArrivedAt, CreatedAt: doc.StoredAt,
 		Mentions: d.mentions, LinkedFrom: d.linkedFrom,
+		LastPublic: &LastPublic{Key: key, At: in.ArrivedAt},
+		Events:     []Event{{At: doc.StoredAt, By: ByCustomer, Type: EventCreated}},
+		Version:    1, UpdatedAt: doc.StoredAt,
 	}
 }
 
-// createTicket writes a seed once, by insert. A duplicate _id is fine when
-// it is this seed's ticket (a retry, a concurrent call); any other ticket
-// under that number is a bug we refuse to file the message into.
+// createTicket writes a seed once, by insert, and queues it. A duplicate
+// _id is fine when it is this seed's ticket (a retry, a concurrent call);
+// any other ticket under that number is a bug we refuse to file the
+// message into. The queue marker goes in first (see projection.go); when
+// another writer holds it, the projection is synced by reading instead.
 func (s *Service) createTicket(ctx context.Context, t *Ticket) error {
 	if t == nil {
 		return &PermanentError{Err: errors.New("opening message has no ticket seed")}
 	}
-	_, err := s.c.tickets.InsertOne(ctx, t)
-	if err == nil {
-		return nil
-	}
-	if !mongo.IsDuplicateKeyError(err) {
-		return failed(fmt.Sprintf("create ticket %d", t.Number), err)
-	}
-	have, gerr := s.getTicket(ctx, t.Number)
-	if gerr != nil {
-		return gerr
-	}
-	if have != nil && have.Origin == t.Origin {
-		return nil
-	}
-	return &PermanentError{Err: fmt.Errorf("create ticket %d: number taken by another ticket: %w", t.Number, err)}
-}
-
-// reopenTicket reopens the ticket a reopening message joined, if it is
-// still closed. Safe to repeat. (Messages joining a ticket otherwise change
-// nothing on it: updates are the slow and, on the embedded store, racy
-// writes, so the thread is read from ticket_messages instead.)
-func (s *Service) reopenTicket(ctx context.Context, m *Message) error {
-	_, err := s.c.tickets.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: ticketID(m.Ticket)}, {Key: "status", Value: StatusClosed}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusOpen}, {Key: "reopened_at", Value: m.ArrivedAt}}}})
+	tok, err := newToken()
 	if err != nil {
-		return failed(fmt.Sprintf("reopen ticket %d", m.Ticket), err)
+		return err
+	}
+	_, err = s.c.dirty.InsertOne(ctx, dirtyDoc{ID: t.ID, Token: tok, At: s.clk.Now().UTC()})
+	locked := err == nil
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
+		return failed(fmt.Sprintf("mark ticket %d", t.Number), err)
+	}
+	_, err = s.c.tickets.InsertOne(ctx, t)
+	created := err == nil
+	if err != nil {
+		if !mongo.IsDuplicateKeyError(err) {
+			return failed(fmt.Sprintf("create ticket %d", t.Number), err)
+		}
+		have, gerr := s.getTicket(ctx, t.Number)
+		if gerr != nil {
+			return gerr
+		}
+		if have == nil || have.Origin != t.Origin {
+			if locked {
+				s.unmark(ctx, t.Number, tok)
+			}
+			return &PermanentError{Err: fmt.Errorf("create ticket %d: number taken by another ticket: %w", t.Number, err)}
+		}
+	}
+	if created && locked {
+		// The common case: inserts only.
+		p := *t
+		p.Events = nil
+		_, err = s.c.queue.InsertOne(ctx, &p)
+		if err != nil && !mongo.IsDuplicateKeyError(err) {
+			return failed(fmt.Sprintf("queue ticket %d", t.Number), err)
+		}
+		if err != nil {
+			err = s.syncProjection(ctx, t.Number)
+		}
+	} else {
+		err = s.syncProjection(ctx, t.Number)
+	}
+	if err != nil {
+		return err
+	}
+	if locked {
+		s.unmark(ctx, t.Number, tok)
 	}
 	return nil
+}
+
+// joinTicket records a customer message on the ticket it joined: a newer
+// message (by arrival, then key) becomes LastPublic, moves a pending or
+// solved ticket back to open, and reopens a closed one when the message
+// reopens it (normal mail within the reopen window). Automatic mail
+// changes nothing. Idempotent: a message not newer than LastPublic (this
+// very message, on a retry) changes nothing.
+func (s *Service) joinTicket(ctx context.Context, m *Message) error {
+	if m.Ticket <= 0 || m.Disposition != DispTicket || m.Direction != DirIn || m.Kind != string(parse.KindNormal) {
+		return nil
+	}
+	_, err := s.update(ctx, m.Ticket, func(t *Ticket) ([]Event, error) {
+		if lp := t.LastPublic; lp != nil && !newerThan(m.ArrivedAt, m.Key, lp.At, lp.Key) {
+			return nil, nil
+		}
+		t.LastPublic = &LastPublic{Key: m.Key, At: m.ArrivedAt}
+		switch t.Status {
+		case StatusPending, StatusSolved:
+			from := t.Status
+			t.Status, t.SolvedAt = StatusOpen, time.Time{}
+			return []Event{{By: ByCustomer, Type: EventStatus, From: from, To: StatusOpen}}, nil
+		case StatusClosed:
+			if t.MergedInto != 0 || !(m.Reopens || m.ArrivedAt.Sub(t.ClosedAt) <= s.opts.ReopenWindow) {
+				return nil, nil
+			}
+			t.Status, t.ReopenedAt = StatusOpen, m.ArrivedAt
+			t.ClosedAt, t.SolvedAt = time.Time{}, time.Time{}
+			return []Event{{By: ByCustomer, Type: EventReopened, From: StatusClosed, To: StatusOpen}}, nil
+		}
+		return nil, nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		return &PermanentError{Err: fmt.Errorf("message %s joins ticket %d: %w", m.Key, m.Ticket, err)}
+	}
+	return err
+}
+
+// newerThan orders messages by arrival, then key.
+func newerThan(at time.Time, key string, than time.Time, thanKey string) bool {
+	if !at.Equal(than) {
+		return at.After(than)
+	}
+	return key > thanKey
 }
 
 func ticketID(n int64) string { return strconv.FormatInt(n, 10) }

@@ -70,21 +70,19 @@ func (s *Service) Show(ctx context.Context, n int64) (*Ticket, []Message, error)
 	return t, msgs, nil
 }
 
-// Close marks a ticket closed now. Closing a closed ticket changes nothing.
+// Close marks a ticket closed now, as the system (the unscoped command
+// of operators). Closing a closed ticket changes nothing.
 func (s *Service) Close(ctx context.Context, n int64) error {
-	res, err := s.c.tickets.UpdateOne(ctx, bson.D{{Key: "_id", Value: ticketID(n)}, {Key: "status", Value: StatusOpen}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusClosed}, {Key: "closed_at", Value: s.clk.Now().UTC()}}}})
+	_, err := s.update(ctx, n, func(t *Ticket) ([]Event, error) {
+		if t.Status == StatusClosed {
+			return nil, nil
+		}
+		ev := Event{By: BySystem, Type: EventStatus, From: t.Status, To: StatusClosed}
+		t.Status, t.ClosedAt = StatusClosed, s.clk.Now().UTC()
+		return []Event{ev}, nil
+	})
 	if err != nil {
 		return fmt.Errorf("close ticket %d: %w", n, err)
-	}
-	if res.MatchedCount == 0 {
-		t, err := s.getTicket(ctx, n)
-		if err != nil {
-			return err
-		}
-		if t == nil {
-			return fmt.Errorf("close ticket %d: %w", n, ErrNotFound)
-		}
 	}
 	return nil
 }

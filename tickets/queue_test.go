@@ -64,7 +64,7 @@ func TestQueueOrderAndFilters(t *testing.T) {
 	if err := e.svc.Close(context.Background(), num[6]); err != nil {
 		t.Fatal(err)
 	}
-	check("open", list(tickets.Filter{Status: tickets.StatusOpen}), 2, 5, 4, 3, 1, 0)
+	check("new", list(tickets.Filter{Status: tickets.StatusNew}), 2, 5, 4, 3, 1, 0)
 	check("closed", list(tickets.Filter{Status: tickets.StatusClosed}), 6)
 	check("limit", list(tickets.Filter{Limit: 2}), 6, 2)
 }

@@ -1,0 +1,156 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// The queue projection: ticket_queue holds a copy (without events) of every
+// ticket that is not closed, so the agents' queue reads only the open work
+// and its cost does not grow with closed history.
+//
+// Crash safety without transactions: a writer inserts the ticket's marker
+// in ticket_queue_dirty before writing the ticket, then writes the
+// projection, then deletes the marker. A crash leaves the marker, and
+// RepairQueue (called by Queue and at start) re-syncs every marked ticket.
+// Projection writes are guarded by Version, so an older state never
+// replaces a newer one: a stale writer's upsert collides on _id and loses.
+
+// queueBackfill is the ticket_counters document recording that the queue
+// projection was built from the tickets of an older installation.
+const queueBackfill = "queue_backfill"
+
+// project writes t's state into the queue projection: upserted while the
+// ticket is not closed, deleted once it is. Never replaces a newer state.
+func (s *Service) project(ctx context.Context, t *Ticket) error {
+	notNewer := bson.A{
+		bson.D{{Key: "version", Value: bson.D{{Key: "$lte", Value: t.Version}}}},
+		bson.D{{Key: "version", Value: bson.D{{Key: "$exists", Value: false}}}},
+	}
+	if t.Status == StatusClosed {
+		_, err := s.c.queue.DeleteOne(ctx, bson.D{{Key: "_id", Value: t.ID}, {Key: "$or", Value: notNewer}})
+		if err != nil {
+			return failed(fmt.Sprintf("drop ticket %d from the queue", t.Number), err)
+		}
+		return nil
+	}
+	p := *t
+	p.Events = nil
+	// The same version may be rewritten (it is the same state, or the
+	// stored ticket's state after a crash): only newer ones are kept.
+	_, err := s.c.queue.ReplaceOne(ctx, bson.D{{Key: "_id", Value: t.ID}, {Key: "$or", Value: notNewer}}, &p,
+		options.Replace().SetUpsert(true))
+	if err != nil && !mongo.IsDuplicateKeyError(err) { // duplicate: a newer (or the same) state is there
+		return failed(fmt.Sprintf("queue ticket %d", t.Number), err)
+	}
+	return nil
+}
+
+// syncProjection makes ticket n's queue document follow the ticket as
+// stored, whoever else writes meanwhile: it re-reads the ticket after
+// writing and goes again if it changed (a writer that finished between
+// our read and our write may have been overwritten by our older state).
+func (s *Service) syncProjection(ctx context.Context, n int64) error {
+	for range 10 {
+		t, err := s.getTicket(ctx, n)
+		if err != nil {
+			return err
+		}
+		if t == nil {
+			if _, err := s.c.queue.DeleteOne(ctx, bson.D{{Key: "_id", Value: ticketID(n)}}); err != nil {
+				return failed(fmt.Sprintf("drop ticket %d from the queue", n), err)
+			}
+			return nil
+		}
+		if err := s.project(ctx, t); err != nil {
+			return err
+		}
+		again, err := s.getTicket(ctx, n)
+		if err != nil {
+			return err
+		}
+		if again != nil && again.Version == t.Version && again.Status == t.Status {
+			return nil
+		}
+	}
+	return &TransientError{Err: fmt.Errorf("ticket %d keeps changing; queue not synced", n)}
+}
+
+// RepairQueue finishes what crashed writers left: it re-syncs the queue
+// document of every ticket with a marker, clears stale markers, and the
+// first time on an installation whose tickets predate the queue
+// projection, builds it from them. The daemon calls it at start; Queue
+// calls it before every read (the marker collection is small: empty
+// unless a change is in flight or crashed).
+func (s *Service) RepairQueue(ctx context.Context) error {
+	if err := s.backfillQueue(ctx); err != nil {
+		return err
+	}
+	cur, err := s.c.dirty.Find(ctx, bson.D{})
+	if err != nil {
+		return failed("read queue markers", err)
+	}
+	var marks []dirtyDoc
+	if err := cur.All(ctx, &marks); err != nil {
+		return failed("read queue markers", err)
+	}
+	for _, m := range marks {
+		var n int64
+		if _, err := fmt.Sscan(m.ID, &n); err != nil || n <= 0 {
+			s.log.Warn("dropping a malformed queue marker", "id", m.ID)
+			_, _ = s.c.dirty.DeleteOne(ctx, bson.D{{Key: "_id", Value: m.ID}, {Key: "token", Value: m.Token}})
+			continue
+		}
+		if err := s.syncProjection(ctx, n); err != nil {
+			return err
+		}
+		// A fresh marker may be a live writer's lock: leave it to them.
+		if s.clk.Now().Sub(m.At) > staleMarker {
+			if _, err := s.c.dirty.DeleteOne(ctx, bson.D{{Key: "_id", Value: m.ID}, {Key: "token", Value: m.Token}}); err != nil {
+				return failed("clear queue marker", err)
+			}
+		}
+	}
+	return nil
+}
+
+// backfillQueue builds the projection once from every ticket not closed
+// (tickets written before it existed). Repeating it is harmless.
+func (s *Service) backfillQueue(ctx context.Context) error {
+	err := s.c.counters.FindOne(ctx, bson.D{{Key: "_id", Value: queueBackfill}}).Err()
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, mongo.ErrNoDocuments) {
+		return failed("read queue backfill state", err)
+	}
+	cur, err := s.c.tickets.Find(ctx, bson.D{{Key: "status", Value: bson.D{{Key: "$ne", Value: StatusClosed}}}},
+		options.Find().SetProjection(bson.D{{Key: "number", Value: 1}}))
+	if err != nil {
+		return failed("backfill queue", err)
+	}
+	var ts []struct {
+		Number int64 `bson:"number"`
+	}
+	if err := cur.All(ctx, &ts); err != nil {
+		return failed("backfill queue", err)
+	}
+	for _, t := range ts {
+		if err := s.syncProjection(ctx, t.Number); err != nil {
+			return err
+		}
+	}
+	_, err = s.c.counters.InsertOne(ctx, bson.D{{Key: "_id", Value: queueBackfill}, {Key: "at", Value: s.clk.Now().UTC()}})
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
+		return failed("record queue backfill", err)
+	}
+	if len(ts) > 0 {
+		s.log.Info("queue projection built from existing tickets", "tickets", len(ts))
+	}
+	return nil
+}
