@@ -2,21 +2,26 @@ package agents
 
 import (
 	"slices"
+	"strings"
 
 	"turno/config"
 )
 
 // DepartmentsFromConfig is every department the configuration names: the
-// mailboxes', the priority offsets' and "soporte", sorted.
+// mailboxes', the keys of tickets.priority.departments and "soporte" (the
+// development mailbox's), sorted. The daemon and the CLI build
+// Options.Departments from it, so both accept the same names.
 func DepartmentsFromConfig(cfg config.Config) []string {
 	set := map[string]bool{"soporte": true}
 	for _, m := range cfg.Mailboxes {
-		if m.Department != "" {
-			set[m.Department] = true
+		if d := strings.TrimSpace(m.Department); d != "" {
+			set[d] = true
 		}
 	}
 	for d := range cfg.Tickets.Priority.Departments {
-		set[d] = true
+		if d = strings.TrimSpace(d); d != "" {
+			set[d] = true
+		}
 	}
 	out := make([]string, 0, len(set))
 	for d := range set {
