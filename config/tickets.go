@@ -15,8 +15,11 @@ type TicketsConfig struct {
 	UnknownSenderReplyWindow Duration `toml:"unknown_sender_reply_window"`
 	// AutoReplyBudget is the most automatic replies (acknowledgements and
 	// unknown-sender replies) sent to one address per clock hour.
-	AutoReplyBudget int     `toml:"auto_reply_budget"`
-	Priority        Weights `toml:"priority"`
+	AutoReplyBudget int `toml:"auto_reply_budget"`
+	// CloseAfter: a solved ticket is closed automatically this long after
+	// it was solved (a customer reply before then reopens it).
+	CloseAfter Duration `toml:"close_after"`
+	Priority   Weights  `toml:"priority"`
 }
 
 // Weights are the terms of a ticket's priority score and the thresholds of
@@ -42,6 +45,7 @@ func defaultTickets() TicketsConfig {
 		ReopenWindow:             Duration(30 * 24 * time.Hour),
 		UnknownSenderReplyWindow: Duration(7 * 24 * time.Hour),
 		AutoReplyBudget:          5,
+		CloseAfter:               Duration(4 * 24 * time.Hour),
 		Priority: Weights{
 			ChannelEmail:      20,
 			ChannelPortal:     30,
@@ -65,6 +69,9 @@ func (c *Config) validateTickets(add func(key, format string, args ...any)) {
 	}
 	if t.UnknownSenderReplyWindow.D() <= 0 {
 		add("tickets.unknown_sender_reply_window", "must be greater than zero")
+	}
+	if t.CloseAfter.D() <= 0 {
+		add("tickets.close_after", "must be greater than zero")
 	}
 	if t.AutoReplyBudget < 0 {
 		add("tickets.auto_reply_budget", "must not be negative (0 sends no automatic replies)")

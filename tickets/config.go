@@ -15,6 +15,7 @@ func OptionsFromConfig(c config.TicketsConfig) Options {
 		ReopenWindow:             c.ReopenWindow.D(),
 		UnknownSenderReplyWindow: c.UnknownSenderReplyWindow.D(),
 		AutoReplyBudget:          budget,
+		CloseAfter:               c.CloseAfter.D(),
 		Weights: &Weights{
 			ChannelEmail: p.ChannelEmail, ChannelPortal: p.ChannelPortal, ChannelAPI: p.ChannelAPI,
 			RegisteredContact: p.RegisteredContact,

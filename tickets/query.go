@@ -58,7 +58,13 @@ func (s *Service) Show(ctx context.Context, n int64) (*Ticket, []Message, error)
 	if t == nil {
 		return nil, nil, fmt.Errorf("ticket %d: %w", n, ErrNotFound)
 	}
-	cur, err := s.c.messages.Find(ctx, bson.D{{Key: "ticket", Value: n}},
+	// Messages of tickets merged into this one are moved onto it by
+	// Merge; a straggler filed on one of them meanwhile shows here too.
+	var which any = n
+	if src := mergedSources(t); len(src) > 0 {
+		which = bson.D{{Key: "$in", Value: append([]int64{n}, src...)}}
+	}
+	cur, err := s.c.messages.Find(ctx, bson.D{{Key: "ticket", Value: which}},
 		options.Find().SetSort(bson.D{{Key: "arrived_at", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, nil, fmt.Errorf("read thread of %d: %w", n, err)

@@ -71,6 +71,9 @@ func (s *Service) thread(ctx context.Context, in Incoming, sender string, mem []
 		return d, nil
 	}
 	t, err := s.getTicket(ctx, n)
+	if err == nil {
+		t, err = s.survivor(ctx, t) // merged tickets' mail joins the one they were merged into
+	}
 	if err != nil {
 		return d, err
 	}
@@ -78,6 +81,10 @@ func (s *Service) thread(ctx context.Context, in Incoming, sender string, mem []
 		d.how = ThreadNew
 		d.notes = append(d.notes, fmt.Sprintf("references ticket #%d, which does not exist", n))
 		return d, nil
+	}
+	if t.Number != n {
+		d.notes = append(d.notes, fmt.Sprintf("ticket #%d was merged into #%d", n, t.Number))
+		n = t.Number
 	}
 	if t.Status == StatusClosed {
 		if in.ArrivedAt.Sub(t.ClosedAt) > s.opts.ReopenWindow {
