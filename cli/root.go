@@ -57,6 +57,7 @@ servers, or "turno help serve".`,
 		newClientsCmd,
 		newContactsCmd,
 		newContractsCmd, newInvoicesCmd, newBillingCmd, newJobsCmd,
+		newAgentsCmd, newRepliesCmd,
 	} {
 		root.AddCommand(add(e))
 	}
