@@ -1,14 +1,21 @@
 package tickets_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"turno/config"
+	"turno/internal/testenv"
+	"turno/mailin/parse"
 	"turno/mailout"
 	"turno/msgid"
 	"turno/templates"
@@ -419,4 +426,91 @@ func TestReplyConvergesAfterACrash(t *testing.T) {
 		t.Fatalf("replay: %+v %v", r, err)
 	}
 	check("replay", c.Ticket, res.Message.Key)
+}
+
+// TestReplyThroughTheOutbox sends a reply through the real outbox to a
+// go-smtp server and reads the headers the customer gets.
+func TestReplyThroughTheOutbox(t *testing.T) {
+	srv := testenv.SMTP(t, nil)
+	var ob *mailout.Outbox
+	e := replyEnv(t, func(o *tickets.Options) {
+		host, port, _ := net.SplitHostPort(srv.Addr)
+		p, _ := strconv.Atoi(port)
+		cfg := config.Default()
+		cfg.Outbox.Relays = []config.RelayConfig{{Host: host, Port: p, TLS: "none"}}
+		cfg.Outbox.SMTPTimeout = config.Duration(2 * time.Second)
+		cfg.Outbox.PollInterval = config.Duration(50 * time.Millisecond)
+		cfg.Mail.Domain = "turno.example"
+		set, err := templates.Load(templates.Options{Company: templates.Company{Name: "Mi Proveedor SpA", SupportAddress: "soporte@turno.example"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ob, err = mailout.New(mailout.Options{DB: o.DB, Templates: set, Mail: cfg.Mail, Outbox: cfg.Outbox,
+			MessageIDKey: testKey, Logger: testenv.Logger(t), Owner: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Mailer = ob
+	})
+	if err := ob.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = ob.Stop(ctx)
+	})
+	ctx := context.Background()
+	c := e.ingest(mail{from: "María Pérez <maria@cliente.cl>", subject: "No puedo enviar correo", id: "c1@cliente.cl",
+		refs: "<c0@cliente.cl>", body: "Hola, Outlook no envía correos."}.raw())
+	in := tickets.ReplyInput{Key: "e2e", Answers: c.Key, Text: "Revise el puerto 587, por favor."}
+	res, err := e.svc.Reply(ctx, ana, c.Ticket, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Reply(ctx, ana, c.Ticket, in); err != nil {
+		t.Fatal(err)
+	}
+	var got *parse.Message
+	deadline := time.Now().Add(20 * time.Second)
+	for got == nil {
+		for _, r := range srv.Received() {
+			p, err := parse.Parse(bytes.NewReader(r.Data), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(p.Text, "puerto 587") {
+				if got != nil {
+					t.Fatal("the reply was sent twice")
+				}
+				got = p
+				// The envelope sender stays the configured address.
+				if r.From != config.Default().Mail.FromAddress {
+					t.Errorf("envelope sender %q", r.From)
+				}
+			}
+		}
+		if got == nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("no reply received (%d messages)", len(srv.Received()))
+			}
+			ob.Kick()
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if got.From == nil || got.From.Name != "Ana Rojas — Soporte Mi Proveedor" || got.From.Address != "soporte@turno.example" {
+		t.Errorf("From %+v", got.From)
+	}
+	if !strings.Contains(got.Subject, fmt.Sprintf("[Ticket #%d]", c.Ticket)) {
+		t.Errorf("subject %q lacks the ticket tag", got.Subject)
+	}
+	want(t, "In-Reply-To", got.InReplyTo, "c1@cliente.cl")
+	want(t, "References", strings.Join(got.References, " "), "c0@cliente.cl c1@cliente.cl")
+	want(t, "Message-ID", got.MessageID, res.Message.MessageID)
+	if n, ok := msgid.Ticket(got.MessageID, testKey); !ok || n != c.Ticket {
+		t.Errorf("Message-ID %q does not verify for ticket %d", got.MessageID, c.Ticket)
+	}
+	if !strings.Contains(got.Quoted, "Outlook no envía") {
+		t.Errorf("the answered message is not quoted: text %q quoted %q", got.Text, got.Quoted)
+	}
 }
