@@ -23,6 +23,9 @@ func DepartmentsFromConfig(cfg config.Config) []string {
 			set[d] = true
 		}
 	}
+	for _, d := range cfg.DepartmentNames() {
+		set[d] = true
+	}
 	out := make([]string, 0, len(set))
 	for d := range set {
 		out = append(out, d)

@@ -60,7 +60,8 @@ func NewWorkParts(ctx context.Context, cfg config.Config, db *mongo.Database, re
 	opts.DefaultSender = tickets.Sender{Name: cfg.Mail.FromName, Address: cfg.Mail.FromAddress}
 	opts.Senders = map[string]tickets.Sender{}
 	for _, d := range depts {
-		opts.Senders[d] = opts.DefaultSender // TODO(lead): cfg.DepartmentSender once [departments] lands
+		name, addr := cfg.DepartmentSender(d)
+		opts.Senders[d] = tickets.Sender{Name: name, Address: addr}
 	}
 	if reg != nil {
 		opts.Directory, opts.Linker = reg, reg
