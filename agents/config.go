@@ -8,8 +8,8 @@ import (
 )
 
 // DepartmentsFromConfig is every department the configuration names: the
-// mailboxes', the keys of tickets.priority.departments and "soporte" (the
-// development mailbox's), sorted. The daemon and the CLI build
+// mailboxes', the keys of tickets.priority.departments and of [departments],
+// and "soporte" (the development mailbox's), sorted. The daemon and the CLI build
 // Options.Departments from it, so both accept the same names.
 func DepartmentsFromConfig(cfg config.Config) []string {
 	set := map[string]bool{"soporte": true}
