@@ -69,6 +69,7 @@ func checkOutput(t *testing.T, must func(...string) string, args ...string) stri
 // empty list as [], and never a zero time.
 func TestOutputTextOrOneJSONDocument(t *testing.T) {
 	dir := t.TempDir()
+	addDevAgent(t, dir, "turno") // the tickets commands act as it
 	must := mustRun(t, dir)
 	for _, args := range listCommands {
 		if js := checkOutput(t, must, args...); strings.TrimSpace(js) != "[]" {

@@ -10,80 +10,119 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"turno/clients"
+	"turno/clock"
+	"turno/config"
 	"turno/daemon"
 	"turno/store"
 	"turno/tickets"
 )
 
+// ticketCmds are the agents' ticket commands; as is the persistent --as
+// flag every one of them acts under (see agent.go).
+type ticketCmds struct {
+	e  *env
+	as string
+}
+
 func newTicketsCmd(e *env) *cobra.Command {
+	t := &ticketCmds{e: e}
 	cmd := &cobra.Command{
 		Use:   "tickets",
-		Short: "Look at the ticket queue",
-		Long: `Look at the ticket queue in the configured database. With the embedded
-store, stop turno serve first (the data directory is held by one process at a
-time) or point mongodb.uri at a shared MongoDB.`,
+		Short: "Work the ticket queue as an agent",
+		Long: `Work the ticket queue as an agent: list, show, reply, note, assign, change
+status, priority or department, merge and link. Every command acts as one
+agent and sees only the tickets of that agent's departments (admins see
+all): --as EMAIL, else $TURNO_AGENT, else, on the data directory of a
+"turno serve --dev" daemon, its dev agent. The commands work while turno
+serve runs: they reach its store through the data directory.`,
 	}
-	cmd.AddCommand(newTicketsListCmd(e), newTicketsShowCmd(e))
+	cmd.PersistentFlags().StringVar(&t.as, "as", "", "act as this agent (default: $TURNO_AGENT, else the dev agent of a --dev data directory)")
+	cmd.AddCommand(t.listCmd(), t.showCmd(),
+		t.replyCmd(), t.noteCmd(),
+		t.assignCmd(), t.unassignCmd(), t.statusCmd(), t.priorityCmd(), t.moveCmd(),
+		t.mergeCmd(), t.linkCmd())
 	return cmd
 }
 
-func newTicketsListCmd(e *env) *cobra.Command {
-	var f tickets.Filter
-	var asJSON bool
+func (t *ticketCmds) listCmd() *cobra.Command {
+	var f tickets.QueueFilter
+	var mine, unassigned, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List tickets in queue order",
-		Long: `List tickets in the order they are owed an answer: highest priority first,
-then the oldest first message. By default only open tickets; --status all
-lists every ticket.`,
+		Long: `List the tickets the acting agent sees, in the order they are owed an
+answer: highest priority first, then the oldest first message. By default
+every ticket but closed ones; --status all includes closed ones.
+
+The text view shows number, status, priority label (* when set by hand),
+age since the first message, assignee, department, requester and subject.
+When there are more tickets than --limit, the command to get the next page
+is printed on stderr. --json prints the page's tickets as one list.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if f.Status == "all" {
-				f.Status = ""
+			if mine && unassigned {
+				return fmt.Errorf("--mine and --unassigned exclude each other")
 			}
-			switch f.Label {
-			case "", tickets.LabelHigh, tickets.LabelMedium, tickets.LabelLow:
-			default:
+			if f.Status != "" && f.Status != "all" && !validStatus(f.Status) {
+				return fmt.Errorf("--status must be one of %s or all (got %q)", strings.Join(tickets.Statuses, ", "), f.Status)
+			}
+			if !validLabel(f.Label) {
 				return fmt.Errorf("--priority must be high, medium or low (got %q)", f.Label)
 			}
-			return e.withTickets(c.Context(), func(ctx context.Context, svc *tickets.Service) error {
-				list, err := svc.List(ctx, f)
-				if err != nil {
-					return err
+			if f.Limit < 0 || f.Limit > 500 {
+				return fmt.Errorf("--limit must be between 1 and 500 (got %d)", f.Limit)
+			}
+			return t.with(c, false, func(ctx context.Context, w *work) error {
+				q := f
+				if mine {
+					q.Assignee = w.actor.Email
+				} else if unassigned {
+					q.Assignee = "none"
 				}
-				return e.emit(asJSON, list, func(w io.Writer) error { return e.printQueue(w, list) })
+				page, err := w.Tickets.Queue(ctx, w.actor, q)
+				if err != nil {
+					return workError(0, err, map[string]string{"status": "--status", "department": "--department",
+						"label": "--priority", "requester": "--requester", "text": "--text", "cursor": "--cursor", "limit": "--limit"})
+				}
+				if page.Next != "" {
+					fmt.Fprintf(t.e.stderr, "more tickets: repeat with --cursor %s\n", page.Next)
+				}
+				return t.e.emit(asJSON, page.Tickets, func(out io.Writer) error { return t.e.printQueue(out, page.Tickets) })
 			})
 		},
 	}
-	cmd.Flags().StringVar(&f.Status, "status", tickets.StatusOpen, "open, closed or all")
-	cmd.Flags().StringVar(&f.Department, "department", "", "only this department")
-	cmd.Flags().StringVar(&f.Label, "priority", "", "only this priority label: high, medium or low")
-	cmd.Flags().Int64Var(&f.Limit, "limit", 0, "at most this many tickets (0: all)")
+	fl := cmd.Flags()
+	fl.BoolVar(&mine, "mine", false, "only tickets assigned to the acting agent")
+	fl.BoolVar(&unassigned, "unassigned", false, "only tickets assigned to no one")
+	fl.StringVar(&f.Status, "status", "", "only this status ("+strings.Join(tickets.Statuses, ", ")+"), or all; default every status but closed")
+	fl.StringVar(&f.Department, "department", "", "only this department")
+	fl.StringVar(&f.Label, "priority", "", "only this priority label: high, medium or low")
+	fl.StringVar(&f.Requester, "requester", "", "only tickets from this address")
+	fl.StringVar(&f.Text, "text", "", "only tickets whose subject contains this text (any case)")
+	fl.IntVar(&f.Limit, "limit", 50, "tickets per page (at most 500)")
+	fl.StringVar(&f.Cursor, "cursor", "", "continue from a previous page (the value printed on stderr)")
 	jsonFlag(cmd, &asJSON)
 	return cmd
 }
 
-func newTicketsShowCmd(e *env) *cobra.Command {
+func (t *ticketCmds) showCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show N",
-		Short: "Show a ticket and its messages",
+		Short: "Show a ticket: its messages, replies, notes and history",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			n, err := strconv.ParseInt(strings.TrimPrefix(args[0], "#"), 10, 64)
-			if err != nil || n <= 0 {
-				return fmt.Errorf("ticket number must be a positive integer (got %q)", args[0])
+			n, err := ticketNumber(args[0])
+			if err != nil {
+				return err
 			}
-			return e.withTickets(c.Context(), func(ctx context.Context, svc *tickets.Service) error {
-				t, msgs, err := svc.Show(ctx, n)
+			return t.with(c, false, func(ctx context.Context, w *work) error {
+				th, err := w.Tickets.Get(ctx, w.actor, n)
 				if err != nil {
-					return err
+					return workError(n, err, nil)
 				}
-				doc := struct {
-					Ticket   *tickets.Ticket   `json:"ticket"`
-					Messages []tickets.Message `json:"messages"`
-				}{t, msgs}
-				return e.emit(asJSON, doc, func(w io.Writer) error { return e.printThread(w, t, msgs) })
+				return t.e.emit(asJSON, th, func(out io.Writer) error { return t.e.printThread(out, th) })
 			})
 		},
 	}
@@ -91,8 +130,21 @@ func newTicketsShowCmd(e *env) *cobra.Command {
 	return cmd
 }
 
-// withTickets opens the configured database, runs fn and closes it.
-func (e *env) withTickets(ctx context.Context, fn func(context.Context, *tickets.Service) error) error {
+// work is what a ticket command runs with: the agents' services, built as
+// the daemon builds them, and the acting agent.
+type work struct {
+	daemon.WorkParts
+	cfg   config.Config
+	actor tickets.Actor
+}
+
+// with opens the configured database (or the running daemon's store),
+// builds the services as the daemon does (daemon.NewWorkParts; with mail,
+// an outbox that turno serve delivers from), resolves the acting agent and
+// runs fn.
+func (t *ticketCmds) with(c *cobra.Command, mail bool, fn func(context.Context, *work) error) error {
+	e := t.e
+	ctx := c.Context()
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -100,7 +152,11 @@ func (e *env) withTickets(ctx context.Context, fn func(context.Context, *tickets
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, daemon.StoreOptions(cfg, e.logger(cfg)))
+	if _, dev := daemon.IsDevDataDir(cfg); dev {
+		cfg = daemon.DevOverrides(cfg)
+	}
+	log := e.logger(cfg)
+	st, err := store.Open(ctx, daemon.StoreOptions(cfg, log))
 	if err != nil {
 		return err
 	}
@@ -109,22 +165,66 @@ func (e *env) withTickets(ctx context.Context, fn func(context.Context, *tickets
 		defer cancel()
 		_ = st.Close(cctx)
 	}()
-	svc, err := tickets.New(tickets.Options{DB: st.DB, Logger: e.logger(cfg)})
+	ropts := clients.Options{DB: st.DB, Logger: log, Access: daemon.AccessOptions(cfg)}
+	var mailer tickets.Mailer
+	if mail {
+		ob, err := daemon.NewOutbox(ctx, cfg, st.DB, log)
+		if err != nil {
+			return err
+		}
+		ropts.Mailer, mailer = ob, ob
+	}
+	parts, err := daemon.NewWorkParts(ctx, cfg, st.DB, clients.New(ropts), mailer, clock.Real{}, log)
 	if err != nil {
 		return err
 	}
-	return fn(ctx, svc)
+	actor, err := e.actingAgent(ctx, cfg, parts.Agents, t.as)
+	if err != nil {
+		return err
+	}
+	return fn(ctx, &work{WorkParts: parts, cfg: cfg, actor: actor})
+}
+
+// ticketNumber reads a ticket number argument ("100001" or "#100001").
+func ticketNumber(arg string) (int64, error) {
+	n, err := strconv.ParseInt(strings.TrimPrefix(arg, "#"), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("ticket number must be a positive integer (got %q)", arg)
+	}
+	return n, nil
+}
+
+func validStatus(s string) bool {
+	for _, x := range tickets.Statuses {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+func validLabel(l string) bool {
+	switch l {
+	case "", tickets.LabelHigh, tickets.LabelMedium, tickets.LabelLow:
+		return true
+	}
+	return false
 }
 
 func (e *env) printQueue(w io.Writer, list []tickets.Ticket) error {
-	tw := newTable(w, "TICKET\tPRIORITY\tSTATUS\tDEPARTMENT\tARRIVED\tREQUESTER\tSUBJECT")
+	tw := newTable(w, "TICKET\tSTATUS\tPRIORITY\tAGE\tASSIGNEE\tDEPARTMENT\tREQUESTER\tSUBJECT")
+	now := time.Now()
 	for _, t := range list {
 		req := t.Requester.Address
 		if t.Unverified {
 			req += " (unverified)"
 		}
-		fmt.Fprintf(tw, "%d\t%d %s\t%s\t%s\t%s\t%s\t%s\n", t.Number, t.Priority, t.Label, t.Status, t.Department,
-			e.when(t.FirstArrival), req, oneLine(t.Subject, 60))
+		label := t.Label
+		if t.ManualLabel != "" {
+			label += "*"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Number, t.Status, label, age(now, t.FirstArrival),
+			orDash(t.Assignee), t.Department, req, oneLine(t.Subject, 60))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -135,9 +235,38 @@ func (e *env) printQueue(w io.Writer, list []tickets.Ticket) error {
 	return nil
 }
 
-func (e *env) printThread(w io.Writer, t *tickets.Ticket, msgs []tickets.Message) error {
+// age is how long ago t was, short: 45m, 7h, 3d.
+func age(now, t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	d := max(now.Sub(t), 0)
+	switch {
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d/time.Hour))
+	default:
+		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func (e *env) printThread(w io.Writer, th *tickets.Thread) error {
+	t := &th.Ticket
 	fmt.Fprintf(w, "Ticket #%d  %s\n", t.Number, t.Subject)
-	fmt.Fprintf(w, "Status %s · priority %d (%s) · department %s · channel %s\n", t.Status, t.Priority, t.Label, t.Department, t.Channel)
+	label := t.Label
+	if t.ManualLabel != "" {
+		label += ", set by hand"
+	}
+	fmt.Fprintf(w, "Status %s · priority %d (%s) · department %s · channel %s\n", t.Status, t.Priority, label, t.Department, t.Channel)
+	fmt.Fprintf(w, "Assignee %s\n", orDash(t.Assignee))
 	req := t.Requester.Address
 	if t.Requester.Name != "" {
 		req = t.Requester.Name + " <" + req + ">"
@@ -149,23 +278,33 @@ func (e *env) printThread(w io.Writer, t *tickets.Ticket, msgs []tickets.Message
 	}
 	fmt.Fprintf(w, "Requester %s\n", req)
 	fmt.Fprintf(w, "Opened %s", e.when(t.CreatedAt))
+	if !t.SolvedAt.IsZero() {
+		fmt.Fprintf(w, " · solved %s", e.when(t.SolvedAt))
+	}
 	if !t.ClosedAt.IsZero() {
 		fmt.Fprintf(w, " · closed %s", e.when(t.ClosedAt))
 	}
 	fmt.Fprintln(w)
+	if t.MergedInto != 0 {
+		fmt.Fprintf(w, "Merged into ticket #%d\n", t.MergedInto)
+	}
 	if t.Mentions != 0 {
 		fmt.Fprintf(w, "Mentions ticket #%d\n", t.Mentions)
 	}
 	if t.LinkedFrom != 0 {
 		fmt.Fprintf(w, "Continues ticket #%d\n", t.LinkedFrom)
 	}
-	for i, m := range msgs {
-		fmt.Fprintf(w, "\n--- %d. %s  from %s  (%s", i+1, e.when(m.ArrivedAt), m.From.Address, m.Kind)
-		if m.Thread != "" {
-			fmt.Fprintf(w, ", %s", m.Thread)
+	if t.LastPublic != nil {
+		fmt.Fprintf(w, "Newest message the customer sees: %s\n", t.LastPublic.Key)
+	}
+	for i, m := range th.Messages {
+		fmt.Fprintf(w, "\n--- %d. %s  %s\n", i+1, e.when(m.ArrivedAt), messageHeading(m))
+		if m.Direction != tickets.DirNote {
+			fmt.Fprintf(w, "Subject: %s\n", m.Subject)
 		}
-		fmt.Fprintln(w, ")")
-		fmt.Fprintf(w, "Subject: %s\n", m.Subject)
+		if m.Answers != "" {
+			fmt.Fprintf(w, "Answers: %s\n", m.Answers)
+		}
 		for _, n := range m.Notes {
 			fmt.Fprintf(w, "Note: %s\n", n)
 		}
@@ -174,7 +313,64 @@ func (e *env) printThread(w io.Writer, t *tickets.Ticket, msgs []tickets.Message
 		}
 		fmt.Fprintf(w, "\n%s\n", strings.TrimRight(m.Text, "\n"))
 	}
+	if len(t.Events) > 0 {
+		fmt.Fprintf(w, "\nHistory\n")
+		tw := newTable(w, "  WHEN\tWHO\tWHAT")
+		for _, ev := range t.Events {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", e.when(ev.At), orDash(ev.By), eventText(ev))
+		}
+		return tw.Flush()
+	}
 	return nil
+}
+
+// messageHeading says what a message is: a customer's mail, an agent's
+// reply or an internal note.
+func messageHeading(m tickets.Message) string {
+	who := m.AgentName
+	if who == "" {
+		who = m.Agent
+	}
+	switch m.Direction {
+	case tickets.DirReply:
+		s := "REPLY by " + who
+		if m.State != "" && m.State != "sent" {
+			s += " (" + m.State + ")"
+		}
+		if m.OutboxID != "" {
+			s += " · outbox " + m.OutboxID
+		}
+		return s
+	case tickets.DirNote:
+		return "NOTE by " + who + " (internal, never mailed)"
+	}
+	s := "from " + m.From.Address + " (" + m.Kind
+	if m.Thread != "" {
+		s += ", " + m.Thread
+	}
+	return s + ") · " + m.Key
+}
+
+// eventText is one event's what, from → to.
+func eventText(ev tickets.Event) string {
+	s := ev.Type
+	if ev.From != "" || ev.To != "" {
+		s += " " + orDash(ev.From) + " → " + orDash(ev.To)
+	}
+	if ev.Note != "" {
+		s += " (" + oneLine(ev.Note, 80) + ")"
+	}
+	return s
+}
+
+// ticketLine is a one-line summary of a ticket after a change.
+func ticketLine(t *tickets.Ticket) string {
+	label := t.Label
+	if t.ManualLabel != "" {
+		label += " (set by hand)"
+	}
+	return fmt.Sprintf("Ticket #%d: status %s · priority %s · department %s · assignee %s",
+		t.Number, t.Status, label, t.Department, orDash(t.Assignee))
 }
 
 func oneLine(s string, max int) string {
