@@ -25,7 +25,9 @@
 // leaves a marker without an entry (deleted when met), never an entry that
 // nothing picks up. Template data are stored as JSON and rendered with
 // templates.Set at send time; the Message-ID (msgid.New, HMAC-carrying for
-// ticket mail) is fixed at enqueue, so every retry carries the same one.
+// ticket mail) is fixed at enqueue, so every retry carries the same one. A
+// caller may choose it (Message.MessageID: an agent's reply records its
+// Message-ID on the ticket before enqueueing it).
 //
 // # States
 //
@@ -123,7 +125,10 @@
 //
 // # Headers
 //
-// Message-ID, Date, From with display name (RFC 2047 when not ASCII),
+// Message-ID, Date, From with display name (RFC 2047 when not ASCII; a
+// message may override it, as agents' replies do with their department's
+// address, while the envelope sender stays mail.from_address, which SPF and
+// bounce handling are set up for),
 // Reply-To, In-Reply-To/References, "[Ticket #N]" in ticket subjects (the
 // tag is added by mailout, not by the templates),
 // Auto-Submitted (auto-replied or auto-generated), X-Auto-Response-Suppress:
