@@ -13,7 +13,10 @@
 // replies leave through a Mailer (the outbox), bounces through Bounces (the
 // outbox marks undeliverable addresses), sender identity comes from a
 // Directory (the clients registry). The CLI reads the queue with List and a
-// thread with Show.
+// thread with Show; agents (API, CLI) work through the methods of work.go,
+// each scoped to an Actor: Queue, Get, SetStatus, Assign, SetPriority, Move,
+// Link, Merge, Reply, Note. CloseSolved closes solved tickets after
+// Options.CloseAfter; RepairQueue (at start) finishes crashed writers.
 //
 // # Collections
 //
@@ -49,6 +52,26 @@
 //   - bounces: _id is the bounce's dedup key; matched says whether the
 //     outbox knew the original message. Unmatched ones are listed for
 //     operators.
+//   - ticket_queue: _id is the ticket number; a copy without events of
+//     every ticket that is not closed. The agents' queue reads only this,
+//     so its cost follows the open work, not closed history. Written after
+//     the ticket, guarded by version (an older state never replaces a
+//     newer one), deleted when the ticket closes.
+//   - ticket_queue_dirty: {_id: ticket number, token, at}: inserted before
+//     a ticket is written and deleted once its queue document follows it.
+//     It is the per-ticket write lock (see update.go) and the crash record
+//     RepairQueue re-syncs from; one older than 30 s is a crashed writer's
+//     and is taken over.
+//
+// # Changing a ticket
+//
+// Every change to an existing ticket (agents' actions, replies, notes, a
+// customer message joining it, merges, the automatic close) is one call of
+// update: take the marker, read the ticket by _id, apply the change to a
+// copy, write it back by _id with Version+1 and the change's events
+// (checking the replaced document's Version), sync the queue document,
+// drop the marker. Reads and writes filter on _id alone: on the embedded
+// store any other filter reads the whole collection.
 //
 // Every hot path is an insert or an _id lookup; secondary indexes serve the
 // listing and a ticket's thread. On the embedded store (FerretDB 1.24,
@@ -79,11 +102,14 @@
 //     concurrent retry) means the winner's document and number stand; the
 //     number we allocated becomes a gap. Numbers are never reused, so a
 //     crash or a race leaves gaps, never two tickets for one message.
-//  4. Create the ticket from the seed (upsert by number and origin) or
-//     update the ticket the message joins ($max of the last message time;
-//     reopen if it is closed), send the automatic reply it is owed (the
-//     outbox is idempotent by key, the budget counts each message once),
-//     and insert the completion record.
+//  4. Create the ticket from the seed (insert by number; a duplicate with
+//     the same origin is ours) and its queue document, or record the
+//     message on the ticket it joins (one update: a newer normal message
+//     becomes LastPublic, moves pending or solved back to open and reopens
+//     a closed ticket within the window; a message not newer than
+//     LastPublic, i.e. this one again on a retry, changes nothing), send
+//     the automatic reply it is owed (the outbox is idempotent by key, the
+//     budget counts each message once), and insert the completion record.
 //
 // # Threading
 //
@@ -95,7 +121,9 @@
 // client. Anything else opens a new ticket that records "mentions ticket
 // #N". A closed ticket is reopened by a normal message arriving within the
 // reopen window (automatic mail joins without reopening); after the window
-// the message opens a new ticket linked to the old one.
+// the message opens a new ticket linked to the old one. A ticket merged
+// into another (MergedInto) passes its mail on to the survivor (the chain
+// is followed, at most 10 hops).
 //
 // # Senders, priority and automatic replies
 //

@@ -82,7 +82,6 @@ func (s *Service) updateLocked(ctx context.Context, n int64, fn func(t *Ticket) 
 	if base == nil {
 		return nil, fmt.Errorf("ticket %d: %w", n, ErrNotFound)
 	}
-	var pushed []Event  // events already written by an earlier, overtaken try
 	cur := base.Version // the version the stored document has
 	for range maxUpdateTries {
 		t, err := cloneTicket(base)
@@ -93,21 +92,16 @@ func (s *Service) updateLocked(ctx context.Context, n int64, fn func(t *Ticket) 
 		if err != nil {
 			return nil, err
 		}
-		if len(evs) == 0 && len(pushed) == 0 && sameTicket(base, t) {
+		if len(evs) == 0 && sameTicket(base, t) {
 			return base, nil
 		}
 		now := s.clk.Now().UTC()
-		if pushed == nil {
-			for i := range evs {
-				if evs[i].At.IsZero() {
-					evs[i].At = now
-				}
+		for i := range evs {
+			if evs[i].At.IsZero() {
+				evs[i].At = now
 			}
-			t.Events = append(append([]Event(nil), base.Events...), evs...)
-		} else {
-			// Our events are on the document already (base holds them).
-			t.Events = base.Events
 		}
+		t.Events = append(t.Events, evs...) // fn may have changed them (Merge copies history)
 		t.ID, t.Number = base.ID, base.Number
 		t.Version = max(base.Version, cur) + 1
 		t.UpdatedAt = now
@@ -122,14 +116,10 @@ func (s *Service) updateLocked(ctx context.Context, n int64, fn func(t *Ticket) 
 		}
 		if before.Version != cur {
 			// Someone wrote in between (our marker was taken over): we
-			// replaced their state. Re-apply fn on theirs, keeping our
-			// events and theirs.
+			// replaced their state. Apply fn again on theirs and write
+			// that over ours.
 			s.log.Warn("ticket changed under a held marker; reapplying", "ticket", n,
 				"read_version", base.Version, "found_version", before.Version)
-			if pushed == nil {
-				pushed = evs
-			}
-			before.Events = append(before.Events, pushed...)
 			cur = t.Version
 			base = &before
 			continue
