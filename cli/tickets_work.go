@@ -37,9 +37,9 @@ type textFlags struct {
 	key  string
 }
 
-func (f *textFlags) add(cmd *cobra.Command, what string) {
+func (f *textFlags) add(cmd *cobra.Command, what, once string) {
 	cmd.Flags().StringVarP(&f.file, "file", "f", "", "read the "+what+" from this file (- for stdin)")
-	cmd.Flags().StringVar(&f.key, "key", "", "idempotency key: the same key never sends twice (default: a new one, printed on stderr)")
+	cmd.Flags().StringVar(&f.key, "key", "", "idempotency key: the same key "+once+" (default: a new one, printed on stderr)")
 }
 
 // read returns the text: from --file, from stdin with "-" (as --file or
@@ -195,7 +195,7 @@ After the reply the ticket is open, or what --status says.`,
 			})
 		},
 	}
-	tf.add(cmd, "reply text")
+	tf.add(cmd, "reply text", "never sends twice")
 	fl := cmd.Flags()
 	fl.StringVar(&saved, "saved", "", "add this saved reply (turno replies list), in the ticket's language")
 	fl.StringArrayVar(&attach, "attach", nil, "attach this file (repeatable)")
@@ -354,7 +354,7 @@ new one, printed on stderr) makes a repeated command add the note once.`,
 			})
 		},
 	}
-	tf.add(cmd, "note text")
+	tf.add(cmd, "note text", "never adds the note twice")
 	jsonFlag(cmd, &asJSON)
 	return cmd
 }

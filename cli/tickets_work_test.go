@@ -358,3 +358,93 @@ func TestTicketsConflictPrintsWhatIsNew(t *testing.T) {
 		t.Errorf("conflict output shows more than the first lines:\n%s", out)
 	}
 }
+
+func ingestMail(t *testing.T, dir, raw string) {
+	t.Helper()
+	withStore(t, dir, func(ctx context.Context, st *store.Store) {
+		svc, err := tickets.New(tickets.Options{DB: st.DB, Logger: testenv.Logger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := parse.Parse(strings.NewReader(raw), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Ingest(ctx, tickets.Incoming{Msg: m, Mailbox: "soporte", Department: "soporte", ArrivedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// link, assign to another agent, merge and move, each printing the
+// resulting ticket with --json; refusals name the argument.
+func TestTicketsLinkMergeMove(t *testing.T) {
+	dir := workDir(t)
+	ingestMail(t, dir, "From: Pedro Soto <pedro@gmail.com>\r\nSubject: Otra cosa\r\nMessage-ID: <q9@gmail.com>\r\n\r\nY otra cosa.\r\n")
+	withStore(t, dir, func(ctx context.Context, st *store.Store) {
+		addAgents(t, ctx, st, map[string][]string{"jefa@turno.test": {"*"}})
+	})
+	conf := filepath.Join(dir, "turno.toml")
+	if err := os.WriteFile(conf, []byte("[departments.pagos]\naddress = \"pagos@turno.test\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"TURNO_CONFIG=" + conf, "TURNO_AGENT=jefa@turno.test"}
+	must := func(v any, args ...string) {
+		t.Helper()
+		out, errs, code := runAs(dir, env, "", args...)
+		if code != 0 {
+			t.Fatalf("turno %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out, errs)
+		}
+		if err := json.Unmarshal([]byte(out), v); err != nil {
+			t.Fatalf("turno %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	refused := func(want string, args ...string) {
+		t.Helper()
+		out, errs, code := runAs(dir, env, "", args...)
+		if code == 0 || !strings.Contains(errs, want) {
+			t.Errorf("turno %s: exit %d, stderr %q, want %q (stdout %s)", strings.Join(args, " "), code, errs, want, out)
+		}
+	}
+
+	if _, errs, code := runAs(dir, env, "", "clients", "add", "C1", "--name", "Acme", "--email", "ana@acme.cl", "--no-welcome"); code != 0 {
+		t.Fatal(errs)
+	}
+	var tk tickets.Ticket
+	must(&tk, "tickets", "link", "100000", "--client", "C1", "--json")
+	if tk.Unverified || tk.ClientID != "C1" {
+		t.Errorf("link: %+v", tk)
+	}
+	refused("--client ID is required", "tickets", "link", "100000")
+
+	refused("AGENT", "tickets", "assign", "100000", "beto@turno.test") // beto works in pagos
+	refused("AGENT: no active agent", "tickets", "assign", "100000", "nadie@turno.test")
+	tk = tickets.Ticket{}
+	must(&tk, "tickets", "assign", "100000", "ana@turno.test", "--json")
+	if tk.Assignee != "ana@turno.test" {
+		t.Errorf("assign: %+v", tk)
+	}
+
+	tk = tickets.Ticket{}
+	must(&tk, "tickets", "merge", "100001", "--into", "100000", "--json")
+	if tk.Number != 100000 {
+		t.Errorf("merge printed %+v, want ticket 100000", tk)
+	}
+	var th tickets.Thread
+	must(&th, "tickets", "show", "100001", "--json")
+	if th.Ticket.MergedInto != 100000 || th.Ticket.Status != tickets.StatusClosed {
+		t.Errorf("merged ticket: %+v", th.Ticket)
+	}
+	refused("ticket 100002 not found", "tickets", "merge", "100002", "--into", "100000")
+	refused("cannot be merged into itself", "tickets", "merge", "100000", "--into", "100000")
+
+	refused("DEPARTMENT", "tickets", "move", "100000", "nowhere")
+	tk = tickets.Ticket{}
+	must(&tk, "tickets", "move", "100000", "pagos", "--json")
+	if tk.Department != "pagos" {
+		t.Errorf("move: %+v", tk)
+	}
+	if _, errs, code := runAs(dir, []string{"TURNO_CONFIG=" + conf}, "", "tickets", "show", "100000", "--as", "ana@turno.test"); code == 0 || !strings.Contains(errs, "not in your departments") {
+		t.Errorf("ana still sees the ticket moved to pagos: %d %s", code, errs)
+	}
+}
