@@ -47,7 +47,7 @@ func TestKill9DuringAPIRepliesSendsEachOnce(t *testing.T) {
 	for i := range n {
 		raw := fmt.Appendf(nil, "Message-ID: <kill%d@cliente.cl>\r\nFrom: c%d@cliente.cl\r\nTo: soporte@example.cl\r\n"+
 			"Subject: Caso %d\r\nDate: Tue, 01 Dec 2026 10:00:00 -0300\r\n\r\nHola.\r\n", i, i, i)
-		m, err := parse.Parse(bytes.NewReader(raw), parse.Options{})
+		m, err := parse.Parse(bytes.NewReader(raw), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

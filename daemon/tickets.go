@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -30,7 +31,36 @@ func (d *Daemon) startTickets(ctx context.Context) error {
 		return err
 	}
 	d.Tickets, d.Agents, d.Replies = parts.Tickets, parts.Agents, parts.Replies
+	// A crash between a ticket's write and its queue projection's leaves a
+	// marker: settle them before anyone reads the queue.
+	if err := d.Tickets.RepairQueue(ctx); err != nil {
+		return fmt.Errorf("tickets: repair the queue: %w", err)
+	}
+	go d.closeSolved(ctx)
 	return nil
+}
+
+// closeSolvedEvery is how often solved tickets past tickets.close_after are
+// closed. Every process does it; closing is idempotent.
+const closeSolvedEvery = 10 * time.Minute
+
+func (d *Daemon) closeSolved(ctx context.Context) {
+	t := time.NewTicker(closeSolvedEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.stop:
+			return
+		case <-t.C:
+			if n, err := d.Tickets.CloseSolved(ctx); err != nil {
+				d.log.Warn("closing solved tickets", "err", err)
+			} else if n > 0 {
+				d.log.Info("closed solved tickets", "count", n)
+			}
+		}
+	}
 }
 
 // ticketSink adapts tickets.Service to the intake's Sink contract.
