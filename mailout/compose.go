@@ -97,12 +97,15 @@ func compose(in composeInput) ([]byte, error) {
 	if len(e.References) > 0 {
 		m.SetGenHeaderPreformatted(gomail.HeaderReferences, strings.Join(e.References, " "))
 	}
-	auto := e.AutoSubmitted
-	if auto == "" {
-		auto = "auto-generated"
+	switch auto := e.AutoSubmitted; auto {
+	case "no": // a person's mail
+	default:
+		if auto == "" {
+			auto = "auto-generated"
+		}
+		m.SetGenHeaderPreformatted("Auto-Submitted", auto)
+		m.SetGenHeaderPreformatted("X-Auto-Response-Suppress", "All")
 	}
-	m.SetGenHeaderPreformatted("Auto-Submitted", auto)
-	m.SetGenHeaderPreformatted("X-Auto-Response-Suppress", "All")
 	m.SetGenHeaderPreformatted(LoopHeader, in.LoopValue)
 	m.SetBodyString(gomail.TypeTextPlain, in.Rendered.Text)
 	m.AddAlternativeString(gomail.TypeTextHTML, in.Rendered.HTML)

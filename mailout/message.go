@@ -58,7 +58,10 @@ type Message struct {
 	// body purged once sent or failed; only metadata remain.
 	Sensitive bool
 	// AutoSubmitted is the Auto-Submitted header value: "auto-replied" for
-	// automatic answers, "auto-generated" for billing and account mail.
+	// automatic answers, "auto-generated" for billing and account mail (and
+	// the default). "no" is a person's mail (an agent's reply): it carries
+	// neither Auto-Submitted nor X-Auto-Response-Suppress, like any mail a
+	// person writes, so the customer's mail system treats it as such.
 	AutoSubmitted string
 	// ClientID and Kind let the outbox honour a client's per-kind opt-out
 	// (Kind: "invoice", "collection_note", "payment_confirmation",

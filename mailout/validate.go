@@ -130,9 +130,9 @@ func (m *Message) validate() error {
 		}
 	}
 	switch m.AutoSubmitted {
-	case "", "auto-replied", "auto-generated":
+	case "", "auto-replied", "auto-generated", "no":
 	default:
-		return fmt.Errorf("auto-submitted: %q is not auto-replied or auto-generated", m.AutoSubmitted)
+		return fmt.Errorf("auto-submitted: %q is not auto-replied, auto-generated or no", m.AutoSubmitted)
 	}
 	for _, a := range m.Attachments {
 		if err := checkHeader("attachment filename", a.Filename); err != nil {

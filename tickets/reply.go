@@ -385,7 +385,9 @@ func (s *Service) replyMail(ctx context.Context, t *Ticket, a Actor, doc *Messag
 		MessageID: bracket(doc.MessageID), InReplyTo: bracket(doc.InReplyTo),
 		FromName: doc.From.Name, FromAddress: doc.From.Address, ReplyTo: snd.Address,
 		Attachments: in.Attachments, Priority: mailout.PriorityTicket,
-		Kind: "ticket", ClientID: t.ClientID,
+		// A person's answer to the customer's own request: no opt-out of
+		// automatic ticket mail applies, and it is not marked automatic.
+		AutoSubmitted: "no", ClientID: t.ClientID,
 	}
 	for _, c := range doc.Cc {
 		m.Cc = append(m.Cc, c.Address)

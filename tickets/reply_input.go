@@ -131,14 +131,15 @@ func (h *hasher) sum() string {
 	return hex.EncodeToString(s[:])
 }
 
-// replyHash identifies a reply request (Force aside: forcing a refused
-// reply with its key is the same request).
+// replyHash identifies a reply request. Force and Answers are left out:
+// forcing a refused reply, or retrying it after reading what was new (or
+// after it was sent, when the ticket's newest message is the reply itself),
+// with its key is the same request.
 func replyHash(in ReplyInput) string {
 	var h hasher
 	h.add("reply")
 	h.add(in.Text)
 	h.add(replyStatus(in.Status))
-	h.add(in.Answers)
 	h.add(fmt.Sprint(in.CcOthers))
 	for _, a := range in.Attachments {
 		h.add(a.Filename)

@@ -104,9 +104,9 @@ func TestReplySendsOnceForAKey(t *testing.T) {
 	want(t, "in-reply-to", m.InReplyTo, "<c1@cliente.cl>")
 	want(t, "references", strings.Join(m.References, " "), "<c1@cliente.cl>")
 	want(t, "lang", m.Lang, "es")
-	want(t, "kind", m.Kind, "ticket")
+	want(t, "kind", m.Kind, "")
 	want(t, "client", m.ClientID, "C1")
-	want(t, "auto-submitted", m.AutoSubmitted, "")
+	want(t, "auto-submitted", m.AutoSubmitted, "no")
 	want(t, "priority", m.Priority, mailout.PriorityTicket)
 	want(t, "ticket", m.Ticket, c.Ticket)
 	want(t, "key", m.Key, res.Message.Key)
@@ -151,6 +151,13 @@ func TestReplyKeyReused(t *testing.T) {
 	// Another agent's same key is another request.
 	if _, err := e.svc.Reply(ctx, beto, c.Ticket, tickets.ReplyInput{Key: "k", Text: "dos", Force: true}); err != nil {
 		t.Fatal(err)
+	}
+	want(t, "replies enqueued", len(e.replies()), 2)
+	// Retrying a sent reply with its key after the ticket moved on (the
+	// newest message is now the reply itself) replays it, unsent again.
+	again, err := e.svc.Reply(ctx, ana, c.Ticket, tickets.ReplyInput{Key: "k2", Answers: "whatever-is-newest-now", Text: "Y algo más."})
+	if err != nil || !again.Replayed {
+		t.Fatalf("retry with the key: %+v, %v", again, err)
 	}
 	want(t, "replies enqueued", len(e.replies()), 2)
 }
