@@ -155,7 +155,7 @@ func TestReplyKeyReused(t *testing.T) {
 	want(t, "replies enqueued", len(e.replies()), 2)
 	// Retrying a sent reply with its key after the ticket moved on (the
 	// newest message is now the reply itself) replays it, unsent again.
-	again, err := e.svc.Reply(ctx, ana, c.Ticket, tickets.ReplyInput{Key: "k2", Answers: "whatever-is-newest-now", Text: "Y algo más."})
+	again, err := e.svc.Reply(ctx, ana, c.Ticket, tickets.ReplyInput{Key: "k", Answers: "whatever-is-newest-now", Text: "uno"})
 	if err != nil || !again.Replayed {
 		t.Fatalf("retry with the key: %+v, %v", again, err)
 	}
