@@ -52,9 +52,14 @@ type LogConfig struct {
 	Format string `toml:"format"` // text or json
 }
 
-// HTTPConfig is the operator endpoint (/healthz, /readyz, /metrics).
+// HTTPConfig is the HTTP listener: the operator endpoints (/healthz,
+// /readyz, /metrics) and the agents' API (/api/v1).
 type HTTPConfig struct {
 	Listen string `toml:"listen"`
+	// TLSCertFile and TLSKeyFile (PEM) serve HTTPS instead of HTTP: both
+	// or neither. Default neither.
+	TLSCertFile string `toml:"tls_cert_file"`
+	TLSKeyFile  string `toml:"tls_key_file"`
 }
 
 // MongoDBConfig selects the database. An empty URI means the embedded store.

@@ -41,6 +41,7 @@ func (c *Config) Validate() []FieldError {
 	if err := checkHostPort(c.HTTP.Listen); err != nil {
 		add("http.listen", "%v", err)
 	}
+	c.HTTP.validate(add)
 	if u := c.MongoDB.URI; u != "" && !strings.HasPrefix(u, "mongodb://") && !strings.HasPrefix(u, "mongodb+srv://") {
 		add("mongodb.uri", "must start with mongodb:// or mongodb+srv://")
 	}
