@@ -1,0 +1,22 @@
+package daemon
+
+import (
+	"turno/api"
+)
+
+// startAPI mounts /api/v1 (and its OpenAPI document) on the HTTP listener.
+// It runs after billing started: the API records payments and shows a
+// ticket's client with its contracts and unpaid invoices.
+func (d *Daemon) startAPI() error {
+	_, err := api.Mount(d.HTTP, api.Options{
+		Tickets:       d.Tickets,
+		Agents:        d.Agents,
+		Replies:       d.Replies,
+		Clients:       d.Clients,
+		Billing:       d.Billing,
+		PaymentsToken: d.opts.Config.Billing.APIToken,
+		Version:       Version,
+		Logger:        d.log,
+	})
+	return err
+}
