@@ -101,9 +101,17 @@ func Mount(mux humago.Mux, opts Options) (*Server, error) {
 	// validation status); ours is 400, and 422 is only a reused key.
 	for _, item := range s.api.OpenAPI().Paths {
 		for _, o := range []*huma.Operation{item.Get, item.Post} {
-			if o != nil && o.OperationID != "replyTicket" && o.OperationID != "noteTicket" {
-				delete(o.Responses, "422")
+			if o == nil {
+				continue
 			}
+			if o.OperationID != "replyTicket" && o.OperationID != "noteTicket" {
+				delete(o.Responses, "422")
+				continue
+			}
+			// A replayed key answers 200 with the first call's result.
+			r := *o.Responses["201"]
+			r.Description = "Replayed: the key was seen before and nothing was sent or stored again"
+			o.Responses["200"] = &r
 		}
 	}
 

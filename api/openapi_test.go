@@ -1,7 +1,10 @@
 package api_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"sort"
@@ -121,4 +124,68 @@ func TestOpenAPIDocument(t *testing.T) {
 			t.Errorf("%s %s is in the document but answers %d", r.method, r.path, got.code)
 		}
 	}
+}
+
+// Real responses (successes and errors) match the document's schemas.
+func TestResponsesMatchTheDocument(t *testing.T) {
+	e := newEnv(t)
+	_, body := e.routes()
+	doc, err := libopenapi.NewDocument(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, errs := validator.NewValidator(doc)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	res := e.mail("Pedro <pedro@gmail.com>", "Ayuda", "")
+	p := fmt.Sprintf("/api/v1/tickets/%d", res.Ticket)
+	check := func(method, path, token string, body any, hdr ...string) {
+		t.Helper()
+		var rd io.Reader
+		if body != nil {
+			j, _ := json.Marshal(body)
+			rd = bytes.NewReader(j)
+		}
+		req, _ := http.NewRequest(method, e.base+path, rd)
+		if rd != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		r, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		if rd != nil {
+			j, _ := json.Marshal(body)
+			req.Body = io.NopCloser(bytes.NewReader(j))
+		}
+		req.URL.Host, req.URL.Scheme = "", ""
+		if ok, verrs := v.ValidateHttpResponse(req, r); !ok {
+			for _, ve := range verrs {
+				t.Errorf("%s %s → %d: %s: %s %v", method, path, r.StatusCode, ve.Message, ve.Reason, ve.SchemaValidationErrors)
+			}
+		}
+	}
+	check("GET", "/api/v1/tickets", e.ana, nil)
+	check("GET", p, e.ana, nil)
+	check("POST", p+"/replies", e.ana, map[string]any{"text": "Hola", "answers": res.Key, "status": "pending"}, "Idempotency-Key", "v-1")
+	check("POST", p+"/replies", e.ana, map[string]any{"text": "Hola", "answers": res.Key, "status": "pending"}, "Idempotency-Key", "v-1")
+	check("POST", p+"/notes", e.ana, map[string]any{"text": "nota"}, "Idempotency-Key", "v-2")
+	check("POST", p+"/status", e.ana, map[string]any{"status": "solved"})
+	check("GET", p, e.ana, nil)
+	check("GET", "/api/v1/agents/me", e.ana, nil)
+	check("GET", "/api/v1/agents", e.ana, nil)
+	check("GET", "/api/v1/replies", e.ana, nil)
+	check("GET", p, e.beto, nil)
+	check("GET", p, "", nil)
+	check("POST", p+"/notes", e.ana, map[string]any{"txt": "x"}, "Idempotency-Key", "v-3")
 }

@@ -121,6 +121,12 @@ func TestBadInputIs400AndChangesNothing(t *testing.T) {
 		got.err(t).Error.Field != "Idempotency-Key" {
 		t.Errorf("no key: %d %s", got.code, got.body)
 	}
+	// Bodies are limited: 64 KB but for replies (16 MB, attachments).
+	big := map[string]any{"text": strings.Repeat("x", 70<<10)}
+	if got := e.do("POST", p+"/notes", e.ana, big, "Idempotency-Key", "big"); got.code != http.StatusRequestEntityTooLarge ||
+		got.err(t).Error.Code != "too_large" {
+		t.Errorf("a 70 KB note: %d %.200s", got.code, got.body)
+	}
 	after := e.thread(n)
 	if after.Ticket.Version != before.Ticket.Version || len(after.Ticket.Events) != len(before.Ticket.Events) ||
 		len(after.Messages) != len(before.Messages) || after.Ticket.Status != before.Ticket.Status || e.outboxReplies(n) != 0 {
