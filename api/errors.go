@@ -34,6 +34,16 @@ const (
 type Error struct {
 	Status int       `json:"-"`
 	Body   ErrorBody `json:"error"`
+	// Headers are set on the answer (Retry-After on a 503).
+	Headers http.Header `json:"-"`
+}
+
+// GetHeaders makes huma set Headers on the answer.
+func (e *Error) GetHeaders() http.Header {
+	if e.Headers == nil {
+		e.Headers = http.Header{}
+	}
+	return e.Headers
 }
 
 // ErrorBody is what went wrong.
@@ -193,6 +203,14 @@ func (s *Server) fail(op string, err error) error { // always an *Error
 		return newErr(http.StatusBadRequest, CodeBadRequest, f, "%s", cv.Error())
 	case errors.As(err, &cnf):
 		return newErr(http.StatusBadRequest, CodeBadRequest, "client_id", "%s", cnf.Error())
+	case tickets.IsTransient(err):
+		// The store did not answer, or another change holds the ticket (a
+		// crashed process's hold expires within a minute): the same
+		// request, with its Idempotency-Key, succeeds later.
+		s.log.Warn("api: "+op+" deferred", "err", err)
+		e := newErr(http.StatusServiceUnavailable, CodeUnavailable, "", "busy; retry this request (with the same Idempotency-Key) in a few seconds")
+		e.Headers = http.Header{"Retry-After": {"5"}}
+		return e
 	}
 	s.log.Error("api: "+op+" failed", "err", err)
 	return newErr(http.StatusInternalServerError, CodeInternal, "", "internal error; retry later")
