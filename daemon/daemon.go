@@ -166,7 +166,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 			"support_address", addr, "from_address", cfg.Mail.FromAddress)
 	}
 
-	d.HTTP = httpapi.New(httpapi.Options{Addr: cfg.HTTP.Listen, Gatherer: d.opts.Registry, Logger: d.log})
+	d.HTTP = httpapi.New(httpapi.Options{Addr: cfg.HTTP.Listen, Gatherer: d.opts.Registry, Logger: d.log,
+		TLSCertFile: cfg.HTTP.TLSCertFile, TLSKeyFile: cfg.HTTP.TLSKeyFile})
 	d.HTTP.AddCheck("database", st.Ping)
 	// Clients first (outbox opt-outs, sender lookups), then outbound before
 	// inbound: intake acknowledges through the outbox.
@@ -197,7 +198,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		d.DevToken = tok
 	}
-	d.log.Info("turno started", "http", d.HTTP.Addr(), "dev", d.opts.Dev)
+	d.log.Info("turno started", "http", d.HTTP.Addr(), "tls", d.HTTP.TLS(), "dev", d.opts.Dev)
 	close(d.ready)
 
 	select {
