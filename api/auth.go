@@ -67,6 +67,30 @@ func clientIP(remote string) string {
 
 // agentAuth authenticates an agent's token, or answers 401 or 429.
 func (s *Server) agentAuth(ctx huma.Context, next func(huma.Context)) {
+	s.authenticate(ctx, "an agent's token", "invalid or revoked token",
+		func(c context.Context, tok string) (*agents.Agent, error) { return s.opts.Agents.Authenticate(c, tok) },
+		func(a *agents.Agent) { next(huma.WithValue(ctx, keyAgent, a)) })
+}
+
+// paymentsAuth accepts billing.api_token or a gateway token.
+func (s *Server) paymentsAuth(ctx huma.Context, next func(huma.Context)) {
+	s.authenticate(ctx, "a payments token",
+		"invalid or revoked token: payments take billing.api_token or a gateway token, not an agent's",
+		func(c context.Context, tok string) (*agents.Agent, error) {
+			if p := s.opts.PaymentsToken; p != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(p)) == 1 {
+				return nil, nil
+			}
+			return nil, s.opts.Agents.AuthenticateGateway(c, tok)
+		},
+		func(*agents.Agent) { next(ctx) })
+}
+
+// authenticate is what every protected route does first: refuse an address
+// over its failure allowance (429) before looking at the token, require a
+// bearer token, check it with check (agents.ErrBadToken counts a failure
+// and answers 401), then call next.
+func (s *Server) authenticate(ctx huma.Context, what, bad string,
+	check func(context.Context, string) (*agents.Agent, error), next func(*agents.Agent)) {
 	ip := clientIP(ctx.RemoteAddr())
 	if wait, limited := s.fails.limited(ip); limited {
 		s.tooMany(ctx, wait)
@@ -74,13 +98,13 @@ func (s *Server) agentAuth(ctx huma.Context, next func(huma.Context)) {
 	}
 	tok, ok := bearer(ctx.Header("Authorization"))
 	if !ok {
-		s.unauthorized(ctx, "an agent's token is required: Authorization: Bearer <token>")
+		s.unauthorized(ctx, what+" is required: Authorization: Bearer <token>")
 		return
 	}
-	a, err := s.opts.Agents.Authenticate(ctx.Context(), tok)
+	a, err := check(ctx.Context(), tok)
 	if errors.Is(err, agents.ErrBadToken) {
 		s.fails.failed(ip)
-		s.unauthorized(ctx, "invalid or revoked token")
+		s.unauthorized(ctx, bad)
 		return
 	}
 	if err != nil {
@@ -88,37 +112,7 @@ func (s *Server) agentAuth(ctx huma.Context, next func(huma.Context)) {
 		_ = huma.WriteErr(s.api, ctx, http.StatusInternalServerError, "authenticate", err)
 		return
 	}
-	next(huma.WithValue(ctx, keyAgent, a))
-}
-
-// paymentsAuth accepts billing.api_token or a gateway token.
-func (s *Server) paymentsAuth(ctx huma.Context, next func(huma.Context)) {
-	ip := clientIP(ctx.RemoteAddr())
-	if wait, limited := s.fails.limited(ip); limited {
-		s.tooMany(ctx, wait)
-		return
-	}
-	tok, ok := bearer(ctx.Header("Authorization"))
-	if !ok {
-		s.unauthorized(ctx, "a payments token is required: Authorization: Bearer <token>")
-		return
-	}
-	if p := s.opts.PaymentsToken; p != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(p)) == 1 {
-		next(ctx)
-		return
-	}
-	err := s.opts.Agents.AuthenticateGateway(ctx.Context(), tok)
-	if errors.Is(err, agents.ErrBadToken) {
-		s.fails.failed(ip)
-		s.unauthorized(ctx, "invalid or revoked token: payments take billing.api_token or a gateway token, not an agent's")
-		return
-	}
-	if err != nil {
-		s.log.Error("api: authenticate gateway", "err", err)
-		_ = huma.WriteErr(s.api, ctx, http.StatusInternalServerError, "authenticate", err)
-		return
-	}
-	next(ctx)
+	next(a)
 }
 
 func (s *Server) unauthorized(ctx huma.Context, msg string) {

@@ -20,7 +20,7 @@ func (s *Service) Note(ctx context.Context, a Actor, n int64, in NoteInput) (*Re
 	if err := checkText(in.Text); err != nil {
 		return nil, err
 	}
-	t, err := s.visibleTicket(ctx, a, n)
+	t, err := s.seen(ctx, a, n)
 	if err != nil {
 		return nil, err
 	}

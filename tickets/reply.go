@@ -43,7 +43,7 @@ func (s *Service) Reply(ctx context.Context, a Actor, n int64, in ReplyInput) (*
 	if s.opts.Mailer == nil {
 		return nil, errors.New("tickets: no mailer configured: replies cannot be sent")
 	}
-	t, err := s.visibleTicket(ctx, a, n)
+	t, err := s.seen(ctx, a, n)
 	if err != nil {
 		return nil, err
 	}
@@ -117,19 +117,6 @@ func (s *Service) Reply(ctx context.Context, a Actor, n int64, in ReplyInput) (*
 	}
 	doc.State, doc.OutboxID = StateSent, id
 	return &ReplyResult{Message: *doc, Ticket: *t2}, nil
-}
-
-// visibleTicket reads ticket n if the actor sees it; ErrNotFound (wrapped)
-// otherwise, whether or not it exists.
-func (s *Service) visibleTicket(ctx context.Context, a Actor, n int64) (*Ticket, error) {
-	t, err := s.getTicket(ctx, n)
-	if err != nil {
-		return nil, err
-	}
-	if t == nil || !a.Sees(t.Department) {
-		return nil, fmt.Errorf("ticket %d: %w", n, ErrNotFound)
-	}
-	return t, nil
 }
 
 func hasEvent(t *Ticket, typ, note string) bool {
@@ -287,7 +274,7 @@ func (s *Service) others(t *Ticket, m *Message) []Address {
 // true), else the ticket's newest public message, else its first.
 func (s *Service) answeredMessage(ctx context.Context, t *Ticket, answers string) (*Message, bool, error) {
 	if answers != "" {
-		m, err := s.messageByKey(ctx, answers)
+		m, err := s.findMessage(ctx, answers)
 		if err != nil {
 			return nil, false, err
 		}
@@ -299,7 +286,7 @@ func (s *Service) answeredMessage(ctx context.Context, t *Ticket, answers string
 		if k == "" {
 			continue
 		}
-		m, err := s.messageByKey(ctx, k)
+		m, err := s.findMessage(ctx, k)
 		if err != nil {
 			return nil, false, err
 		}
@@ -315,18 +302,6 @@ func lastPublicKey(t *Ticket) string {
 		return ""
 	}
 	return t.LastPublic.Key
-}
-
-func (s *Service) messageByKey(ctx context.Context, key string) (*Message, error) {
-	var m Message
-	err := s.c.messages.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&m)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, failed("read message "+key, err)
-	}
-	return &m, nil
 }
 
 // newerMessages are the customer messages and sent replies on ticket n
@@ -401,7 +376,7 @@ func (s *Service) replyMail(ctx context.Context, t *Ticket, a Actor, doc *Messag
 // ticketLang is the language of the ticket's first message (es when it has
 // none or one the templates lack).
 func (s *Service) ticketLang(ctx context.Context, t *Ticket) (string, error) {
-	m, err := s.messageByKey(ctx, t.Origin)
+	m, err := s.findMessage(ctx, t.Origin)
 	if err != nil {
 		return "", err
 	}
