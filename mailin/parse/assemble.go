@@ -16,6 +16,7 @@ func (p *parser) finish() {
 	m.InReplyTo = NormalizeMessageID(h.get("In-Reply-To"))
 	m.References = messageIDs(h.get("References"))
 	m.TicketRef, _ = TicketTag(m.Subject)
+	m.AuthResults = authResults(h)
 
 	switch {
 	case p.havePlain:

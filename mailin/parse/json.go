@@ -28,6 +28,8 @@ type jsonMessage struct {
 	Attachments []jsonAttachment `json:"attachments"`
 	Bounce      *jsonBounce      `json:"bounce"`
 	Warnings    []string         `json:"warnings"`
+	// Auth appears only when the caller judged the sender (Message.Auth).
+	Auth *Auth `json:"auth,omitempty"`
 }
 
 type jsonAttachment struct {
@@ -81,6 +83,7 @@ func (m *Message) jsonObject() jsonMessage {
 		Quoted:      m.Quoted,
 		Attachments: []jsonAttachment{},
 		Warnings:    nonNil(m.Warnings),
+		Auth:        m.Auth,
 	}
 	if m.Date != nil {
 		s := m.Date.Format(time.RFC3339)

@@ -62,6 +62,13 @@ type Message struct {
 	Attachments []Attachment
 	Bounce      *Bounce // non-nil when Kind is bounce
 	Warnings    []string
+	// AuthResults are the first Authentication-Results fields of the
+	// header, whoever wrote them (malformed ones dropped); only those of
+	// a trusted authserv-id mean anything (see Authenticate).
+	AuthResults []AuthResults
+	// Auth is the sender verdict, set by the caller from Authenticate
+	// (Parse does not know which server to trust); nil: not judged.
+	Auth *Auth
 }
 
 // Attachment describes one attachment or forwarded message.
