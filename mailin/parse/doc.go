@@ -9,8 +9,10 @@
 //
 // # Design
 //
-// go-message's textproto supplies the streaming multipart reader; this
-// package does the rest itself so that every step can be lenient:
+// multipart.go splits multipart bodies (adapted from go-message's
+// textproto reader, but returning each part raw, so that its header is
+// read here, within bounds); this package does the rest itself so that
+// every step can be lenient:
 //
 //   - headers.go reads a header block that may have garbage, 8-bit
 //     Latin-1 bytes or no header at all; words.go and params.go decode
@@ -40,6 +42,14 @@
 //     a byte counter into Options.Attachment (or nowhere) and is never
 //     held whole in memory. Only text bodies (up to 8 MiB each) and the
 //     first 64 KiB of a forwarded message are buffered.
+//   - Memory is bounded whatever the input: the top-level header stops at
+//     1 MiB or 10,000 fields (the rest is read as body); a part header
+//     over 64 KiB or 1,000 fields drops that part, skipped unread, with a
+//     warning; past 1,000 parts the rest is skipped and multiparts nested
+//     deeper than 20 are skipped, with warnings. Nothing is refused: a
+//     customer's mail with one absurd part still becomes a ticket, and the
+//     warnings say what was left out. A 25 MB message allocates tens of
+//     MiB at most (bounds_test.go measures it).
 //   - Classification looks at headers and MIME structure only, never at
 //     the subject or the body; precedence is bounce > auto_reply > bulk.
 package parse

@@ -9,8 +9,14 @@ import (
 )
 
 const (
-	maxHeaderBytes = 1 << 20 // a larger header block is treated as body
-	maxLineBytes   = 64 << 10
+	maxHeaderBytes  = 1 << 20 // a larger top-level header block is treated as body
+	maxHeaderFields = 10000   // so are top-level fields past this many
+	maxLineBytes    = 64 << 10
+
+	// A MIME part's header over either bound drops the part (see
+	// readPartHeader); the rest of the message is still read.
+	maxPartHeaderBytes = 64 << 10
+	maxPartFields      = 1000
 )
 
 // field is one header field: canonical key and unfolded raw value
@@ -94,24 +100,74 @@ func headerLineKey(line []byte) string {
 	return string(key)
 }
 
-// readHeader reads a header block leniently. It stops at the blank line,
-// at EOF, or at the first line that is neither a field nor a
+// headerStop says why readFields stopped.
+type headerStop int
+
+const (
+	stopEnd      headerStop = iota // blank line or EOF
+	stopBody                       // a line that is no field: left for the body (warned)
+	stopLongLine                   // a line that does not fit the read buffer
+	stopBytes                      // the block is over its byte bound
+	stopFields                     // the block is over its field bound
+)
+
+// readHeader reads a top-level header block leniently. It stops at the
+// blank line, at EOF, or at the first line that is neither a field nor a
 // continuation (that line is left for the body, with a warning). A
-// leading mbox "From " line is skipped. The returned reader yields the body.
+// leading mbox "From " line is skipped. The returned reader yields the
+// body. A block over maxHeaderBytes or maxHeaderFields, or with a line
+// longer than br's buffer, ends there: the rest is read as body.
 func readHeader(br *bufio.Reader, w *warnings) (header, io.Reader) {
-	h, conts := readFields(br, w)
+	h, conts, stop := readFields(br, w, maxHeaderBytes, maxHeaderFields)
+	switch stop {
+	case stopLongLine:
+		if len(h) == 0 {
+			w.addf("no header block")
+		} else {
+			w.addf("header line too long: treated as body")
+		}
+	case stopBytes:
+		w.addf("header block too large: rest treated as body")
+	case stopFields:
+		w.addf("more than %d header fields: rest treated as body", maxHeaderFields)
+	}
+	return joinConts(h, conts), br
+}
+
+// readPartHeader reads the header of a MIME part from its raw bytes,
+// within maxPartHeaderBytes and maxPartFields. ok is false when the header
+// is over a bound (a field line that does not fit the buffer counts as
+// over): the caller drops the part. A part without a header, or whose
+// header turns into body text, is read leniently as readHeader does.
+func readPartHeader(br *bufio.Reader, w *warnings) (h header, body io.Reader, ok bool) {
+	h, conts, stop := readFields(br, w, maxPartHeaderBytes, maxPartFields)
+	switch stop {
+	case stopBytes, stopFields:
+		return nil, nil, false
+	case stopLongLine:
+		b, _ := br.Peek(br.Size())
+		if len(h) > 0 || headerLineKey(b) != "" {
+			return nil, nil, false
+		}
+		w.addf("no header block")
+	}
+	return joinConts(h, conts), br, true
+}
+
+func joinConts(h header, conts map[int][]string) header {
 	for i, c := range conts {
 		if len(c) > 0 {
 			h[i].value = strings.Join(append([]string{h[i].value}, c...), " ")
 		}
 	}
-	return h, br
+	return h
 }
 
-// readFields reads the fields; continuation lines are collected per
+// readFields reads the fields, at most maxBytes of them (line endings not
+// counted) and at most maxFields; continuation lines are collected per
 // field (conts) and joined once, so many short continuation lines cost
-// linear time.
-func readFields(br *bufio.Reader, w *warnings) (header, map[int][]string) {
+// linear time. Lines past a bound are not consumed.
+func readFields(br *bufio.Reader, w *warnings, maxBytes, maxFields int) (header, map[int][]string, headerStop) {
 	var h header
 	conts := map[int][]string{}
 	total := 0
@@ -119,20 +175,11 @@ func readFields(br *bufio.Reader, w *warnings) (header, map[int][]string) {
 	for {
 		line, ok := peekLine(br)
 		if !ok {
-			if len(h) == 0 {
-				w.addf("no header block")
-			} else {
-				w.addf("header line too long: treated as body")
-			}
-			return h, conts
+			return h, conts, stopLongLine
 		}
 		if len(line) == 0 {
-			_, err := readLine(br)
-			if err != nil && len(h) == 0 && first {
-				// Empty input.
-				return h, conts
-			}
-			return h, conts
+			readLine(br)
+			return h, conts, stopEnd
 		}
 		if first && bytes.HasPrefix(line, []byte("From ")) {
 			readLine(br)
@@ -155,12 +202,14 @@ func readFields(br *bufio.Reader, w *warnings) (header, map[int][]string) {
 			} else {
 				w.addf("malformed header line: rest treated as body")
 			}
-			return h, conts
+			return h, conts, stopBody
 		}
 		total += len(line)
-		if total > maxHeaderBytes {
-			w.addf("header block too large: rest treated as body")
-			return h, conts
+		if total > maxBytes {
+			return h, conts, stopBytes
+		}
+		if !cont && len(h) >= maxFields {
+			return h, conts, stopFields
 		}
 		readLine(br)
 		first = false

@@ -9,12 +9,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/emersion/go-message/textproto"
 )
 
 const (
-	maxDepth     = 20       // deeper multipart nesting is skipped
+	maxDepth     = 20       // deeper multipart nesting is skipped, with a warning
 	maxTextBytes = 8 << 20  // a text body beyond this is cut
 	maxPreamble  = 1 << 20  // kept to recover text when no boundary is found
 	maxParts     = 1000     // parts beyond this are skipped
@@ -69,6 +67,7 @@ type parser struct {
 	top   header
 	err   error // from Options.Attachment; stops the walk
 	parts int
+	bufs  map[int]*bufio.Reader // part header readers by depth
 
 	plain, html     string
 	havePlain       bool
@@ -177,13 +176,19 @@ func (p *parser) walk(h header, body io.Reader, depth int, parent string) {
 
 // multipart walks the parts of a multipart body. A missing closing
 // boundary, junk between parts and a body without any boundary are
-// warnings; in the last case the body is read as text.
+// warnings; in the last case the body is read as text. A part whose
+// header is over a bound is dropped (its bytes are skipped, never held)
+// and the walk goes on; past maxParts the rest of the body is skipped.
 func (p *parser) multipart(ct, boundary string, body io.Reader, depth int) {
 	capture := &capReader{r: body, max: maxPreamble}
-	mr := textproto.NewMultipartReader(capture, boundary)
+	mr := newRawMultipart(capture, boundary)
 	n := 0
 	for {
-		part, err := mr.NextPart()
+		if p.parts >= maxParts {
+			p.w.addf("more than %d parts: rest skipped", maxParts)
+			return
+		}
+		part, err := mr.next()
 		if err == io.EOF {
 			break
 		}
@@ -203,12 +208,16 @@ func (p *parser) multipart(ct, boundary string, body io.Reader, depth int) {
 			capture.buf = nil
 			capture.max = 0
 		}
-		var ph header
-		for f := part.Header.Fields(); f.Next(); {
-			ph = append(ph, field{key: f.Key(), value: f.Value()})
+		pr := &partReader{part: part, w: &p.w}
+		br := p.partBuf(depth, pr)
+		ph, pbody, ok := readPartHeader(br, &p.w)
+		if !ok {
+			p.parts++
+			p.w.addf("part header over %d bytes or %d fields: part dropped", maxPartHeaderBytes, maxPartFields)
+			continue // next drains it
 		}
 		ph = fixHeader(ph, &p.w)
-		p.walk(ph, &partReader{part: part, w: &p.w}, depth+1, ct)
+		p.walk(ph, pbody, depth+1, ct)
 		if p.err != nil {
 			return
 		}
@@ -216,6 +225,24 @@ func (p *parser) multipart(ct, boundary string, body io.Reader, depth int) {
 	if n == 0 {
 		p.w.addf("%s: no parts", ct)
 	}
+}
+
+// partBuf returns the reader for a part header at depth, reusing one
+// buffer per depth: a part is done before the next one at its depth.
+func (p *parser) partBuf(depth int, r io.Reader) *bufio.Reader {
+	if p.bufs == nil {
+		p.bufs = map[int]*bufio.Reader{}
+	}
+	br := p.bufs[depth]
+	if br == nil {
+		// A power of two, as peekLine needs; a line longer than this is
+		// over maxPartHeaderBytes anyway.
+		br = bufio.NewReaderSize(r, maxPartHeaderBytes)
+		p.bufs[depth] = br
+		return br
+	}
+	br.Reset(r)
+	return br
 }
 
 // partReader turns a truncated part into a clean EOF plus a warning.
