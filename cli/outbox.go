@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"turno/clients"
 	"turno/daemon"
 	"turno/mailout"
 	"turno/store"
@@ -110,7 +111,10 @@ func newOutboxCmd(e *env) *cobra.Command {
 			return e.withStore(func(ctx context.Context, st *store.Store) error {
 				// Refused with mailout.ErrSending ("already being sent",
 				// exit 1) when a sender holds the entry.
-				if err := mailout.Cancel(ctx, st.DB, args[0], time.Now(), cfg.Outbox.Lease.D()); err != nil {
+				// A cancelled password or welcome mail is purged and its
+				// secret revoked in the client registry.
+				reg := clients.New(clients.Options{DB: st.DB, Logger: e.logger(cfg), Access: daemon.AccessOptions(cfg)})
+				if err := mailout.Cancel(ctx, st.DB, args[0], time.Now(), cfg.Outbox.Lease.D(), reg); err != nil {
 					return err
 				}
 				return e.done(asJSON, "cancel", args[0])

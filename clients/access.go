@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -59,6 +60,9 @@ type accessDoc struct {
 	UsedAt     *time.Time `bson:"used_at,omitempty"`
 	Generation int64      `bson:"generation"`
 	WelcomeAt  *time.Time `bson:"welcome_at,omitempty"`
+	// RevokedAt is when a cancelled access mail revoked the secret (used_at
+	// is set then too, so it no longer works).
+	RevokedAt *time.Time `bson:"revoked_at,omitempty"`
 }
 
 // ErrAccessDenied is returned for a wrong, used or expired secret.
@@ -189,6 +193,52 @@ func (r *Registry) RedeemToken(ctx context.Context, clientID, token string) erro
 	if res.ModifiedCount == 0 {
 		return ErrAccessDenied
 	}
+	return nil
+}
+
+// RevokeSecret is the outbox's Revoker (mailout.Cancel): an operator
+// cancelled the access mail e before it was sent, so the set-password
+// token or generated password it carried must stop working. It is revoked
+// only if it is still the client's current secret (a later regeneration
+// already replaced it otherwise, and that one is left alone), by a write
+// conditional on the generation that was read. An entry that is not an
+// access mail, or whose data is gone, changes nothing.
+func (r *Registry) RevokeSecret(ctx context.Context, e *mailout.Entry) error {
+	if e == nil || e.Kind != "account" || e.ClientID == "" || e.Data == "" {
+		return nil
+	}
+	var acc templates.Access
+	if err := json.Unmarshal([]byte(e.Data), &acc); err != nil {
+		return fmt.Errorf("revoke the secret of %s: read its data: %w", e.ID, err)
+	}
+	secret, mode := acc.Password, "password"
+	if acc.Link != "" {
+		u, err := url.Parse(acc.Link)
+		if err != nil {
+			return fmt.Errorf("revoke the secret of %s: read its link: %w", e.ID, err)
+		}
+		secret, mode = u.Query().Get("token"), "link"
+	}
+	if secret == "" {
+		return nil
+	}
+	var d accessDoc
+	err := r.accessColl.FindOne(ctx, bson.D{{Key: "_id", Value: e.ClientID}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil
+	}
+	if err != nil {
+		return dbErr("read access of "+e.ClientID, err)
+	}
+	if d.Mode != mode || d.UsedAt != nil || subtle.ConstantTimeCompare(hashSecret(secret, d.Salt), d.Hash) != 1 {
+		return nil // not the current secret, or already used up
+	}
+	now := r.clock.Now().UTC()
+	if _, err := r.accessColl.UpdateOne(ctx, bson.D{{Key: "_id", Value: e.ClientID}, {Key: "generation", Value: d.Generation}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "used_at", Value: now}, {Key: "revoked_at", Value: now}}}}); err != nil {
+		return dbErr("revoke access of "+e.ClientID, err)
+	}
+	r.log.Info("access secret revoked: its mail was cancelled", "client", e.ClientID, "outbox_id", e.ID, "generation", d.Generation)
 	return nil
 }
 

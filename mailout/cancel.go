@@ -33,12 +33,28 @@ const cancelOwner = "operator"
 // lease is outbox.lease (0: the default): a claim token that old whose
 // entry never entered sending was left by a process that died before
 // sending, and is skipped, as claim skips it.
-func Cancel(ctx context.Context, db *mongo.Database, id string, now time.Time, lease time.Duration) error {
-	return cancelEntry(ctx, db, id, now, lease, nil)
+//
+// A sensitive entry (a password or set-password link in its data) is
+// purged in the same write that cancels it, exactly as record purges one
+// that ends otherwise; then rev, when not nil, revokes the secret it
+// carried (clients.Registry.RevokeSecret), from the copy read before the
+// purge. A crash between the two leaves a cancelled, purged entry and a
+// secret that still works but that no stored document holds any more; an
+// error from rev says so.
+func Cancel(ctx context.Context, db *mongo.Database, id string, now time.Time, lease time.Duration, rev Revoker) error {
+	return cancelEntry(ctx, db, id, now, lease, rev, nil)
+}
+
+// Revoker revokes the secret a sensitive entry carried when it is
+// cancelled before being sent. clients.Registry is one: it revokes the
+// set-password token or generated password of e.Data if it is still the
+// client's current one, and does nothing otherwise.
+type Revoker interface {
+	RevokeSecret(ctx context.Context, e *Entry) error
 }
 
 // cancelEntry is Cancel with a test hook called before each step.
-func cancelEntry(ctx context.Context, db *mongo.Database, id string, now time.Time, lease time.Duration, hook func(step string)) error {
+func cancelEntry(ctx context.Context, db *mongo.Database, id string, now time.Time, lease time.Duration, rev Revoker, hook func(step string)) error {
 	at := func(step string) {
 		if hook != nil {
 			hook(step)
@@ -91,14 +107,25 @@ func cancelEntry(ctx context.Context, db *mongo.Database, id string, now time.Ti
 		// Ours: no sender can put the entry in sending any more, so an
 		// _id-only write cannot overwrite one.
 		at("cancel.write")
-		_, err = entries.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "state", Value: StateCancelled}, {Key: "last_error", Value: "cancelled by an operator"},
-				{Key: "updated_at", Value: now}}}})
-		if err != nil {
+		set := bson.D{{Key: "state", Value: StateCancelled}, {Key: "last_error", Value: "cancelled by an operator"},
+			{Key: "updated_at", Value: now}}
+		update := bson.D{{Key: "$set", Value: set}}
+		if e.Sensitive {
+			update = bson.D{{Key: "$set", Value: append(set, bson.E{Key: "purged", Value: true})},
+				{Key: "$unset", Value: bson.D{{Key: "data", Value: ""}, {Key: "attachments", Value: ""}}}}
+		}
+		if _, err = entries.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update); err != nil {
 			return fmt.Errorf("cancel %s: %w", id, err)
 		}
 		if _, err := db.Collection(ReadyCollection).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
 			return fmt.Errorf("cancel %s: drop ready marker: %w", id, err)
+		}
+		if e.Sensitive && rev != nil {
+			at("cancel.revoke")
+			if err := rev.RevokeSecret(ctx, e); err != nil {
+				return fmt.Errorf("cancel %s: cancelled and purged, but the secret it carried was not revoked "+
+					"(no stored copy of it is left; it expires by itself): %w", id, err)
+			}
 		}
 		return nil
 	}

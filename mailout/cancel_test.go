@@ -131,7 +131,7 @@ func TestCancelRacingAClaimEitherWinsOrSaysSending(t *testing.T) {
 				processErr = ob.process(ctx, cn, rd)
 			},
 			func(hook func(string)) {
-				cancelErr = cancelEntry(ctx, db, id, fc.Now(), lease, hook)
+				cancelErr = cancelEntry(ctx, db, id, fc.Now(), lease, nil, hook)
 			},
 		})
 		ob.hook = nil
@@ -169,4 +169,75 @@ func TestCancelRacingAClaimEitherWinsOrSaysSending(t *testing.T) {
 		t.Fatalf("cancel won %d races and lost %d: every order should not end the same way", won, sending)
 	}
 	t.Logf("%d orders: cancel won %d, said sending %d", won+sending, won, sending)
+}
+
+// revokeRecorder is a Revoker that keeps what it was given.
+type revokeRecorder struct {
+	got []Entry
+	err error
+}
+
+func (r *revokeRecorder) RevokeSecret(_ context.Context, e *Entry) error {
+	r.got = append(r.got, *e)
+	return r.err
+}
+
+// A sensitive entry cancelled while queued is purged as on send (data and
+// attachments gone, purged set) in the cancelling write, and the Revoker
+// gets the entry as it was, data included, to revoke its secret. A
+// non-sensitive entry is not purged and revokes nothing; a Revoker's
+// failure is reported after the purge.
+func TestCancelPurgesSensitiveEntryAndRevokes(t *testing.T) {
+	db := testenv.DB(t)
+	fc := clock.NewFake(t0)
+	cfg := config.Default()
+	ob, err := New(Options{DB: db, Templates: loadTemplates(t), Mail: cfg.Mail, Outbox: cfg.Outbox,
+		MessageIDKey: []byte("k"), Clock: fc, Logger: testenv.Logger(t), Owner: "test"}) // never started: entries stay queued
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	enqueue := func(key string, sensitive bool) string {
+		m := ackMessage(key, "cliente@example.com")
+		m.Sensitive = sensitive
+		m.Attachments = []Attachment{{Filename: "a.txt", ContentType: "text/plain", Data: []byte("secret")}}
+		id, err := ob.Enqueue(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	rev := &revokeRecorder{}
+	id := enqueue("pw", true)
+	if err := Cancel(ctx, db, id, fc.Now(), 0, rev); err != nil {
+		t.Fatal(err)
+	}
+	e, err := Get(ctx, db, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.State != StateCancelled || !e.Purged || e.Data != "" || len(e.Attachments) != 0 {
+		t.Fatalf("cancelled sensitive entry: state %s purged %v data %q attachments %d", e.State, e.Purged, e.Data, len(e.Attachments))
+	}
+	if len(rev.got) != 1 || rev.got[0].ID != id || rev.got[0].Data == "" {
+		t.Fatalf("revoker got %d entries (want the entry with its data)", len(rev.got))
+	}
+
+	plain := enqueue("ack", false)
+	if err := Cancel(ctx, db, plain, fc.Now(), 0, rev); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := Get(ctx, db, plain); e.Purged || e.Data == "" || len(rev.got) != 1 {
+		t.Fatalf("a plain entry was purged (%v) or revoked (%d calls)", e.Purged, len(rev.got))
+	}
+
+	failing := &revokeRecorder{err: errors.New("store down")}
+	id = enqueue("pw2", true)
+	err = Cancel(ctx, db, id, fc.Now(), 0, failing)
+	if err == nil || !strings.Contains(err.Error(), "not revoked") {
+		t.Fatalf("a failed revoke: %v", err)
+	}
+	if e, _ := Get(ctx, db, id); e.State != StateCancelled || !e.Purged {
+		t.Fatalf("a failed revoke left the entry %s, purged %v", e.State, e.Purged)
+	}
 }
