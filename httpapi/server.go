@@ -2,6 +2,11 @@
 // (/healthz, /readyz, /metrics) and the mux the API (package api) and the
 // payments endpoint mount on. It serves HTTPS when given a certificate.
 //
+// Connections are bounded (Options, DefaultLimits): a request's header
+// must arrive within 10s and be at most 64 KiB, the whole request within
+// 60s, the response within 60s, and an idle keep-alive connection is
+// closed after 120s.
+//
 // Every request is counted in turno_http_requests_total and timed in
 // turno_http_request_duration_seconds, labelled by the mux's route pattern
 // (never the raw path: /api/v1/tickets/{number}, not a ticket number),
@@ -48,8 +53,22 @@ type Options struct {
 	TLSCertFile, TLSKeyFile string
 	// CheckTimeout bounds each readiness check; default 2s.
 	CheckTimeout time.Duration
-	Logger       *slog.Logger
+	// The connection limits (DefaultLimits when zero). ReadHeaderTimeout
+	// bounds reading a request's header, ReadTimeout the whole request
+	// with its body (bodies go up to 16 MB), WriteTimeout the response
+	// from the end of the header, IdleTimeout how long a keep-alive
+	// connection may wait for its next request, and MaxHeaderBytes the
+	// size of a request's header (larger ones get 431).
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	MaxHeaderBytes                                            int
+	Logger                                                    *slog.Logger
 }
+
+// DefaultLimits are the connection limits of a zero Options: nothing a
+// slow or idle client does holds a connection open for long, and no
+// header is larger than 64 KiB.
+var DefaultLimits = Options{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+	WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
 
 // Server is the HTTP listener.
 type Server struct {
@@ -66,6 +85,16 @@ type Server struct {
 func New(opts Options) *Server {
 	if opts.CheckTimeout <= 0 {
 		opts.CheckTimeout = 2 * time.Second
+	}
+	for _, d := range []struct{ v, def *time.Duration }{{&opts.ReadHeaderTimeout, &DefaultLimits.ReadHeaderTimeout},
+		{&opts.ReadTimeout, &DefaultLimits.ReadTimeout}, {&opts.WriteTimeout, &DefaultLimits.WriteTimeout},
+		{&opts.IdleTimeout, &DefaultLimits.IdleTimeout}} {
+		if *d.v <= 0 {
+			*d.v = *d.def
+		}
+	}
+	if opts.MaxHeaderBytes <= 0 {
+		opts.MaxHeaderBytes = DefaultLimits.MaxHeaderBytes
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -136,7 +165,9 @@ func (s *Server) Start() error {
 	if tcfg != nil {
 		ln = tls.NewListener(ln, tcfg)
 	}
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, TLSConfig: tcfg}
+	o := s.opts
+	s.srv = &http.Server{Handler: s, TLSConfig: tcfg, ReadHeaderTimeout: o.ReadHeaderTimeout, ReadTimeout: o.ReadTimeout,
+		WriteTimeout: o.WriteTimeout, IdleTimeout: o.IdleTimeout, MaxHeaderBytes: o.MaxHeaderBytes}
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.opts.Logger.Error("http server stopped", "err", err)

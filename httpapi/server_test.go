@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -9,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"io"
 	"math/big"
 	"net"
@@ -129,4 +131,100 @@ func testPair(t *testing.T) (cert, key string, pool *x509.CertPool) {
 	pool = x509.NewCertPool()
 	pool.AddCert(c)
 	return cert, key, pool
+}
+
+// closedWithin reports whether the server closes conn within bound: a
+// read returns EOF (or a reset) instead of timing out on our side. Any
+// bytes the server sends first (an error response) are read past.
+func closedWithin(t *testing.T, conn net.Conn, bound time.Duration) bool {
+	t.Helper()
+	if err := conn.SetReadDeadline(time.Now().Add(bound)); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	for {
+		_, err := conn.Read(buf)
+		if err == nil {
+			continue
+		}
+		var ne net.Error
+		return !(errors.As(err, &ne) && ne.Timeout())
+	}
+}
+
+func dial(t *testing.T, s *httpapi.Server) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+// An idle keep-alive connection is closed once IdleTimeout passes with no
+// next request (it stayed open past 40 s when only ReadHeaderTimeout was
+// set).
+func TestIdleKeepAliveConnectionClosed(t *testing.T) {
+	s := startServer(t, httpapi.Options{IdleTimeout: 200 * time.Millisecond})
+	conn := dial(t, s)
+	if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: turno\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Close {
+		t.Fatalf("status %d, close %v: want a kept-alive 200", resp.StatusCode, resp.Close)
+	}
+	if !closedWithin(t, conn, 15*time.Second) {
+		t.Fatal("the idle keep-alive connection is still open long past IdleTimeout")
+	}
+}
+
+// A request whose body trickles in is cut off by ReadTimeout.
+func TestSlowBodyConnectionClosed(t *testing.T) {
+	s := startServer(t, httpapi.Options{ReadTimeout: 300 * time.Millisecond})
+	s.HandleFunc("POST /echo", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	})
+	conn := dial(t, s)
+	if _, err := io.WriteString(conn, "POST /echo HTTP/1.1\r\nHost: turno\r\nContent-Length: 1000\r\n\r\nabc"); err != nil {
+		t.Fatal(err)
+	}
+	if !closedWithin(t, conn, 15*time.Second) {
+		t.Fatal("a request with an unfinished body is still open long past ReadTimeout")
+	}
+}
+
+// A header over MaxHeaderBytes is refused with 431; the defaults are set
+// when Options leave them zero.
+func TestHeaderSizeLimit(t *testing.T) {
+	if httpapi.DefaultLimits.MaxHeaderBytes != 64<<10 || httpapi.DefaultLimits.IdleTimeout <= 0 ||
+		httpapi.DefaultLimits.ReadTimeout <= 0 || httpapi.DefaultLimits.WriteTimeout <= 0 {
+		t.Fatalf("default limits %+v", httpapi.DefaultLimits)
+	}
+	s := startServer(t, httpapi.Options{})
+	req, _ := http.NewRequest(http.MethodGet, "http://"+s.Addr()+"/healthz", nil)
+	req.Header.Set("X-Big", strings.Repeat("a", 128<<10))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("a 128 KiB header: status %d, want 431", resp.StatusCode)
+	}
+	req.Header.Set("X-Big", strings.Repeat("a", 32<<10))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("a 32 KiB header: status %d, want 200", resp.StatusCode)
+	}
 }
