@@ -62,6 +62,9 @@ type IntakeConfig struct {
 	// LeaseTTL is how long a process holds a mailbox without renewing; another
 	// process takes the mailbox over this long after the holder dies.
 	LeaseTTL Duration `toml:"lease_ttl"`
+	// TrustedAuthservID is the authserv-id of the receiving server whose
+	// Authentication-Results (RFC 8601) are believed; empty trusts none.
+	TrustedAuthservID string `toml:"trusted_authserv_id"`
 }
 
 func defaultIntake() IntakeConfig {
@@ -131,6 +134,9 @@ func (c *Config) validateIntake(add func(key, format string, args ...any)) {
 	}
 	if in.LeaseTTL.D() < 3*time.Second {
 		add("intake.lease_ttl", "must be at least 3s (got %s)", in.LeaseTTL.D())
+	}
+	if id := in.TrustedAuthservID; id != "" && !validAuthservID(id) {
+		add("intake.trusted_authserv_id", "must be a server name without spaces, quotes, parentheses or \";\" (got %q)", id)
 	}
 	names := map[string]int{}
 	for i, raw := range c.Mailboxes {
@@ -204,4 +210,18 @@ func isLoopbackHost(h string) bool {
 	}
 	ip := net.ParseIP(h)
 	return ip != nil && ip.IsLoopback()
+}
+
+// validAuthservID: what an Authentication-Results header can carry as its
+// authserv-id unquoted (a host name, usually), at most 255 bytes.
+func validAuthservID(s string) bool {
+	if len(s) > 255 {
+		return false
+	}
+	for _, c := range s {
+		if c <= ' ' || c >= 0x7f || strings.ContainsRune(`"();\`, c) {
+			return false
+		}
+	}
+	return true
 }
