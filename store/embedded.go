@@ -28,21 +28,31 @@ type embedded struct {
 }
 
 // startEmbedded starts FerretDB with its SQLite files in dataDir/db. A lock
-// file keeps a second process from opening the same files.
+// file keeps a second process from opening the same files. The directories
+// are created 0700 and every file in db made 0600 (perms.go); a db
+// directory open to other users is refused.
 func startEmbedded(dataDir string, logger *slog.Logger) (*embedded, error) {
 	abs, err := filepath.Abs(dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", dataDir, err)
 	}
 	dir := filepath.Join(abs, "db")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := makePrivateDir(dir); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	if err := checkPrivate(abs, dir, logger); err != nil {
+		return nil, err
 	}
 	lock, err := lockDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	run, err := socketDir(dir)
+	if err == nil {
+		// Before FerretDB opens them: SQLite gives a database's journal
+		// and WAL the database file's mode.
+		err = privatize(dir)
+	}
 	if err != nil {
 		_ = lock.Close()
 		return nil, err
@@ -169,8 +179,12 @@ var errInUse = errors.New("in use by another turno process")
 // releases it if the process dies.
 func lockDir(dir string) (*os.File, error) {
 	p := filepath.Join(dir, "turno.lock")
-	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o640)
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
+		return nil, fmt.Errorf("lock data directory: %w", err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		_ = f.Close()
 		return nil, fmt.Errorf("lock data directory: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {

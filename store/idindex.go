@@ -138,6 +138,11 @@ func (x *idIndexer) open(name string) (*sql.DB, error) {
 	}
 	db.SetMaxOpenConns(1)
 	x.dbs[name] = db
+	// A database FerretDB created since the start has SQLite's default
+	// modes (0644): make it and its WAL private (perms.go).
+	if err := privatize(x.dir); err != nil {
+		x.log.Warn("embedded store: make new database files private", "database", name, "err", err)
+	}
 	return db, nil
 }
 
