@@ -13,7 +13,11 @@ import (
 // rcptResult is what the relay said to one recipient.
 type rcptResult struct {
 	Address string
-	Err     error // nil: accepted and, if DataErr is nil too, delivered
+	Err     error // the RCPT reply; nil: accepted and, if no DataErr applies, delivered
+	// DataErr is a MAIL or DATA failure of this recipient's own
+	// transaction (one transaction per recipient, see verp.go); it
+	// overrides txResult.DataErr for this recipient.
+	DataErr error
 }
 
 // txResult is one SMTP transaction.

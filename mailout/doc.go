@@ -12,6 +12,8 @@
 //	              sender, or an operator's cancel);
 //	              "<entry id>#<attempt>.end": who ended it
 //	suppressions  _id = normalised address marked undeliverable
+//	outbox_verp   _id = the entry tag of a VERP envelope sender, entry =
+//	              the outbox _id it names (verp.go)
 //	settings      "mailout.message_id_key": the generated Message-ID key
 //
 // # Data in
@@ -99,8 +101,10 @@
 //
 // go-mail dials (TLS mode implicit, STARTTLS required, or none only on
 // loopback; AUTH PLAIN/LOGIN or XOAUTH2 with a token read from a command
-// or file at each dial), and the transaction is driven on its smtp.Client:
-// MAIL, RCPT per recipient, DATA to the accepted ones. One connection per
+// or file at each dial), and the transactions are driven on its
+// smtp.Client: one per recipient (MAIL from that recipient's VERP address,
+// RCPT, DATA), so that each recipient's envelope sender names the entry
+// and that recipient alone (below, Bounces). One connection per
 // worker is reused across messages, with no NOOP before and no RSET after
 // a successful message (a new MAIL starts a new transaction); a reused
 // connection found dead before DATA is redialled once at no cost to the
@@ -118,17 +122,53 @@
 // address in suppressions; a 5xx to MAIL or DATA fails every recipient
 // tried. Later mail to a suppressed address is suppressed without an SMTP
 // attempt until `turno outbox suppressions clear ADDR`; the intake marks
-// addresses from matched bounces with MarkUndeliverable. A client's opt-out
+// addresses from matched bounces through RecordBounce (below). A client's opt-out
 // of a kind of mail (OptOuts, satisfied by the clients registry) makes the
 // entry suppressed. Sensitive entries lose their data and attachments once
 // final (purged=true).
+//
+// # Bounces
+//
+// A bounce changes nothing unless it proves it answers our message to that
+// very recipient (DESIGN.md, invariant 5): quoting a Turno Message-ID
+// proves nothing, as anyone who got one Turno mail (the unknown-sender
+// reply) has one. So every transaction's envelope sender is
+// mail.from_address with a VERP token as a "+" subaddress,
+// soporte+b.<entry>.<rcpt>.<mac>@proveedor.cl (verp.go): the entry tag,
+// which outbox_verp maps to the entry's _id, a tag of the recipient, and an
+// HMAC over both under the Message-ID key (MessageIDKey). A bounce goes to
+// the envelope sender; RecordBounce accepts it when an address it was
+// delivered or addressed to, or quotes, carries a token that verifies for
+// an entry and one of its recipients, and that recipient is a failed
+// recipient of the report; only then is a 5.x.x status marked
+// undeliverable. Every read is by _id. One transaction per recipient,
+// rather than one per entry with the Final-Recipient checked against the
+// entry's recipient list, because each recipient sees its envelope sender
+// (in Return-Path): with one shared token, a Cc'd recipient of a collection
+// note or a ticket reply could forge a bounce that silences the principal
+// address. The cost is one transaction (and one DKIM signature) per
+// recipient of multi-recipient mail, and a duplicate-send window that
+// spans the entry's later transactions; most entries have one recipient.
+//
+// The token fits RFC 5321's 64-character local part when
+// mail.from_address's local part has at most 31 characters and no "+";
+// otherwise mail goes out from the plain address and no bounce can prove
+// itself (logged once). The bounces must still reach the mailbox the
+// intake watches: the provider's MTA must deliver "soporte+anything@" to
+// soporte@'s mailbox, which needs recipient_delimiter = + (Postfix's
+// main.cf: it is empty by default; Dovecot's LMTP/LDA setting defaults to
+// "+"; Google Workspace and Microsoft 365 deliver plus addresses by
+// default). A relay that rewrites the envelope sender to the
+// authenticated account, or refuses a subaddressed one, defeats this:
+// bounces then arrive unmatched (counted as no_verp), and only SMTP
+// rejections mark addresses undeliverable.
 //
 // # Headers
 //
 // Message-ID, Date, From with display name (RFC 2047 when not ASCII; a
 // message may override it, as agents' replies do with their department's
-// address, while the envelope sender stays mail.from_address, which SPF and
-// bounce handling are set up for),
+// address, while the envelope sender stays mail.from_address, with its
+// VERP token, which SPF and bounce handling are set up for),
 // Reply-To, In-Reply-To/References, "[Ticket #N]" in ticket subjects (the
 // tag is added by mailout, not by the templates),
 // Auto-Submitted (auto-replied or auto-generated), X-Auto-Response-Suppress:

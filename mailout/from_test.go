@@ -25,7 +25,8 @@ func replyMessage(key string) Message {
 }
 
 // TestCallerFromAndMessageIDAreSent: a caller's Message-ID and From reach
-// the wire unchanged; the envelope sender stays the configured address.
+// the wire unchanged; the envelope sender stays the configured address
+// (with the VERP token of verp.go).
 func TestCallerFromAndMessageIDAreSent(t *testing.T) {
 	r := newRig(t, nil, nil)
 	m := replyMessage("reply:1")
@@ -38,8 +39,8 @@ func TestCallerFromAndMessageIDAreSent(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("received %d messages", len(got))
 	}
-	if got[0].From != r.ob.opts.Mail.FromAddress {
-		t.Errorf("envelope sender %q, want the configured %q", got[0].From, r.ob.opts.Mail.FromAddress)
+	if VERPBase(got[0].From) != r.ob.opts.Mail.FromAddress || got[0].From == r.ob.opts.Mail.FromAddress {
+		t.Errorf("envelope sender %q, want the configured %q with a VERP token", got[0].From, r.ob.opts.Mail.FromAddress)
 	}
 	p, err := parse.Parse(bytes.NewReader(got[0].Data), nil)
 	if err != nil {

@@ -10,9 +10,9 @@ import (
 // marks the address undeliverable); 5xx to MAIL or DATA fails every
 // recipient tried; anything else leaves them pending for a retry.
 func (o *Outbox) apply(ctx context.Context, e *Entry, out outcome, res txResult) (outcome, error) {
-	byAddr := map[string]error{}
+	byAddr := map[string]rcptResult{}
 	for _, r := range res.Rcpts {
-		byAddr[r.Address] = r.Err
+		byAddr[r.Address] = r
 	}
 	var lastErr error
 	for i := range out.Recipients {
@@ -20,7 +20,11 @@ func (o *Outbox) apply(ctx context.Context, e *Entry, out outcome, res txResult)
 		if r.State != RcptPending {
 			continue
 		}
-		rerr, tried := byAddr[r.Address]
+		rr, tried := byAddr[r.Address]
+		rerr, dataErr := rr.Err, res.DataErr
+		if rr.DataErr != nil {
+			dataErr = rr.DataErr
+		}
 		switch {
 		case tried && rerr != nil:
 			lastErr = rerr
@@ -34,12 +38,12 @@ func (o *Outbox) apply(ctx context.Context, e *Entry, out outcome, res txResult)
 			} else {
 				r.Reply = rerr.Error()
 			}
-		case res.DataErr != nil:
-			lastErr = res.DataErr
-			if isPermanent(res.DataErr) {
-				r.State, r.Reply = RcptFailed, res.DataErr.Error()
+		case dataErr != nil:
+			lastErr = dataErr
+			if isPermanent(dataErr) {
+				r.State, r.Reply = RcptFailed, dataErr.Error()
 			} else {
-				r.Reply = res.DataErr.Error()
+				r.Reply = dataErr.Error()
 			}
 		case tried:
 			r.State, r.Reply = RcptSent, "250"

@@ -168,7 +168,12 @@ func (o *Outbox) attempt(ctx context.Context, cn *conn, e *Entry) (outcome, erro
 		out.State, out.LastError = StateFailed, err.Error()
 		return out, nil
 	}
-	res, relayName, err := o.send(ctx, cn, pending, msg, e.ID)
+	if o.verpOn() {
+		if err := rememberVERP(ctx, o.opts.DB, o.opts.MessageIDKey, e.ID, o.clock.Now()); err != nil {
+			return o.retryOrFail(e, out, &TransientError{Err: err}), nil
+		}
+	}
+	res, relayName, err := o.sendEach(ctx, cn, pending, msg, e.ID)
 	out.Relay, out.Ambiguous = relayName, res.NoReply
 	if err != nil {
 		return o.retryOrFail(e, out, err), nil
@@ -176,9 +181,57 @@ func (o *Outbox) attempt(ctx context.Context, cn *conn, e *Entry) (outcome, erro
 	return o.apply(ctx, e, out, res)
 }
 
-// send transmits msg to rcpts, redialling once when a reused connection
+// sendEach sends msg to each recipient in a transaction of its own, whose
+// envelope sender is the recipient's VERP address (verp.go), and merges
+// the results: each recipient has its own RCPT reply or MAIL/DATA failure.
+// A recipient whose transaction could not run (no relay reachable) keeps
+// the transient error and stays pending; only when the first one fails so
+// is the error returned, as for the whole message. Acceptance time is the
+// first acceptance: the duplicate-send window runs from there to the
+// record, across the later transactions.
+func (o *Outbox) sendEach(ctx context.Context, cn *conn, rcpts []string, msg []byte, id string) (txResult, string, error) {
+	merged := txResult{BeforeData: true}
+	relayName := ""
+	for i, to := range rcpts {
+		from := o.opts.Mail.FromAddress
+		if o.verpOn() {
+			from, _ = VERPSender(from, o.opts.MessageIDKey, id, to)
+		}
+		res, name, err := o.send(ctx, cn, from, []string{to}, msg, id)
+		if name != "" {
+			relayName = name
+		}
+		if err != nil {
+			if i == 0 {
+				return txResult{}, relayName, err
+			}
+			merged.Rcpts = append(merged.Rcpts, rcptResult{Address: to, DataErr: classify(err)})
+			continue
+		}
+		rr := rcptResult{Address: to}
+		switch {
+		case len(res.Rcpts) == 1 && res.Rcpts[0].Err != nil:
+			rr.Err = res.Rcpts[0].Err
+		case res.DataErr != nil:
+			rr.DataErr = res.DataErr
+		case len(res.Rcpts) == 1:
+			if merged.At.IsZero() {
+				merged.At = res.At
+			}
+		default:
+			rr.DataErr = &TransientError{Err: errors.New("no reply to RCPT")}
+		}
+		merged.Rcpts = append(merged.Rcpts, rr)
+		merged.NoReply = merged.NoReply || res.NoReply
+		merged.BeforeData = merged.BeforeData && res.BeforeData
+		merged.ConnBroken = res.ConnBroken
+	}
+	return merged, relayName, nil
+}
+
+// send transmits msg to rcpts from the envelope sender from, redialling once when a reused connection
 // turns out dead before anything was transmitted.
-func (o *Outbox) send(ctx context.Context, cn *conn, rcpts []string, msg []byte, id string) (txResult, string, error) {
+func (o *Outbox) send(ctx context.Context, cn *conn, from string, rcpts []string, msg []byte, id string) (txResult, string, error) {
 	for try := 0; ; try++ {
 		if err := o.ensure(ctx, cn); err != nil {
 			return txResult{}, "", err
@@ -192,7 +245,7 @@ func (o *Outbox) send(ctx context.Context, cn *conn, rcpts []string, msg []byte,
 			return txResult{}, r.name, &TransientError{Err: err}
 		}
 		start := time.Now()
-		res := transact(cn.c, r.timeout, o.opts.Mail.FromAddress, rcpts, signed)
+		res := transact(cn.c, r.timeout, from, rcpts, signed)
 		o.metrics.latency.WithLabelValues(r.name).Observe(time.Since(start).Seconds())
 		wasFresh := cn.fresh
 		cn.fresh = false
