@@ -66,6 +66,7 @@ func (p *parser) bounce() *Bounce {
 		}
 		b.Recipients = scrapeBounce(text, func(a string) bool { return own[a] || isDaemon(a) })
 	}
+	b.Addressed = p.addressed(text)
 	b.Status = worstStatus(b.Recipients, text)
 	if b.OriginalMessageID == "" {
 		if m := messageIDLine.FindStringSubmatch(text); m != nil {

@@ -127,3 +127,40 @@ func scrapeBounce(text string, skip func(string) bool) []BounceRecipient {
 }
 
 var messageIDLine = regexp.MustCompile(`(?im)^\s*message-id:\s*(<[^>\s]+>)`)
+
+// maxAddressed bounds Bounce.Addressed.
+const maxAddressed = 16
+
+// addressed collects Bounce.Addressed: the delivery headers the receiving
+// server adds and the report's To, then subaddressed addresses quoted in
+// the delivery-status part (Postfix's X-Postfix-Sender) and in text.
+func (p *parser) addressed(text string) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(a string) {
+		a = strings.Trim(strings.TrimSpace(a), "<>")
+		if la := strings.ToLower(a); a != "" && !seen[la] && len(out) < maxAddressed {
+			seen[la] = true
+			out = append(out, a)
+		}
+	}
+	for _, f := range p.top {
+		switch f.key {
+		case "Delivered-To", "X-Original-To", "Envelope-To":
+			for _, a := range emailRe.FindAllString(f.value, maxAddressed) {
+				add(a)
+			}
+		}
+	}
+	for _, a := range p.msg.To {
+		add(a.Address)
+	}
+	for _, src := range []string{string(p.dsn), text} {
+		for _, a := range emailRe.FindAllString(src, -1) {
+			if local, _, _ := strings.Cut(a, "@"); strings.Contains(local, "+") {
+				add(a)
+			}
+		}
+	}
+	return out
+}

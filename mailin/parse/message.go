@@ -86,6 +86,12 @@ type Bounce struct {
 	Recipients        []BounceRecipient
 	Status            string // the worst status code, e.g. "5.1.1"
 	OriginalMessageID string // normalised Message-ID of the bounced message
+	// Addressed are the addresses the report was delivered or addressed
+	// to (Delivered-To, X-Original-To, Envelope-To, To) and the
+	// subaddressed ones ("local+detail@domain") it quotes in its
+	// delivery-status or text parts: where the envelope sender of the
+	// bounced message shows up (mailout's VERP). At most 16.
+	Addressed []string
 }
 
 // BounceRecipient is one failed (or delayed) recipient.

@@ -290,6 +290,7 @@ func TestBounceDSN(t *testing.T) {
 		},
 		Status:            "5.2.2",
 		OriginalMessageID: "invoice-2025-03-991@turno.example",
+		Addressed:         []string{"facturacion@turno.example"},
 	}
 	if !reflect.DeepEqual(m.Bounce, want) {
 		t.Errorf("bounce %+v, want %+v", m.Bounce, want)
