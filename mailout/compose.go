@@ -61,7 +61,9 @@ type composeInput struct {
 // multipart/mixed with attachments), UTF-8, quoted-printable, RFC 2047 for
 // non-ASCII display names and subjects. Every header value was checked for
 // line breaks at enqueue; they are checked again here, as the rendered
-// subject and the configuration reach headers too.
+// subject and the configuration reach headers too. No line exceeds 998
+// bytes, and top-level headers fold at 78 columns where they can
+// (fold.go): References keeps its first id and the last refsTail.
 func compose(in composeInput) ([]byte, error) {
 	e := in.Entry
 	for f, v := range map[string]string{"from name": in.FromName, "from": in.FromAddress, "subject": in.Rendered.Subject,
@@ -87,15 +89,17 @@ func compose(in composeInput) ([]byte, error) {
 			return nil, fmt.Errorf("compose: reply-to: %w", err)
 		}
 	}
-	m.Subject(in.Rendered.Subject)
+	m.Subject(sendableSubject(in.Rendered.Subject))
 	// Replaces go-mail's default random Message-ID (one header, not two).
 	m.SetMessageIDWithValue(strings.TrimSuffix(strings.TrimPrefix(e.MessageID, "<"), ">"))
 	m.SetDateWithValue(in.Date)
-	if e.InReplyTo != "" {
+	// Trimmed and bounded again here: entries stored before Enqueue did it
+	// may still carry thousands of references.
+	if threadID(e.InReplyTo) {
 		m.SetGenHeaderPreformatted(gomail.HeaderInReplyTo, e.InReplyTo)
 	}
-	if len(e.References) > 0 {
-		m.SetGenHeaderPreformatted(gomail.HeaderReferences, strings.Join(e.References, " "))
+	if refs := trimReferences(e.References); len(refs) > 0 {
+		m.SetGenHeaderPreformatted(gomail.HeaderReferences, foldIDs(string(gomail.HeaderReferences), refs))
 	}
 	switch auto := e.AutoSubmitted; auto {
 	case "no": // a person's mail
@@ -114,7 +118,7 @@ func compose(in composeInput) ([]byte, error) {
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		if err := m.AttachReader(a.Filename, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(ct))); err != nil {
+		if err := m.AttachReader(sendableFilename(a.Filename), bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(ct))); err != nil {
 			return nil, fmt.Errorf("compose: attach %s: %w", a.Filename, err)
 		}
 	}

@@ -83,7 +83,8 @@ func atext(r rune) bool {
 	return strings.ContainsRune("!#$%&'*+-/=?^_`{|}~", r)
 }
 
-// validate checks a Message before anything is stored.
+// validate checks a Message before anything is stored, then trims its
+// threading headers to what can be sent (tidyThreading).
 func (m *Message) validate() error {
 	if m.Key == "" {
 		return errors.New("key is required")
@@ -145,7 +146,55 @@ func (m *Message) validate() error {
 			return errors.New("attachment without a filename")
 		}
 	}
+	m.tidyThreading()
 	return nil
+}
+
+// Threading headers. RFC 5322 §3.6.4 lets References be trimmed: the
+// first id (the thread's root) and the last refsTail (the nearest
+// parents) are kept. A contact's mail with 3,000 references made an
+// acknowledgement whose References was one 96 KB line, which relays
+// refuse; every sender's References is trimmed here, not by each caller.
+const (
+	refsTail = 10
+	// maxThreadID bounds one msg-id: alone on a line with its key
+	// ("In-Reply-To: ") it stays within 998 bytes.
+	maxThreadID = 900
+)
+
+// tidyThreading drops an In-Reply-To that cannot be sent (over
+// maxThreadID, white space, no angle brackets: threading is best effort,
+// the mail still goes) and trims References (trimReferences). Line
+// breaks were refused before, as header injection.
+func (m *Message) tidyThreading() {
+	if !threadID(m.InReplyTo) {
+		m.InReplyTo = ""
+	}
+	m.References = trimReferences(m.References)
+}
+
+// threadID reports whether v is one msg-id that can go in a header line:
+// "<...>", at most maxThreadID bytes, without white space or controls.
+func threadID(v string) bool {
+	if len(v) < 3 || len(v) > maxThreadID || v[0] != '<' || v[len(v)-1] != '>' {
+		return false
+	}
+	return !strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r == 0x7f })
+}
+
+// trimReferences keeps the ids that can be sent (threadID) and of those
+// the first and the last refsTail. It returns nil for none.
+func trimReferences(refs []string) []string {
+	var ok []string
+	for _, r := range refs {
+		if threadID(r) {
+			ok = append(ok, r)
+		}
+	}
+	if len(ok) > 1+refsTail {
+		ok = append(ok[:1:1], ok[len(ok)-refsTail:]...)
+	}
+	return ok
 }
 
 // normalizeAddress is the suppression key of an address: trimmed, lower case.
