@@ -213,7 +213,7 @@ func (p *parser) multipart(ct, boundary string, body io.Reader, depth int) {
 		ph, pbody, ok := readPartHeader(br, &p.w)
 		if !ok {
 			p.parts++
-			p.w.addf("part header over %d bytes or %d fields: part dropped", maxPartHeaderBytes, maxPartFields)
+			p.w.addf("part header over %d KiB or %d fields: part dropped", maxPartHeaderBytes>>10, maxPartFields)
 			continue // next drains it
 		}
 		ph = fixHeader(ph, &p.w)
