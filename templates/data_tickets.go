@@ -6,7 +6,11 @@ import (
 )
 
 // TicketAck ("ticket_ack") confirms to a registered contact that a new
-// ticket was opened from their mail.
+// ticket was opened from their mail. Subject and RequesterName repeat the
+// sender's words, so package tickets fills them only when the receiving
+// server authenticated the From domain (a forged From of a contact must not
+// make the provider mail the forger's text to its customer); the templates
+// read well without them.
 type TicketAck struct {
 	// TicketNumber is the ticket's public number, shown as "#10482" and
 	// used in the subject tag that threads replies.
@@ -55,10 +59,15 @@ func (r TicketReply) QuotedLines() []string {
 // address that is not a registered contact. It explains how to regain
 // access: register the address as a contact, or write in with a hosted
 // domain name and proof of identity or of control of the company.
+//
+// It has no subject and no text of the mail on purpose: the sender may be
+// anyone and the From anybody's address, so the reply repeats none of the
+// sender's words (a spammer would otherwise have the provider mail their
+// text to any address). Its own subject is fixed ("Recibimos su mensaje",
+// which the outbox tags [Ticket #N]).
 type TicketUnknownSender struct {
 	TicketNumber  int64  `json:"ticket_number"`
-	Subject       string `json:"subject"`
-	SenderAddress string `json:"sender_address"` // the unknown From address
+	SenderAddress string `json:"sender_address"` // the From address the reply goes to
 }
 
 // TicketAttachmentTooLarge ("ticket_attachment_too_large") tells the sender

@@ -40,7 +40,6 @@ func sampleTicketReply() any {
 func sampleTicketUnknownSender() any {
 	return TicketUnknownSender{
 		TicketNumber:  10483,
-		Subject:       "Urgente: sitio caído",
 		SenderAddress: "jperez.personal@gmail.com",
 	}
 }

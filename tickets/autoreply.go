@@ -24,15 +24,24 @@ const (
 
 // autoReply sends what a message is owed: its primary reply (see
 // primaryReply) and, when the intake dropped its attachments, one
-// ticket_attachment_too_large notice. Results are joined with ", ".
+// ticket_attachment_too_large notice to a registered contact (it names the
+// files, words a stranger would choose). Results are joined with ", ".
 func (s *Service) autoReply(ctx context.Context, m *Message) (string, error) {
 	out, err := s.primaryReply(ctx, m)
 	if err != nil || m.Oversize == nil || m.Ticket == 0 {
 		return out, err
 	}
-	extra, err := s.sendBudgeted(ctx, ReplyOversize, m)
+	var extra string
+	if m.Registered {
+		extra, err = s.sendBudgeted(ctx, ReplyOversize, m)
+	} else if s.suppressed(m) == "" {
+		extra = "suppressed: no attachment notice to an unknown sender"
+	}
 	if err != nil {
 		return "", err
+	}
+	if extra == "" {
+		return out, nil
 	}
 	if out == "" {
 		return extra, nil
@@ -43,7 +52,8 @@ func (s *Service) autoReply(ctx context.Context, m *Message) (string, error) {
 // primaryReply sends the one automatic reply a message is owed, if any: an
 // acknowledgement for a new ticket from a registered contact, or the "how to
 // regain access" reply for an unknown sender (at most one per address per
-// window). Never to automatic mail, and at most AutoReplyBudget per address
+// window). Never to automatic mail nor to a sender whose From failed the
+// trusted server's authentication, and at most AutoReplyBudget per address
 // per clock hour. It returns what was sent or why nothing was; "" when
 // nothing applies (a message appended to a ticket).
 func (s *Service) primaryReply(ctx context.Context, m *Message) (string, error) {
@@ -56,16 +66,10 @@ func (s *Service) primaryReply(ctx context.Context, m *Message) (string, error) 
 	default:
 		return "", nil
 	}
-	if m.Kind != string(parse.KindNormal) {
-		return "suppressed: " + m.Kind, nil
+	if why := s.suppressed(m); why != "" {
+		return why, nil
 	}
 	addr := m.From.Address
-	if addr == "" {
-		return "suppressed: no sender address", nil
-	}
-	if s.opts.Mailer == nil {
-		return "suppressed: no mailer", nil
-	}
 	var claim string
 	if kind == ReplyUnknownSender {
 		id, ok, err := s.claimUnknownWindow(ctx, addr, m.Key)
@@ -84,19 +88,31 @@ func (s *Service) primaryReply(ctx context.Context, m *Message) (string, error) 
 	return out, err
 }
 
+// suppressed says why no automatic reply at all goes to m's sender, "" when
+// one may: automatic mail, a From that failed the trusted server's
+// authentication (a forged From: the reply would go to its victim), no
+// address, no mailer.
+func (s *Service) suppressed(m *Message) string {
+	switch {
+	case m.Kind != string(parse.KindNormal):
+		return "suppressed: " + m.Kind
+	case m.Auth == parse.AuthFail:
+		return "suppressed: sender authentication failed"
+	case m.From.Address == "":
+		return "suppressed: no sender address"
+	case s.opts.Mailer == nil:
+		return "suppressed: no mailer"
+	}
+	return ""
+}
+
 // sendBudgeted enqueues one automatic reply of kind if the recipient's
-// hourly budget allows, never to automatic mail.
+// hourly budget allows, never where suppressed says not to.
 func (s *Service) sendBudgeted(ctx context.Context, kind string, m *Message) (string, error) {
-	if m.Kind != string(parse.KindNormal) {
-		return "suppressed: " + m.Kind, nil
+	if why := s.suppressed(m); why != "" {
+		return why, nil
 	}
 	addr := m.From.Address
-	if addr == "" {
-		return "suppressed: no sender address", nil
-	}
-	if s.opts.Mailer == nil {
-		return "suppressed: no mailer", nil
-	}
 	ok, err := s.spendBudget(ctx, addr, kind+":"+m.Key)
 	if err != nil {
 		return "", err
@@ -126,7 +142,14 @@ func (s *Service) replyMessage(kind string, m *Message) mailout.Message {
 		}
 		out.References = append(out.References, out.InReplyTo)
 	}
-	subject := strings.Join(strings.Fields(m.Subject), " ")
+	// The sender's own words (subject, display name) are repeated only to
+	// a sender the receiving server authenticated: an unproven From may be
+	// a forger's, who would have the provider mail their text to a
+	// customer. A stranger's words are never repeated (invariant 5).
+	var subject, name string
+	if m.Registered && m.Auth == parse.AuthPass {
+		subject, name = strings.Join(strings.Fields(m.Subject), " "), m.From.Name
+	}
 	switch kind {
 	case ReplyOversize:
 		out.Key = "ticket-oversize:" + m.Key
@@ -138,15 +161,15 @@ func (s *Service) replyMessage(kind string, m *Message) mailout.Message {
 			}
 		}
 		out.Data = templates.TicketAttachmentTooLarge{TicketNumber: m.Ticket, Subject: subject,
-			RequesterName: m.From.Name, Filenames: names, LimitBytes: m.Oversize.Limit}
+			RequesterName: name, Filenames: names, LimitBytes: m.Oversize.Limit}
 	case ReplyAck:
 		out.Key = "ticket-ack:" + m.Key
 		out.Template = "ticket_ack"
-		out.Data = templates.TicketAck{TicketNumber: m.Ticket, Subject: subject, RequesterName: m.From.Name}
+		out.Data = templates.TicketAck{TicketNumber: m.Ticket, Subject: subject, RequesterName: name}
 	default:
 		out.Key = "ticket-unknown-sender:" + m.Key
 		out.Template = "ticket_unknown_sender"
-		out.Data = templates.TicketUnknownSender{TicketNumber: m.Ticket, Subject: subject, SenderAddress: m.From.Address}
+		out.Data = templates.TicketUnknownSender{TicketNumber: m.Ticket, SenderAddress: m.From.Address}
 	}
 	return out
 }

@@ -144,4 +144,23 @@
 // cannot overspend it. Bounces never open a ticket. A mail the intake
 // quarantined (NotifyQuarantined) gets one ticket_under_review notice from
 // the same budget, under the same rules, repeating none of its words.
+//
+// No automatic reply repeats a stranger's words: the unknown-sender reply
+// carries no subject or text of the mail, an unknown sender gets no
+// attachment notice (it would name their files), and the acknowledgement
+// repeats the subject and the sender's name only when the From domain was
+// authenticated (below).
+//
+// # Sender authentication
+//
+// With Options.TrustedAuthservID set, Ingest reads the Authentication-Results
+// the receiving server wrote (parse.Authenticate) and stores the verdict in
+// Message.Auth. A fail (the From domain failed DMARC, or without a DMARC
+// result has no aligned SPF or DKIM pass) makes the sender unverified
+// whatever the Directory says: no contact bonus, no tier, no client, no
+// joining a ticket by subject tag, no automatic reply at all (its reply
+// would go to the forged address), and a note "sender authentication
+// failed: …". References to Turno's HMAC Message-IDs, or to a message
+// stored on a ticket, still join: only a participant of the thread knows
+// them. Unset, every From is taken as written.
 package tickets

@@ -147,7 +147,15 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	d, err := s.thread(ctx, in, sender, mem)
+	// A From the receiving server could not authenticate is anybody's:
+	// the sender is unverified whatever the directory says (no contact
+	// bonus, no tier, no client, no subject-tag join, no automatic reply).
+	auth := parse.Authenticate(in.Msg, s.opts.TrustedAuthservID)
+	failedAuth := auth != nil && auth.Verdict == parse.AuthFail
+	if failedAuth {
+		mem = nil
+	}
+	d, err := s.thread(ctx, in, sender, mem, failedAuth)
 	if err != nil {
 		return Result{}, err
 	}
@@ -155,6 +163,12 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (Result, error) {
 	doc.Fingerprint = fp
 	doc.Thread, doc.Reopens = d.how, d.reopen
 	doc.Notes = append(d.notes, doc.Notes...)
+	if auth != nil {
+		doc.Auth = auth.Verdict
+		if failedAuth {
+			doc.Notes = append([]string{"sender authentication failed: " + auth.Reason}, doc.Notes...)
+		}
+	}
 	switch {
 	case d.ticket != nil:
 		doc.Ticket = d.ticket.Number

@@ -130,6 +130,10 @@ type Message struct {
 	StoredAt    time.Time `bson:"stored_at" json:"stored_at"`
 	Registered  bool      `bson:"registered" json:"registered"`
 	ClientID    string    `bson:"client_id,omitempty" json:"client_id,omitempty"`
+	// Auth is the sender verdict read from the trusted server's
+	// Authentication-Results (parse.AuthPass, AuthFail, AuthNone); "" when
+	// no server is trusted. A fail makes the sender unverified (see Ingest).
+	Auth string `bson:"auth,omitempty" json:"auth,omitempty"`
 	// Thread says why the message went where it went; Notes add what an
 	// agent should know ("mentions ticket #N", "forged reference refused").
 	Thread string   `bson:"thread" json:"thread"`

@@ -55,6 +55,10 @@ type Options struct {
 	// MessageIDKey is the HMAC key of the Message-IDs Turno generates
 	// (package msgid). Empty: no reference counts as Turno's own.
 	MessageIDKey []byte
+	// TrustedAuthservID is the receiving server whose Authentication-Results
+	// are believed (parse.Authenticate); empty: none, every From is taken
+	// as written (and no automatic reply repeats the sender's words).
+	TrustedAuthservID string
 	// NumberStart is the first ticket number; default 100000.
 	NumberStart int64
 	// ReopenWindow: a reply to a ticket closed at most this long ago reopens

@@ -46,8 +46,10 @@ type decision struct {
 // subject tag joins the named ticket only when the sender is its requester or
 // a contact of its client. Anything else opens a new ticket, noting the tag.
 // A closed ticket is reopened within the reopen window; later, a new ticket is
-// opened and linked to it.
-func (s *Service) thread(ctx context.Context, in Incoming, sender string, mem []clients.Membership) (decision, error) {
+// opened and linked to it. unverified (the From failed the trusted server's
+// authentication) honours no subject tag: anyone can write one, and the From
+// that would make it count is not proven; references still join.
+func (s *Service) thread(ctx context.Context, in Incoming, sender string, mem []clients.Membership, unverified bool) (decision, error) {
 	var d decision
 	n, how, err := s.byReference(ctx, in.Msg, &d)
 	if err != nil {
@@ -59,7 +61,7 @@ func (s *Service) thread(ctx context.Context, in Incoming, sender string, mem []
 		if err != nil {
 			return d, err
 		}
-		if t != nil && mayUseTag(t, sender, mem) {
+		if t != nil && !unverified && mayUseTag(t, sender, mem) {
 			n, how = tag, ThreadSubject
 		} else if tag > 0 {
 			d.mentions = tag
