@@ -27,13 +27,18 @@ func newMailCmd(e *env) *cobra.Command {
 
 func newMailParseCmd(e *env) *cobra.Command {
 	var asJSON bool
+	var trusted string
 	cmd := &cobra.Command{
 		Use:   "parse FILE.eml",
 		Short: "Print what Turno makes of one message, without touching the database",
 		Long: `Parse one message file and print its decoded headers, classification,
 ticket text, quoted history and attachments. With --json it prints exactly one
 JSON object (the format the parser's golden files use). It exits 0 for any
-message it could read, even a malformed one; repairs are listed as warnings.`,
+message it could read, even a malformed one; repairs are listed as warnings.
+
+With intake.trusted_authserv_id in the configuration (or --trusted-authserv-id)
+it also shows the sender verdict read from that server's Authentication-Results
+(pass, fail or none, and why), under "auth" in the JSON.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
@@ -45,6 +50,14 @@ message it could read, even a malformed one; repairs are listed as warnings.`,
 			if err != nil {
 				return fmt.Errorf("read %s: %w", args[0], err)
 			}
+			// The configuration only decides the zone dates are shown in
+			// and the trusted authserv-id: without a valid one, parse
+			// still works, shows UTC and judges no sender.
+			cfg, cerr := e.load()
+			if trusted == "" && cerr == nil {
+				trusted = cfg.Intake.TrustedAuthservID
+			}
+			m.Auth = parse.Authenticate(m, trusted)
 			if asJSON {
 				b, err := m.JSON()
 				if err != nil {
@@ -53,14 +66,12 @@ message it could read, even a malformed one; repairs are listed as warnings.`,
 				_, err = fmt.Fprintf(e.stdout, "%s\n", b)
 				return err
 			}
-			// The configuration only decides the zone dates are shown in:
-			// without a valid one, parse still works and shows UTC.
-			_, _ = e.load()
 			e.printSummary(e.stdout, m)
 			return nil
 		},
 	}
 	jsonFlag(cmd, &asJSON)
+	cmd.Flags().StringVar(&trusted, "trusted-authserv-id", "", "judge the sender by this server's Authentication-Results (default intake.trusted_authserv_id)")
 	return cmd
 }
 
@@ -98,6 +109,9 @@ func (e *env) printSummary(w io.Writer, m *parse.Message) {
 	}
 	if m.InReplyTo != "" {
 		fmt.Fprintf(w, "In-Reply-To: %s\n", m.InReplyTo)
+	}
+	if a := m.Auth; a != nil {
+		fmt.Fprintf(w, "Sender:     %s (%s; trusting %s)\n", a.Verdict, a.Reason, a.TrustedID)
 	}
 	if m.Bounce != nil {
 		fmt.Fprintf(w, "Bounce:     status %s, original %s\n", m.Bounce.Status, m.Bounce.OriginalMessageID)

@@ -53,6 +53,7 @@ func NewWorkParts(ctx context.Context, cfg config.Config, db *mongo.Database, re
 	opts := tickets.OptionsFromConfig(cfg.Tickets)
 	opts.DB, opts.Clock, opts.Logger = db, clk, log.With("component", "tickets")
 	opts.MessageIDKey = key
+	opts.TrustedAuthservID = cfg.Intake.TrustedAuthservID
 	opts.Bounces = outboxBounces{db: db, clock: clk}
 	opts.Agents = ag
 	opts.Departments = depts
