@@ -25,6 +25,7 @@ func newRegistry() *prometheus.Registry {
 	}, []string{"version", "revision", "goversion"})
 	info.WithLabelValues(Version, revision(), runtime.Version()).Set(1)
 	reg.MustRegister(info)
+	reg.MustRegister(bouncesRefused)
 	return reg
 }
 

@@ -4,23 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-
-	"turno/clock"
 	"turno/mailin"
-	"turno/mailin/parse"
-	"turno/mailout"
 	"turno/tickets"
 )
 
 // startTickets builds the ticket service the mail intake hands messages to
 // (it runs nothing in the background). Acknowledgements and unknown-sender
 // replies go through the outbox; bounces are matched against outbox entries
-// by Message-ID. Senders are looked up in the clients registry.
+// by their VERP envelope sender (bounces.go). Senders are looked up in the
+// clients registry.
 func (d *Daemon) startTickets(ctx context.Context) error {
 	var mailer tickets.Mailer
 	if d.Outbox != nil {
@@ -90,33 +84,4 @@ type quarantineNotifier struct{ t *tickets.Service }
 func (q quarantineNotifier) NotifyQuarantined(ctx context.Context, n mailin.Notice) error {
 	_, err := q.t.NotifyQuarantined(ctx, n.ID, n.Message, n.ReceivedAt)
 	return err
-}
-
-// outboxBounces matches a bounce to the outbox entry that sent the bounced
-// message and marks its 5.x.x recipients undeliverable, which the outbox
-// honours. Idempotent: marking is an upsert by address.
-type outboxBounces struct {
-	db    *mongo.Database
-	clock clock.Clock
-}
-
-func (b outboxBounces) RecordBounce(ctx context.Context, original string, rcpts []parse.BounceRecipient) (bool, error) {
-	err := b.db.Collection(mailout.OutboxCollection).FindOne(ctx,
-		bson.D{{Key: "message_id", Value: "<" + original + ">"}}).Err()
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("find bounced outbox entry: %w", err)
-	}
-	for _, r := range rcpts {
-		if !strings.HasPrefix(r.Status, "5.") || r.Address == "" {
-			continue
-		}
-		reason := strings.TrimSpace(r.Status + " " + r.Diagnostic)
-		if err := mailout.MarkUndeliverable(ctx, b.db, r.Address, "bounce", reason, b.clock.Now()); err != nil {
-			return true, err
-		}
-	}
-	return true, nil
 }

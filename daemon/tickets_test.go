@@ -48,6 +48,7 @@ func TestDevMailBecomesTicketAndReply(t *testing.T) {
 		t.Fatalf("ticket %+v, %d messages", tk, len(msgs))
 	}
 	var sent *parse.Message
+	var envelope string // the envelope sender the dev SMTP server got
 	waitFor(t, "the unknown-sender reply in dev-mail", func() bool {
 		files, _ := filepath.Glob(filepath.Join(cfg.DataDir, "dev-mail", "*.eml"))
 		for _, f := range files {
@@ -57,6 +58,8 @@ func TestDevMailBecomesTicketAndReply(t *testing.T) {
 			}
 			if m, err := parse.Parse(bytes.NewReader(b), nil); err == nil && m.TicketRef == "100000" {
 				sent = m
+				first, _, _ := strings.Cut(string(b), "\r\n")
+				envelope = strings.TrimPrefix(first, "X-Dev-Envelope-From: ")
 				return true
 			}
 		}
@@ -76,9 +79,13 @@ func TestDevMailBecomesTicketAndReply(t *testing.T) {
 		t.Fatalf("reply Message-ID %q is not a ticket ID", sent.MessageID)
 	}
 
-	// The reply bounces: the bounce is matched to the outbox entry, the
-	// address is marked undeliverable, and no ticket is opened.
-	bounce := []byte("From: MAILER-DAEMON@mx.gmail.com\r\nTo: soporte@turno.test\r\nSubject: Undelivered Mail\r\n" +
+	// The reply bounces, to the VERP envelope sender it went out from:
+	// the bounce is matched to the outbox entry, the address is marked
+	// undeliverable, and no ticket is opened.
+	if mailout.VERPBase(envelope) != "soporte@turno.test" {
+		t.Fatalf("envelope sender %q", envelope)
+	}
+	bounce := []byte("Delivered-To: " + envelope + "\r\nFrom: MAILER-DAEMON@mx.gmail.com\r\nTo: " + envelope + "\r\nSubject: Undelivered Mail\r\n" +
 		"Message-ID: <bounce1@mx.gmail.com>\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n" +
 		"--B\r\nContent-Type: text/plain\r\n\r\nfailed\r\n" +

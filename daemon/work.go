@@ -54,7 +54,7 @@ func NewWorkParts(ctx context.Context, cfg config.Config, db *mongo.Database, re
 	opts.DB, opts.Clock, opts.Logger = db, clk, log.With("component", "tickets")
 	opts.MessageIDKey = key
 	opts.TrustedAuthservID = cfg.Intake.TrustedAuthservID
-	opts.Bounces = outboxBounces{db: db, clock: clk}
+	opts.Bounces = outboxBounces{db: db, clock: clk, key: key}
 	opts.Agents = ag
 	opts.Departments = depts
 	opts.MailDomain = cfg.Mail.Domain
