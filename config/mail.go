@@ -19,6 +19,7 @@ type MailConfig struct {
 	Domain string `toml:"domain"`
 	// MessageIDSecret keys the HMAC in ticket Message-IDs. Empty: one is
 	// generated at first start and kept in the database for every process.
+	// Set, it must be at least MinMessageIDSecret bytes.
 	MessageIDSecret     string `toml:"message_id_secret" secret:"true"`
 	MessageIDSecretFile string `toml:"message_id_secret_file"`
 }
@@ -70,6 +71,11 @@ type RelayConfig struct {
 	DKIMKeyFile  string `toml:"dkim_key_file"`
 }
 
+// MinMessageIDSecret is the shortest mail.message_id_secret accepted, in
+// bytes: a shorter HMAC key could be guessed, and with it Message-IDs (and
+// the bounces that quote them) forged.
+const MinMessageIDSecret = 32
+
 func defaultMail() MailConfig {
 	// FromAddress and FromName are filled from [company] by derive.
 	return MailConfig{Domain: "example.cl"}
@@ -95,6 +101,14 @@ func (c *Config) validateMail(add func(key, format string, args ...any)) {
 	}
 	if strings.ContainsAny(c.Mail.FromName, "\r\n") {
 		add("mail.from_name", "must be one line")
+	}
+	if n := len(c.Mail.MessageIDSecret); n > 0 && n < MinMessageIDSecret {
+		key := "mail.message_id_secret"
+		if c.Mail.MessageIDSecretFile != "" {
+			key += "_file"
+		}
+		add(key, "must be at least %d bytes (it has %d); make one with `openssl rand -hex 32`, or leave it empty "+
+			"to have one generated and kept in the database", MinMessageIDSecret, n)
 	}
 	if d := c.Mail.Domain; d == "" || strings.ContainsAny(d, " \r\n<>@") {
 		add("mail.domain", "must be a domain name (got %q)", d)
