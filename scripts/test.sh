@@ -2,7 +2,8 @@
 # Run every test, the integration tests against the real Dovecot and
 # Postfix smtp-sink included: installs what is missing (Debian packages, Go
 # modules), starts the servers on loopback, runs vet, gofmt and go test, and
-# stops the servers. The one test command of the README and of CI.
+# stops the servers; checks for known vulnerabilities our code calls
+# (scripts/vulncheck.sh). The one test command of the README and of CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,15 @@ echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.test-services/*'))
 if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
 
+# Known vulnerabilities our code calls (scripts/vulncheck.sh: skipped with a
+# message where the module proxy cannot be reached). Its verdict is given
+# after the tests, so a finding does not hide their results.
+echo "== govulncheck"
+set +e
+scripts/vulncheck.sh
+vulnstatus=$?
+set -e
+
 echo "== go test"
 log=$(mktemp)
 set +e
@@ -36,5 +46,9 @@ pass=$(grep -c -- '--- PASS' "$log" || true)
 fail=$(grep -c -- '--- FAIL' "$log" || true)
 skip=$(grep -c -- '--- SKIP' "$log" || true)
 rm -f "$log"
+if [ $vulnstatus -ne 0 ]; then
+  echo "== govulncheck failed: our code calls a vulnerable function (see its output above)"
+  [ $status -ne 0 ] || status=$vulnstatus
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 exit $status
