@@ -193,6 +193,8 @@ func (s *Server) fail(op string, err error) error { // always an *Error
 		return newErr(http.StatusNotFound, CodeNotFound, "", "no such agent")
 	case errors.Is(err, replies.ErrNotFound):
 		return newErr(http.StatusNotFound, CodeNotFound, "", "no such saved reply")
+	case errors.Is(err, billing.ErrReferenceReused):
+		return newErr(http.StatusConflict, CodeConflict, "reference", "%s", err.Error())
 	case errors.As(err, &be):
 		return newErr(http.StatusBadRequest, CodeBadRequest, "", "%s", be.Msg)
 	case errors.As(err, &cv):

@@ -32,10 +32,11 @@ func (s *Server) registerPayments() {
 		Tags:        []string{"payments"},
 		Summary:     "Record a payment (gateways)",
 		Description: "For payment gateways and the customer portal: applies the payment to the invoices, oldest first, and " +
-			"mails the confirmation. Retrying with the same reference records one payment. Takes billing.api_token or a " +
+			"mails the confirmation. Retrying with the same reference records one payment; the same reference with another " +
+			"amount or other invoices is 409 conflict. Takes billing.api_token or a " +
 			"gateway token; agent tokens are refused. The old path POST /api/payments still works.",
 		Security:     []map[string][]string{{"paymentsToken": {}}},
-		Errors:       []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusServiceUnavailable},
+		Errors:       []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusConflict, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 		Middlewares:  huma.Middlewares{s.paymentsAuth},
 		MaxBodyBytes: MaxBody,
 	}
