@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -84,23 +85,31 @@ func TestKill9DuringAPIRepliesSendsEachOnce(t *testing.T) {
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "serve")
 		cmd.Env = env
+		logs := &lockedBuffer{}
+		cmd.Stderr = logs
 		if testing.Verbose() {
-			cmd.Stderr = os.Stderr
+			cmd.Stderr = io.MultiWriter(os.Stderr, logs)
 		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
-		deadline := time.Now().Add(60 * time.Second)
+		// Generous: a loaded CI machine starts the embedded store slowly.
+		deadline := time.Now().Add(3 * time.Minute)
+		last := ""
 		for {
 			if r, err := http.Get("http://" + addr + "/readyz"); err == nil {
+				b, _ := io.ReadAll(r.Body)
 				r.Body.Close()
 				if r.StatusCode == 200 {
 					return cmd
 				}
+				last = fmt.Sprintf("%d %s", r.StatusCode, b)
+			} else {
+				last = err.Error()
 			}
 			if time.Now().After(deadline) {
-				t.Fatal("turno serve not ready")
+				t.Fatalf("turno serve not ready: %s\n%s", last, logs.String())
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
@@ -240,4 +249,22 @@ func TestKill9DuringAPIRepliesSendsEachOnce(t *testing.T) {
 			t.Errorf("ticket %d: %d reply messages and %d reply events, want 1 and 1", numbers[i], replies, events)
 		}
 	}
+}
+
+// lockedBuffer collects a child process's standard error.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
