@@ -86,7 +86,7 @@ func Start(opts Options) (*Servers, error) {
 	if opts.Address == "" {
 		opts.Address = AddressFor(opts.User)
 	}
-	if err := os.MkdirAll(opts.MailDir, 0o750); err != nil {
+	if err := os.MkdirAll(opts.MailDir, 0o700); err != nil {
 		return nil, fmt.Errorf("dev mail directory: %w", err)
 	}
 	s := &Servers{}

@@ -79,7 +79,7 @@ type diskStore struct {
 // loadMailbox fills user from dir (an empty or missing dir: one empty
 // INBOX). It changes nothing on disk until begin.
 func loadMailbox(dir string, user *imapmemserver.User, log *slog.Logger) (*diskStore, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("dev mailbox directory: %w", err)
 	}
 	st := &diskStore{dir: dir, log: log, onDisk: map[uint32]map[imap.UID]bool{}}
@@ -147,7 +147,7 @@ func writeState(dir string, s *diskState) error {
 // writeFile replaces path by a rename, so a reader never sees half a file.
 func writeFile(path string, b []byte) error {
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	if err := os.WriteFile(tmp, b, 0o640); err != nil {
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
 		return fmt.Errorf("save the dev mailbox: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

@@ -94,7 +94,7 @@ func (ss *session) saveFile(msg []byte) error {
 	buf.Write(msg)
 	name := fmt.Sprintf("%s-%04d.eml", time.Now().UTC().Format("20060102T150405.000000000"), ss.srv.seq.Add(1))
 	tmp := filepath.Join(ss.opts.MailDir, "."+name+".tmp")
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o640); err != nil {
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("save message: %w", err)
 	}
 	if err := os.Rename(tmp, filepath.Join(ss.opts.MailDir, name)); err != nil {

@@ -80,7 +80,7 @@ func (st *diskStore) readFolder(c *imapclient.Client, l *imap.ListData) (diskFol
 		}
 	}
 	if len(missing) > 0 {
-		if err := os.MkdirAll(filepath.Dir(st.messagePath(f.UIDValidity, 1)), 0o750); err != nil {
+		if err := os.MkdirAll(filepath.Dir(st.messagePath(f.UIDValidity, 1)), 0o700); err != nil {
 			return f, fmt.Errorf("dev mailbox directory: %w", err)
 		}
 		body := &imap.FetchItemBodySection{Peek: true}
