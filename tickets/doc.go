@@ -50,8 +50,9 @@
 //   - unknown_sender_replies: {_id: address|window bucket, key, sent_at}:
 //     the "how to regain access" reply of that window, claimed by insert.
 //   - bounces: _id is the bounce's dedup key; matched says whether the
-//     outbox knew the original message. Unmatched ones are listed for
-//     operators.
+//     report proved it answers one outbox delivery to that very recipient
+//     (its VERP envelope address, see BounceJudge); an unmatched one keeps
+//     the reason, suppresses nothing and is listed for operators.
 //   - ticket_queue: _id is the ticket number; a copy without events of
 //     every ticket that is not closed. The agents' queue reads only this,
 //     so its cost follows the open work, not closed history. Written after

@@ -33,10 +33,11 @@ type Mailer interface {
 }
 
 // Bounces records a delivery failure against the outbound message it
-// reports. The outbox satisfies it: it marks addresses with a 5.x.x status
-// undeliverable. RecordBounce must be idempotent (a retried Ingest calls it
-// again) and reports matched=false when no outbound message has that
-// Message-ID.
+// reports. RecordBounce must be idempotent (a retried Ingest calls it
+// again) and reports matched=false when the report does not prove it
+// answers our message. The daemon's implementation also satisfies
+// BounceJudge, which is preferred: a report counts only when it carries a
+// verified VERP address naming the delivery to the bounced recipient.
 type Bounces interface {
 	RecordBounce(ctx context.Context, originalMessageID string, rcpts []parse.BounceRecipient) (matched bool, err error)
 }
