@@ -91,6 +91,12 @@ type Ticket struct {
 	LastPublic *LastPublic `bson:"last_public,omitempty" json:"last_public,omitempty"`
 	// Events is the ticket's history, oldest first.
 	Events []Event `bson:"events,omitempty" json:"events,omitempty"`
+	// MessageKeys are the keys of the messages filed on this ticket
+	// (customer mail, replies, notes), so its thread is read by _id;
+	// Keyed says the list is complete (tickets opened before it existed
+	// are read by a filtered query instead).
+	MessageKeys []string `bson:"message_keys,omitempty" json:"-"`
+	Keyed       bool     `bson:"keyed,omitempty" json:"-"`
 	// Version counts changes made by agents (optimistic concurrency).
 	Version   int64     `bson:"version,omitempty" json:"version,omitempty"`
 	UpdatedAt time.Time `bson:"updated_at,omitempty" json:"updated_at,omitzero"`

@@ -38,6 +38,7 @@ func (s *Service) Note(ctx context.Context, a Actor, n int64, in NoteInput) (*Re
 	}
 	existed := doc != fresh // stored by an earlier call with this key
 	t2, err := s.update(ctx, n, func(t *Ticket) ([]Event, error) {
+		addMessageKey(t, key)
 		if hasEvent(t, "note", key) {
 			return nil, nil
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -103,6 +104,7 @@ func (s *Service) seed(n int64, key string, in Incoming, doc *Message, mem []cli
 		LastPublic: &LastPublic{Key: key, At: in.ArrivedAt},
 		Events:     []Event{{At: doc.StoredAt, By: ByCustomer, Type: EventCreated}},
 		Version:    1, UpdatedAt: doc.StoredAt,
+		MessageKeys: []string{key}, Keyed: true,
 	}
 }
 
@@ -171,10 +173,14 @@ func (s *Service) createTicket(ctx context.Context, t *Ticket) error {
 // changes nothing. Idempotent: a message not newer than LastPublic (this
 // very message, on a retry) changes nothing.
 func (s *Service) joinTicket(ctx context.Context, m *Message) error {
-	if m.Ticket <= 0 || m.Disposition != DispTicket || m.Direction != DirIn || m.Kind != string(parse.KindNormal) {
+	if m.Ticket <= 0 || m.Disposition != DispTicket || m.Direction != DirIn {
 		return nil
 	}
 	_, err := s.update(ctx, m.Ticket, func(t *Ticket) ([]Event, error) {
+		addMessageKey(t, m.Key)
+		if m.Kind != string(parse.KindNormal) {
+			return nil, nil // automatic mail joins the thread and changes nothing else
+		}
 		if lp := t.LastPublic; lp != nil && !newerThan(m.ArrivedAt, m.Key, lp.At, lp.Key) {
 			return nil, nil
 		}
@@ -198,6 +204,13 @@ func (s *Service) joinTicket(ctx context.Context, m *Message) error {
 		return &PermanentError{Err: fmt.Errorf("message %s joins ticket %d: %w", m.Key, m.Ticket, err)}
 	}
 	return err
+}
+
+// addMessageKey files key in the ticket's thread (once).
+func addMessageKey(t *Ticket, key string) {
+	if !slices.Contains(t.MessageKeys, key) {
+		t.MessageKeys = append(t.MessageKeys, key)
+	}
 }
 
 // newerThan orders messages by arrival, then key.

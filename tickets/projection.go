@@ -40,7 +40,7 @@ func (s *Service) project(ctx context.Context, t *Ticket) error {
 		return nil
 	}
 	p := *t
-	p.Events = nil
+	p.Events, p.MessageKeys = nil, nil
 	// The same version may be rewritten (it is the same state, or the
 	// stored ticket's state after a crash): only newer ones are kept.
 	_, err := s.c.queue.ReplaceOne(ctx, bson.D{{Key: "_id", Value: t.ID}, {Key: "$or", Value: notNewer}}, &p,

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -58,6 +60,9 @@ func (s *Service) Show(ctx context.Context, n int64) (*Ticket, []Message, error)
 	if t == nil {
 		return nil, nil, fmt.Errorf("ticket %d: %w", n, ErrNotFound)
 	}
+	if msgs, ok, err := s.threadByKeys(ctx, t); ok || err != nil {
+		return t, msgs, err
+	}
 	// Messages of tickets merged into this one are moved onto it by
 	// Merge; a straggler filed on one of them meanwhile shows here too.
 	var which any = n
@@ -109,4 +114,51 @@ func (s *Service) UnmatchedBounces(ctx context.Context, limit int64) ([]BounceRe
 		return nil, fmt.Errorf("list bounces: %w", err)
 	}
 	return out, nil
+}
+
+// threadByKeys reads a keyed ticket's thread by _id: its own message keys
+// and those of the tickets merged into it (ok=false for a ticket opened
+// before keys were kept, read by a filtered query instead). On the
+// embedded store a filter on ticket scans every message; this reads only
+// the thread.
+func (s *Service) threadByKeys(ctx context.Context, t *Ticket) ([]Message, bool, error) {
+	if !t.Keyed {
+		return nil, false, nil
+	}
+	keys := slices.Clone(t.MessageKeys)
+	for _, src := range mergedSources(t) {
+		b, err := s.getTicket(ctx, src)
+		if err != nil {
+			return nil, true, err
+		}
+		if b == nil {
+			continue
+		}
+		if !b.Keyed {
+			return nil, false, nil
+		}
+		keys = append(keys, b.MessageKeys...)
+	}
+	seen := map[string]bool{}
+	var msgs []Message
+	for _, k := range keys {
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		m, err := s.findMessage(ctx, k)
+		if err != nil {
+			return nil, true, fmt.Errorf("read thread of %d: %w", t.Number, err)
+		}
+		if m != nil {
+			msgs = append(msgs, *m)
+		}
+	}
+	slices.SortFunc(msgs, func(a, b Message) int {
+		if c := a.ArrivedAt.Compare(b.ArrivedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return msgs, true, nil
 }

@@ -81,6 +81,7 @@ func (s *Service) Reply(ctx context.Context, a Actor, n int64, in ReplyInput) (*
 		now := s.clk.Now().UTC()
 		ev := Event{At: now, By: a.Email, Type: "reply", From: t.Status, To: status, Note: key}
 		t.LastPublic = &LastPublic{Key: key, At: now, Agent: a.Email}
+		addMessageKey(t, key)
 		t.Status = status
 		if status == StatusSolved {
 			t.SolvedAt = now
