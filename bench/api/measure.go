@@ -135,13 +135,25 @@ func measureWork(total, notClosed, n, nShow, nReplies int) error {
 		if err := tc.FindOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprint(num)}}).Decode(&t); err != nil {
 			return err
 		}
-		cur, err := mc.Find(ctx, bson.D{{Key: "ticket", Value: num}}, threadOpts)
-		if err != nil {
-			return err
-		}
+		// The reads Show makes: the thread's messages by _id when the
+		// ticket keeps their keys, else the filtered read.
 		var msgs []tickets.Message
-		if err := cur.All(ctx, &msgs); err != nil {
-			return err
+		if t.Keyed {
+			for _, k := range t.MessageKeys {
+				var m tickets.Message
+				if err := mc.FindOne(ctx, bson.D{{Key: "_id", Value: k}}).Decode(&m); err != nil {
+					return err
+				}
+				msgs = append(msgs, m)
+			}
+		} else {
+			cur, err := mc.Find(ctx, bson.D{{Key: "ticket", Value: num}}, threadOpts)
+			if err != nil {
+				return err
+			}
+			if err := cur.All(ctx, &msgs); err != nil {
+				return err
+			}
 		}
 		if len(msgs) == 0 {
 			return fmt.Errorf("ticket %d has no messages", num)
