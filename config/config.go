@@ -44,6 +44,7 @@ type Config struct {
 	Departments map[string]DepartmentConfig `toml:"departments"`
 	Access      AccessConfig                `toml:"access"`
 	Billing     BillingConfig               `toml:"billing"`
+	SLA         SLAConfig                   `toml:"sla"`
 }
 
 // LogConfig sets up log/slog.
@@ -134,5 +135,6 @@ func defaults() Config {
 		Departments: map[string]DepartmentConfig{},
 		Access:      AccessConfig{Mode: "link", PortalURL: "https://clientes.example.cl", TokenTTL: Duration(24 * time.Hour)},
 		Billing:     defaultBilling(),
+		SLA:         defaultSLA(),
 	}
 }

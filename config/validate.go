@@ -72,6 +72,7 @@ func (c *Config) Validate() []FieldError {
 	c.validateDepartments(add)
 	c.validateAccess(add)
 	c.Billing.validate(add)
+	c.validateSLA(add)
 	return errs
 }
 
