@@ -3,20 +3,11 @@ package httpapi_test
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"turno/httpapi"
+	"turno/internal/testcert"
 )
 
 func startServer(t *testing.T, opts httpapi.Options) *httpapi.Server {
@@ -75,7 +67,7 @@ func TestMetricsByRoutePattern(t *testing.T) {
 
 // With a certificate the listener speaks TLS only.
 func TestTLSListener(t *testing.T) {
-	cert, key, pool := testPair(t)
+	cert, key, pool := testcert.Pair(t)
 	s := startServer(t, httpapi.Options{TLSCertFile: cert, TLSKeyFile: key})
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "turno.test"}}}
 	if code, b := body(t, c, "https://"+s.Addr()+"/healthz"); code != 200 || b != "ok\n" {
@@ -91,46 +83,11 @@ func TestTLSListener(t *testing.T) {
 }
 
 func TestTLSBadPairFailsStart(t *testing.T) {
-	cert, _, _ := testPair(t)
+	cert, _, _ := testcert.Pair(t)
 	s := httpapi.New(httpapi.Options{Addr: "127.0.0.1:0", TLSCertFile: cert, TLSKeyFile: cert})
 	if err := s.Start(); err == nil || !strings.Contains(err.Error(), "TLS") {
 		t.Fatalf("want a TLS error, got %v", err)
 	}
-}
-
-func testPair(t *testing.T) (cert, key string, pool *x509.CertPool) {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "turno.test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		DNSNames: []string{"turno.test"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kd, err := x509.MarshalECPrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	cert, key = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kd}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool = x509.NewCertPool()
-	pool.AddCert(c)
-	return cert, key, pool
 }
 
 // closedWithin reports whether the server closes conn within bound: a
