@@ -13,9 +13,6 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
-	"turno/config"
-	"turno/daemon"
-	"turno/internal/testenv"
 	"turno/msgid"
 	"turno/tickets"
 )
@@ -26,26 +23,7 @@ import (
 // the tag and the threading headers; the customer's answer to it joins the
 // ticket and moves it from pending back to open.
 func TestDevAgentAnswersFromTheCLIWhileServeRuns(t *testing.T) {
-	dir := t.TempDir()
-	cfg := config.Default()
-	cfg.DataDir = dir
-	cfg.HTTP.Listen = "127.0.0.1:0"
-	cfg.Dev.IMAPListen, cfg.Dev.SMTPListen = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Shutdown.GracePeriod = config.Duration(5 * time.Second)
-	d, err := daemon.New(daemon.Options{Config: cfg, Dev: true, Logger: testenv.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- d.Run(context.Background()) }()
-	defer func() { d.Stop(); <-done }()
-	select {
-	case <-d.Ready():
-	case err := <-done:
-		t.Fatalf("daemon stopped: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("daemon not ready")
-	}
+	d, dir, _ := startDevServe(t)
 	if d.DevToken == "" {
 		t.Fatal("no dev token for the banner")
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,34 +27,7 @@ func (l literal) Size() int64 { return l.Reader.Size() }
 // reach it through its socket, which only this user can open; once serve
 // stops they open the data directory themselves.
 func TestAdminCommandsWhileServeRuns(t *testing.T) {
-	dir := t.TempDir()
-	cfg := config.Default()
-	cfg.DataDir = dir
-	cfg.HTTP.Listen = "127.0.0.1:0"
-	cfg.Dev.IMAPListen, cfg.Dev.SMTPListen = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Shutdown.GracePeriod = config.Duration(5 * time.Second)
-	d, err := daemon.New(daemon.Options{Config: cfg, Dev: true, Logger: testenv.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- d.Run(context.Background()) }()
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			d.Stop()
-			<-done
-		}
-	}
-	defer stop()
-	select {
-	case <-d.Ready():
-	case err := <-done:
-		t.Fatalf("daemon stopped: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("daemon not ready")
-	}
+	d, dir, stop := startDevServe(t)
 	if !strings.HasPrefix(d.Store.URI, "mongodb://%2F") {
 		t.Errorf("embedded store URI %q is not a Unix socket", d.Store.URI)
 	}
@@ -107,4 +81,33 @@ func runIn(dataDir string, args ...string) (string, string, int) {
 	var out, errb bytes.Buffer
 	code := Main(args, &out, &errb, []string{"TURNO_DATA_DIR=" + dataDir, "USER=tester", "TURNO_LOG_LEVEL=warn"})
 	return out.String(), errb.String(), code
+}
+
+// startDevServe runs turno serve --dev in-process on a fresh data
+// directory until it is ready; stop (also run at cleanup) stops it once.
+func startDevServe(t *testing.T) (d *daemon.Daemon, dir string, stop func()) {
+	t.Helper()
+	dir = t.TempDir()
+	cfg := config.Default()
+	cfg.DataDir = dir
+	cfg.HTTP.Listen = "127.0.0.1:0"
+	cfg.Dev.IMAPListen, cfg.Dev.SMTPListen = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Shutdown.GracePeriod = config.Duration(5 * time.Second)
+	d, err := daemon.New(daemon.Options{Config: cfg, Dev: true, Logger: testenv.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- d.Run(context.Background()) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { d.Stop(); <-done }) }
+	t.Cleanup(stop)
+	select {
+	case <-d.Ready():
+	case err := <-done:
+		t.Fatalf("daemon stopped: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("daemon not ready")
+	}
+	return d, dir, stop
 }
