@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -33,8 +34,13 @@ func TestDevAgentAnswersFromTheCLIWhileServeRuns(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	appendMail("Message-ID: <q1@gmail.com>\r\nFrom: Pedro Soto <pedro@gmail.com>\r\nTo: soporte@turno.test\r\n" +
-		"Subject: No llega el correo\r\nDate: Tue, 01 Dec 2026 10:00:00 -0300\r\n\r\nDesde ayer no recibo correo.\r\n")
+	// A customer's payment receipt as Outlook sends it: a PDF attachment
+	// with an RFC 2047 encoded filename.
+	receipt, err := os.ReadFile(filepath.Join("..", "mailin", "parse", "testdata", "outlook_rfc2047_filename.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendMail(string(receipt))
 	ticket := func() *tickets.Ticket {
 		tk, _, err := d.Tickets.Show(context.Background(), 100000)
 		if err != nil {
@@ -60,12 +66,23 @@ func TestDevAgentAnswersFromTheCLIWhileServeRuns(t *testing.T) {
 	if len(list) != 1 || list[0].Number != 100000 || list[0].Status != tickets.StatusNew {
 		t.Fatalf("tickets list --json: %+v", list)
 	}
-
-	answer := filepath.Join(t.TempDir(), "answer.txt")
-	if err := os.WriteFile(answer, []byte("Hola Pedro, revisamos su casilla: ya debería recibir correo.\n"), 0o600); err != nil {
+	_, first, err := d.Tickets.Show(context.Background(), 100000)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if out, errs, code := runIn(dir, "tickets", "reply", "100000", "--file", answer, "--status", "pending"); code != 0 {
+	if len(first) != 1 || len(first[0].Attachments) != 1 || first[0].Attachments[0].Filename != "Comprobante transferencia marzo.pdf" {
+		t.Fatalf("the receipt is not on the ticket: %+v", first)
+	}
+
+	answer := filepath.Join(t.TempDir(), "answer.txt")
+	if err := os.WriteFile(answer, []byte("Hola Paula, recibimos su comprobante; adjuntamos el recibo.\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	recibo := filepath.Join(t.TempDir(), "recibo-marzo.pdf")
+	if err := os.WriteFile(recibo, []byte("%PDF-1.4\n%%EOF\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, errs, code := runIn(dir, "tickets", "reply", "100000", "--file", answer, "--attach", recibo, "--status", "pending"); code != 0 {
 		t.Fatalf("tickets reply: %d\n%s\n%s", code, out, errs)
 	}
 	var sent *mail.Message
@@ -74,7 +91,7 @@ func TestDevAgentAnswersFromTheCLIWhileServeRuns(t *testing.T) {
 		for _, f := range files {
 			b, _ := os.ReadFile(f)
 			m, err := mail.ReadMessage(bytes.NewReader(b))
-			if err == nil && strings.Contains(m.Header.Get("To"), "pedro@gmail.com") &&
+			if err == nil && strings.Contains(m.Header.Get("To"), "paula@example.cl") &&
 				strings.Contains(m.Header.Get("Subject"), "[Ticket #100000]") && m.Header.Get("Auto-Submitted") == "" {
 				sent = m
 				return true
@@ -82,7 +99,11 @@ func TestDevAgentAnswersFromTheCLIWhileServeRuns(t *testing.T) {
 		}
 		return false
 	})
-	if got := sent.Header.Get("In-Reply-To"); got != "<q1@gmail.com>" {
+	body, _ := io.ReadAll(sent.Body)
+	if !strings.Contains(string(body), `filename="recibo-marzo.pdf"`) || !strings.Contains(string(body), "JVBERi0xLjQK") {
+		t.Errorf("the reply in dev-mail does not carry the attached PDF:\n%s", body)
+	}
+	if got := sent.Header.Get("In-Reply-To"); got != "<o2047@example.cl>" {
 		t.Errorf("In-Reply-To %q, want the customer's Message-ID", got)
 	}
 	replyID := sent.Header.Get("Message-Id")
@@ -93,8 +114,8 @@ func TestDevAgentAnswersFromTheCLIWhileServeRuns(t *testing.T) {
 		t.Fatalf("status after the reply: %s, want pending", tk.Status)
 	}
 
-	appendMail("Message-ID: <q2@gmail.com>\r\nFrom: Pedro Soto <pedro@gmail.com>\r\nTo: soporte@turno.test\r\n" +
-		"Subject: Re: No llega el correo\r\nIn-Reply-To: " + replyID + "\r\nReferences: <q1@gmail.com> " + replyID +
+	appendMail("Message-ID: <q2@example.cl>\r\nFrom: Paula <paula@example.cl>\r\nTo: soporte@turno.test\r\n" +
+		"Subject: Re: No llega el correo\r\nIn-Reply-To: " + replyID + "\r\nReferences: <o2047@example.cl> " + replyID +
 		"\r\nDate: Tue, 01 Dec 2026 12:00:00 -0300\r\n\r\nSigue sin llegar.\r\n")
 	waitUntil(t, "the customer's answer to move the ticket to open", 30*time.Second, func() bool {
 		tk := ticket()
