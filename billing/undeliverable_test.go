@@ -37,35 +37,18 @@ type liveRig struct {
 	clock *clock.Fake
 	loc   *time.Location
 	prom  *prometheus.Registry
-	logs  *lockedBuffer
+	logs  *testenv.Buffer
 
 	mu     sync.Mutex
 	reject map[string]bool
 	rcpts  map[string]int // RCPT attempts per address
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func newLiveRig(t *testing.T, reject ...string) *liveRig {
 	t.Helper()
 	ctx := context.Background()
 	r := &liveRig{db: testenv.DB(t), clock: clock.NewFake(time.Date(2026, 6, 5, 12, 0, 0, 0, time.UTC)),
-		prom: prometheus.NewRegistry(), logs: &lockedBuffer{}, reject: map[string]bool{}, rcpts: map[string]int{}}
+		prom: prometheus.NewRegistry(), logs: &testenv.Buffer{}, reject: map[string]bool{}, rcpts: map[string]int{}}
 	for _, a := range reject {
 		r.reject[a] = true
 	}

@@ -85,7 +85,7 @@ func TestKill9DuringAPIRepliesSendsEachOnce(t *testing.T) {
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "serve")
 		cmd.Env = env
-		logs := &lockedBuffer{}
+		logs := &testenv.Buffer{}
 		cmd.Stderr = logs
 		if testing.Verbose() {
 			cmd.Stderr = io.MultiWriter(os.Stderr, logs)
@@ -249,22 +249,4 @@ func TestKill9DuringAPIRepliesSendsEachOnce(t *testing.T) {
 			t.Errorf("ticket %d: %d reply messages and %d reply events, want 1 and 1", numbers[i], replies, events)
 		}
 	}
-}
-
-// lockedBuffer collects a child process's standard error.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
