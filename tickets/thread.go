@@ -26,9 +26,10 @@ const (
 // maxRefs bounds how many referenced Message-IDs are looked up (newest first).
 const maxRefs = 20
 
-// turnoShape matches the local part msgid.New gives ticket mail; a reference
-// of this shape that fails the HMAC is a forgery (or another installation's).
-var turnoShape = regexp.MustCompile(`^t\d+\.[0-9a-f]{16}\.[0-9a-f]{16}@`)
+// turnoShape matches the local part msgid.New (and msgid.NewNotice) gives
+// ticket mail; a reference of this shape that fails the HMAC is a forgery
+// (or another installation's).
+var turnoShape = regexp.MustCompile(`^t\d+\.(n\.[0-9a-f]{8}\.[0-9a-f]{8}\.)?[0-9a-f]{16}\.[0-9a-f]{16}@`)
 
 // decision is where a message goes.
 type decision struct {
