@@ -24,6 +24,14 @@ install_packages() {
   local missing=()
   command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
   command -v smtp-sink >/dev/null || [ -x /usr/sbin/smtp-sink ] || missing+=(postfix)
+  # Browser tests of the web pages (headless Chromium driven by chromedp).
+  command -v chromium >/dev/null || missing+=(chromium)
+  # The billing PDF's first page as a PNG artifact.
+  command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+  # The alert rules file (promtool check rules) and the systemd unit
+  # (systemd-analyze verify).
+  command -v promtool >/dev/null || missing+=(prometheus)
+  command -v systemd-analyze >/dev/null || missing+=(systemd)
   [ ${#missing[@]} -eq 0 ] && return 0
   local SUDO; SUDO="$(need_root)"
   echo "test-services: installing ${missing[*]}" >&2
@@ -41,6 +49,7 @@ install_packages() {
   # Some images start them anyway (no init, but a helper may): stop them.
   $SUDO pkill -x master 2>/dev/null || true
   $SUDO pkill -f "^/usr/sbin/dovecot$" 2>/dev/null || true
+  $SUDO pkill -x prometheus 2>/dev/null || true
   return 0
 }
 
