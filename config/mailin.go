@@ -44,7 +44,19 @@ type MailboxConfig struct {
 	PollInterval Duration `toml:"poll_interval"`
 	// Idle is auto (default: use IDLE when the server offers it) or off.
 	Idle string `toml:"idle"`
+	// AgentAuth is what an agent's reply by mail (package agentmail) must
+	// prove beyond its From and its Turno reference: none (default), or
+	// dkim_or_spf: the trusted server's Authentication-Results must show
+	// a DKIM or SPF pass for the agent's domain (needs
+	// intake.trusted_authserv_id), else the reply is held.
+	AgentAuth string `toml:"agent_auth"`
 }
+
+// Values of MailboxConfig.AgentAuth.
+const (
+	AgentAuthNone      = "none"
+	AgentAuthDKIMOrSPF = "dkim_or_spf"
+)
 
 // IntakeConfig tunes mail intake for every mailbox ([intake]).
 type IntakeConfig struct {
@@ -102,6 +114,9 @@ func (m MailboxConfig) Normalized() MailboxConfig {
 	}
 	if m.Idle == "" {
 		m.Idle = "auto"
+	}
+	if m.AgentAuth == "" {
+		m.AgentAuth = AgentAuthNone
 	}
 	return m
 }
@@ -200,6 +215,15 @@ func (c *Config) validateIntake(add func(key, format string, args ...any)) {
 		case "auto", "off":
 		default:
 			add(k("idle"), "must be auto or off (got %q)", m.Idle)
+		}
+		switch m.AgentAuth {
+		case AgentAuthNone:
+		case AgentAuthDKIMOrSPF:
+			if in.TrustedAuthservID == "" {
+				add(k("agent_auth"), "dkim_or_spf needs intake.trusted_authserv_id (the server whose Authentication-Results are believed)")
+			}
+		default:
+			add(k("agent_auth"), "must be none or dkim_or_spf (got %q)", m.AgentAuth)
 		}
 	}
 }

@@ -59,3 +59,31 @@ after = "move:"
 		t.Errorf("the valid loopback mailbox was refused: %v", err)
 	}
 }
+
+func TestMailboxAgentAuth(t *testing.T) {
+	base := "[[mailboxes]]\nname = \"soporte\"\nhost = \"imap.example.cl\"\nusername = \"u\"\npassword = \"p\"\n"
+	cfg, err := Load(writeFile(t, base), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Mailboxes[0].Normalized().AgentAuth; got != AgentAuthNone {
+		t.Fatalf("default agent_auth %q, want none", got)
+	}
+	for body, want := range map[string]string{
+		base + "agent_auth = \"dkim\"\n":        "mailboxes.0.agent_auth: must be none or dkim_or_spf (got \"dkim\")",
+		base + "agent_auth = \"dkim_or_spf\"\n": "mailboxes.0.agent_auth: dkim_or_spf needs intake.trusted_authserv_id",
+	} {
+		_, err := Load(writeFile(t, body), nil)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v, want %q", err, want)
+		}
+	}
+	ok := base + "agent_auth = \"dkim_or_spf\"\n[intake]\ntrusted_authserv_id = \"mx.example.cl\"\n"
+	cfg, err = Load(writeFile(t, ok), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Mailboxes[0].Normalized().AgentAuth; got != AgentAuthDKIMOrSPF {
+		t.Fatalf("agent_auth %q", got)
+	}
+}
