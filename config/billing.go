@@ -32,6 +32,11 @@ type BillingConfig struct {
 	CollectionStages []int `toml:"collection_stages"`
 	// CollectionCcNotify copies collection notes to the addresses to notify.
 	CollectionCcNotify bool `toml:"collection_cc_notify"`
+	// Document is the type of document the cycle issues: "nota_de_cobro"
+	// (a payment request, not a tax document; the default) or "factura",
+	// which needs a DTE issuer (the SII's electronic invoice) and is refused
+	// until Turno has one. Each type has its own number series.
+	Document string `toml:"document"`
 	// PayURL is shown in invoice mail and notes; PaymentInstructions is
 	// printed on the invoice PDF.
 	PayURL              string `toml:"pay_url"`
@@ -50,11 +55,25 @@ func defaultBilling() BillingConfig {
 		DueDays:             10,
 		IVAPercent:          19,
 		CollectionStages:    []int{-3, 0, 7, 15},
-		PaymentInstructions: "Transferencia bancaria; indique el número de factura.",
+		Document:            DocumentNotaDeCobro,
+		PaymentInstructions: "Transferencia bancaria; indique el número del documento en el comentario.",
 	}
 }
 
+// Billing document types (billing.document).
+const (
+	DocumentNotaDeCobro = "nota_de_cobro"
+	DocumentFactura     = "factura"
+)
+
 func (b *BillingConfig) validate(add func(key, format string, args ...any)) {
+	switch b.Document {
+	case DocumentNotaDeCobro:
+	case DocumentFactura:
+		add("billing.document", "\"factura\" needs a DTE issuer (electronic invoices are signed and numbered through the SII by your DTE system), and this version of Turno cannot be connected to one yet; use \"nota_de_cobro\" and issue the facturas in your DTE system")
+	default:
+		add("billing.document", "must be nota_de_cobro or factura (got %q)", b.Document)
+	}
 	for key, h := range map[string]int{"billing.cycle_hour": b.CycleHour, "billing.collection_hour": b.CollectionHour} {
 		if h < 0 || h > 23 {
 			add(key, "must be an hour from 0 to 23 (got %d)", h)

@@ -84,15 +84,6 @@ type DevConfig struct {
 	Password   string `toml:"password" secret:"true"`
 }
 
-// CompanyConfig is the provider's identity as it appears in every email.
-type CompanyConfig struct {
-	Name           string `toml:"name"`
-	SupportAddress string `toml:"support_address"`
-	Website        string `toml:"website"`
-	Phone          string `toml:"phone"`
-	Footer         string `toml:"footer"`
-}
-
 // TemplatesConfig points at operator overrides of the embedded templates.
 type TemplatesConfig struct {
 	Dir string `toml:"dir"`

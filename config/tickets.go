@@ -19,7 +19,12 @@ type TicketsConfig struct {
 	// CloseAfter: a solved ticket is closed automatically this long after
 	// it was solved (a customer reply before then reopens it).
 	CloseAfter Duration `toml:"close_after"`
-	Priority   Weights  `toml:"priority"`
+	// ProviderKind is what the provider sells, which decides the proof of
+	// identity the unknown-sender reply asks for: "hosting" (a domain
+	// hosted with us) or "isp" (the holder's RUT and the service address
+	// or contract number).
+	ProviderKind string  `toml:"provider_kind"`
+	Priority     Weights `toml:"priority"`
 }
 
 // Weights are the terms of a ticket's priority score and the thresholds of
@@ -46,6 +51,7 @@ func defaultTickets() TicketsConfig {
 		UnknownSenderReplyWindow: Duration(7 * 24 * time.Hour),
 		AutoReplyBudget:          5,
 		CloseAfter:               Duration(4 * 24 * time.Hour),
+		ProviderKind:             ProviderHosting,
 		Priority: Weights{
 			ChannelEmail:      20,
 			ChannelPortal:     30,
@@ -59,8 +65,17 @@ func defaultTickets() TicketsConfig {
 	}
 }
 
+// Provider kinds (tickets.provider_kind).
+const (
+	ProviderHosting = "hosting"
+	ProviderISP     = "isp"
+)
+
 func (c *Config) validateTickets(add func(key, format string, args ...any)) {
 	t := c.Tickets
+	if t.ProviderKind != ProviderHosting && t.ProviderKind != ProviderISP {
+		add("tickets.provider_kind", "must be hosting or isp (got %q)", t.ProviderKind)
+	}
 	if t.NumberStart < 1 {
 		add("tickets.number_start", "must be at least 1 (got %d)", t.NumberStart)
 	}

@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"net"
-	"net/mail"
 	"strings"
 )
 
@@ -60,12 +59,7 @@ func (c *Config) Validate() []FieldError {
 	if err := checkLoopback(c.Dev.SMTPListen); err != nil {
 		add("dev.smtp_listen", "%v", err)
 	}
-	if strings.TrimSpace(c.Company.Name) == "" {
-		add("company.name", "is required: it appears in every email")
-	}
-	if _, err := mail.ParseAddress(c.Company.SupportAddress); err != nil {
-		add("company.support_address", "must be an email address (got %q)", c.Company.SupportAddress)
-	}
+	c.validateCompany(add)
 	c.validateMail(add)
 	c.validateIntake(add)
 	c.validateTickets(add)
