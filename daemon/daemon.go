@@ -200,11 +200,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.log.Info("turno started", "http", d.HTTP.Addr(), "tls", d.HTTP.TLS(), "dev", d.opts.Dev)
 	close(d.ready)
+	d.notifyWhenReady(ctx) // systemd Type=notify: READY=1 once /readyz says so
 
 	select {
 	case <-ctx.Done():
 	case <-d.stop:
 	}
+	d.notifyStopping()
 	d.log.Info("stopping", "grace_period", grace)
 	start := time.Now()
 	tctx, cancel := context.WithTimeout(context.Background(), grace)
