@@ -22,6 +22,7 @@ func catalog() []kind {
 		{"ticket_unknown_sender", sampleTicketUnknownSender},
 		{"ticket_attachment_too_large", sampleTicketAttachmentTooLarge},
 		{"ticket_under_review", sampleTicketUnderReview},
+		{"agent_mail_held", sampleAgentMailHeld},
 		{"invoice_issued", sampleInvoiceIssued},
 		{"collection_note", sampleCollectionNote},
 		{"payment_received", samplePaymentReceived},

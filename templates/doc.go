@@ -11,6 +11,7 @@
 //	ticket_unknown_sender        TicketUnknownSender
 //	ticket_attachment_too_large  TicketAttachmentTooLarge
 //	ticket_under_review          TicketUnderReview
+//	agent_mail_held              AgentMailHeld
 //	invoice_issued               InvoiceIssued
 //	collection_note              CollectionNote
 //	payment_received             PaymentReceived
