@@ -80,7 +80,9 @@ func NewWorkParts(ctx context.Context, cfg config.Config, db *mongo.Database, re
 // DevOverrides points the support and From addresses at the dev mailbox,
 // unless the operator chose them (a value equal to the default counts as
 // not chosen), so customers' answers come back to the mailbox Turno
-// watches. The daemon and the CLI (on a dev data directory) apply it alike.
+// watches, and gives the company a made-up issuer (RUT, giro, address, bank
+// account) when none is configured, so dev documents show a complete one.
+// The daemon and the CLI (on a dev data directory) apply it alike.
 func DevOverrides(cfg config.Config) config.Config {
 	addr := devmail.AddressFor(cfg.Dev.User)
 	def := config.Default()
@@ -89,6 +91,13 @@ func DevOverrides(cfg config.Config) config.Config {
 	}
 	if cfg.Mail.FromAddress == def.Mail.FromAddress {
 		cfg.Mail.FromAddress = addr
+	}
+	if cfg.Company.RUT == "" && cfg.Company.RazonSocial == "" && !cfg.Company.Bank.Set() {
+		// A complete, made-up issuer, so the dev cycle's documents show one.
+		cfg.Company.RUT, cfg.Company.RazonSocial, cfg.Company.Giro = "76.543.210-3", cfg.Company.Name, "Servicios de hosting e internet"
+		cfg.Company.Address, cfg.Company.Comuna, cfg.Company.City = "Av. Providencia 1234, of. 56", "Providencia", "Santiago"
+		cfg.Company.Bank = config.BankConfig{Bank: "Banco de Desarrollo", AccountType: "corriente",
+			AccountNumber: "00-123-45678-9", ReceiptsTo: addr}
 	}
 	return cfg
 }
