@@ -42,7 +42,7 @@ func (s *Service) Note(ctx context.Context, a Actor, n int64, in NoteInput) (*Re
 		if hasEvent(t, "note", key) {
 			return nil, nil
 		}
-		return []Event{{At: s.clk.Now().UTC(), By: a.Email, Type: "note", Note: key}}, nil
+		return []Event{{At: s.clk.Now().UTC(), By: a.Email, Type: "note", Note: key, Key: key}}, nil
 	})
 	if err != nil {
 		return nil, err

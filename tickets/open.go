@@ -102,7 +102,7 @@ func (s *Service) seed(n int64, key string, in Incoming, doc *Message, mem []cli
 		Origin: key, FirstArrival: in.ArrivedAt, CreatedAt: doc.StoredAt,
 		Mentions: d.mentions, LinkedFrom: d.linkedFrom,
 		LastPublic: &LastPublic{Key: key, At: in.ArrivedAt},
-		Events:     []Event{{At: doc.StoredAt, By: ByCustomer, Type: EventCreated}},
+		Events:     []Event{{At: doc.StoredAt, By: ByCustomer, Type: EventCreated, Key: key}},
 		Version:    1, UpdatedAt: doc.StoredAt,
 		MessageKeys: []string{key}, Keyed: true,
 	}
@@ -126,8 +126,16 @@ func (s *Service) createTicket(ctx context.Context, t *Ticket) error {
 	if err != nil && !mongo.IsDuplicateKeyError(err) {
 		return failed(fmt.Sprintf("mark ticket %d", t.Number), err)
 	}
+	if err := s.notifyPending(ctx, t.Number); err != nil { // notifyhook.go
+		return err
+	}
 	_, err = s.c.tickets.InsertOne(ctx, t)
 	created := err == nil
+	if created {
+		if err := s.notifyPending(ctx, t.Number); err != nil {
+			return err
+		}
+	}
 	if err != nil {
 		if !mongo.IsDuplicateKeyError(err) {
 			return failed(fmt.Sprintf("create ticket %d", t.Number), err)
@@ -177,28 +185,37 @@ func (s *Service) joinTicket(ctx context.Context, m *Message) error {
 		return nil
 	}
 	_, err := s.update(ctx, m.Ticket, func(t *Ticket) ([]Event, error) {
+		// A "message" event the first time the message is filed here (its
+		// Note is the kind of automatic mail, "" for normal mail).
+		var evs []Event
+		if !slices.Contains(t.MessageKeys, m.Key) {
+			evs = []Event{{By: ByCustomer, Type: EventMessage, Key: m.Key}}
+			if m.Kind != string(parse.KindNormal) {
+				evs[0].Note = m.Kind
+			}
+		}
 		addMessageKey(t, m.Key)
 		if m.Kind != string(parse.KindNormal) {
-			return nil, nil // automatic mail joins the thread and changes nothing else
+			return evs, nil // automatic mail joins the thread and changes nothing else
 		}
 		if lp := t.LastPublic; lp != nil && !newerThan(m.ArrivedAt, m.Key, lp.At, lp.Key) {
-			return nil, nil
+			return evs, nil
 		}
 		t.LastPublic = &LastPublic{Key: m.Key, At: m.ArrivedAt}
 		switch t.Status {
 		case StatusPending, StatusSolved:
 			from := t.Status
 			t.Status, t.SolvedAt = StatusOpen, time.Time{}
-			return []Event{{By: ByCustomer, Type: EventStatus, From: from, To: StatusOpen}}, nil
+			return append(evs, Event{By: ByCustomer, Type: EventStatus, From: from, To: StatusOpen}), nil
 		case StatusClosed:
 			if t.MergedInto != 0 || !(m.Reopens || m.ArrivedAt.Sub(t.ClosedAt) <= s.opts.ReopenWindow) {
-				return nil, nil
+				return evs, nil
 			}
 			t.Status, t.ReopenedAt = StatusOpen, m.ArrivedAt
 			t.ClosedAt, t.SolvedAt = time.Time{}, time.Time{}
-			return []Event{{By: ByCustomer, Type: EventReopened, From: StatusClosed, To: StatusOpen}}, nil
+			return append(evs, Event{By: ByCustomer, Type: EventReopened, From: StatusClosed, To: StatusOpen}), nil
 		}
-		return nil, nil
+		return evs, nil
 	})
 	if errors.Is(err, ErrNotFound) {
 		return &PermanentError{Err: fmt.Errorf("message %s joins ticket %d: %w", m.Key, m.Ticket, err)}

@@ -79,7 +79,7 @@ func (s *Service) Reply(ctx context.Context, a Actor, n int64, in ReplyInput) (*
 			return nil, &ConflictError{Ticket: n}
 		}
 		now := s.clk.Now().UTC()
-		ev := Event{At: now, By: a.Email, Type: "reply", From: t.Status, To: status, Note: key}
+		ev := Event{At: now, By: a.Email, Type: "reply", From: t.Status, To: status, Note: key, Key: key}
 		t.LastPublic = &LastPublic{Key: key, At: now, Agent: a.Email}
 		addMessageKey(t, key)
 		t.Status = status

@@ -105,6 +105,11 @@ func (s *Service) updateLocked(ctx context.Context, n int64, fn func(t *Ticket) 
 		t.ID, t.Number = base.ID, base.Number
 		t.Version = max(base.Version, cur) + 1
 		t.UpdatedAt = now
+		if len(evs) > 0 { // notifyhook.go: before the write, for a crash
+			if err := s.notifyPending(ctx, n); err != nil {
+				return nil, err
+			}
+		}
 		var before Ticket
 		err = s.c.tickets.FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: t.ID}}, t,
 			options.FindOneAndReplace().SetReturnDocument(options.Before)).Decode(&before)
@@ -123,6 +128,11 @@ func (s *Service) updateLocked(ctx context.Context, n int64, fn func(t *Ticket) 
 			cur = t.Version
 			base = &before
 			continue
+		}
+		if len(evs) > 0 { // and after, for a notifier that read the ticket before it
+			if err := s.notifyPending(ctx, n); err != nil {
+				return nil, err
+			}
 		}
 		if err := s.project(ctx, t); err != nil {
 			return nil, err

@@ -70,10 +70,13 @@ type Linker interface {
 type Event struct {
 	At   time.Time `bson:"at" json:"at"`
 	By   string    `bson:"by" json:"by"`     // agent address, "customer" or "system"
-	Type string    `bson:"type" json:"type"` // created, status, assign, priority, department, merged, merged_from, link, reply, note, reopened
+	Type string    `bson:"type" json:"type"` // created, message, status, assign, priority, department, merged, merged_from, link, reply, note, reopened, sla_breach
 	From string    `bson:"from,omitempty" json:"from,omitempty"`
 	To   string    `bson:"to,omitempty" json:"to,omitempty"`
 	Note string    `bson:"note,omitempty" json:"note,omitempty"`
+	// Key is the message the event is about (created, message, reply,
+	// note): its ticket_messages _id.
+	Key string `bson:"key,omitempty" json:"key,omitempty"`
 }
 
 // InputError is bad input from an agent: nothing changed. Field names the
