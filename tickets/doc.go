@@ -63,6 +63,11 @@
 //     It is the per-ticket write lock (see update.go) and the crash record
 //     RepairQueue re-syncs from; one older than 30 s is a crashed writer's
 //     and is taken over.
+//   - ticket_notify_pending: {_id: ticket number, token, at}: a ticket
+//     with events agents were not yet notified of (package notify reads
+//     it; see notifyhook.go). Upserted with a fresh token before and
+//     after every write of events; the notifier deletes it by {_id,
+//     token}, so an event written meanwhile keeps it.
 //
 // # Changing a ticket
 //
