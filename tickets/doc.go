@@ -157,6 +157,26 @@
 // repeats the subject and the sender's name only when the From domain was
 // authenticated (below).
 //
+// # Service levels
+//
+// With Options.SLA (package sla, the [sla] config) every ticket carries
+// when its first response and its resolution are due, counted in business
+// hours from the first message's arrival by its priority label. Every
+// write keeps them in step (trackSLA, in update and when a ticket opens):
+// a change of label recomputes them; the stretches a ticket spends
+// pending, solved or closed (Waiting) do not count toward resolution, whose
+// due time is zero while the ticket waits; the first agent reply (not a
+// note) meets the first response (FirstResponseAt). A ticket is overdue
+// when now is past a due time not met; solved and closed tickets owe
+// nothing. Queue and Get mark overdue tickets (Overdue, computed on read,
+// never stored) and Queue filters on it, reading only ticket_queue; queue
+// order does not change. CheckSLA (the daemon runs it every minute in
+// every process) reads ticket_queue and records each breach once per
+// ticket and target: an "sla_breach" event (To: first_response or
+// resolution) and the target in SLABreached, in one write through update,
+// so repeated and concurrent runs record it once; it also counts the
+// overdue tickets per department. The agents' notifier mails the breach.
+//
 // # Sender authentication
 //
 // With Options.TrustedAuthservID set, Ingest reads the Authentication-Results

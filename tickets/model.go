@@ -97,6 +97,18 @@ type Ticket struct {
 	// are read by a filtered query instead).
 	MessageKeys []string `bson:"message_keys,omitempty" json:"-"`
 	Keyed       bool     `bson:"keyed,omitempty" json:"-"`
+	// Service levels (sla.go): when the first response and the resolution
+	// are due (zero: no target, or resolution while the ticket waits),
+	// when the first agent reply went out, the stretches spent waiting
+	// (pending, solved; they do not count toward resolution) and the
+	// targets whose breach is recorded. Overdue is computed on read
+	// (Queue, Get), never stored.
+	FirstResponseDue time.Time      `bson:"first_response_due,omitempty" json:"first_response_due,omitzero"`
+	ResolutionDue    time.Time      `bson:"resolution_due,omitempty" json:"resolution_due,omitzero"`
+	FirstResponseAt  time.Time      `bson:"first_response_at,omitempty" json:"first_response_at,omitzero"`
+	Waiting          []WaitInterval `bson:"waiting,omitempty" json:"waiting,omitempty"`
+	SLABreached      []string       `bson:"sla_breached,omitempty" json:"sla_breached,omitempty"`
+	Overdue          bool           `bson:"-" json:"overdue,omitempty"`
 	// Version counts changes made by agents (optimistic concurrency).
 	Version   int64     `bson:"version,omitempty" json:"version,omitempty"`
 	UpdatedAt time.Time `bson:"updated_at,omitempty" json:"updated_at,omitzero"`

@@ -95,7 +95,7 @@ func (s *Service) seed(n int64, key string, in Incoming, doc *Message, mem []cli
 	if strings.TrimSpace(subject) == "" {
 		subject = "(sin asunto)"
 	}
-	return &Ticket{
+	t := &Ticket{
 		ID: ticketID(n), Number: n, Subject: subject, Requester: doc.From, ClientID: doc.ClientID,
 		Unverified: len(mem) == 0, Department: in.Department, Channel: in.Channel, Mailbox: in.Mailbox,
 		Status: StatusNew, Priority: p, Label: label, Score: p, SortKey: sortKey(p, in.ArrivedAt, n),
@@ -106,6 +106,8 @@ func (s *Service) seed(n int64, key string, in Incoming, doc *Message, mem []cli
 		Version:    1, UpdatedAt: doc.StoredAt,
 		MessageKeys: []string{key}, Keyed: true,
 	}
+	s.trackSLA(t, nil, doc.StoredAt) // sla.go: due times
+	return t
 }
 
 // createTicket writes a seed once, by insert, and queues it. A duplicate

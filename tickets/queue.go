@@ -54,7 +54,9 @@ func (s *Service) Queue(ctx context.Context, a Actor, f QueueFilter) (Page, erro
 		p.Next = base64.RawURLEncoding.EncodeToString([]byte(ts[len(ts)-1].SortKey))
 	}
 	p.Tickets = make([]Ticket, 0, len(ts))
+	now := s.clk.Now()
 	for _, t := range ts {
+		s.markOverdue(&t, now) // sla.go
 		// The query is scoped already; this is the second lock on the door.
 		if a.Sees(t.Department) {
 			p.Tickets = append(p.Tickets, t)
@@ -123,6 +125,12 @@ func (s *Service) queueQuery(a Actor, f QueueFilter) (bson.D, *mongo.Collection,
 	if r := strings.ToLower(strings.TrimSpace(f.Requester)); r != "" {
 		q = append(q, bson.E{Key: "requester.address", Value: r})
 	}
+	if f.Overdue {
+		if s.opts.SLA == nil {
+			return nil, nil, 0, badInput("overdue", "no service-level targets are configured ([sla] enabled = false)")
+		}
+		q = append(q, overdueQuery(s.clk.Now().UTC())) // sla.go
+	}
 	if txt := strings.TrimSpace(f.Text); txt != "" {
 		q = append(q, bson.E{Key: "subject", Value: bson.D{
 			{Key: "$regex", Value: regexp.QuoteMeta(txt)}, {Key: "$options", Value: "i"}}})
@@ -143,5 +151,6 @@ func (s *Service) Get(ctx context.Context, a Actor, n int64) (*Thread, error) {
 	if msgs == nil {
 		msgs = []Message{}
 	}
+	s.markOverdue(t, s.clk.Now()) // sla.go
 	return &Thread{Ticket: *t, Messages: msgs}, nil
 }

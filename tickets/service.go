@@ -13,6 +13,7 @@ import (
 	"turno/clock"
 	"turno/mailin/parse"
 	"turno/mailout"
+	"turno/sla"
 	"turno/store"
 )
 
@@ -91,8 +92,11 @@ type Options struct {
 	// QuoteReplies quotes the answered message below an agent's reply;
 	// default true (set NoQuote to turn it off).
 	NoQuote bool
-	Clock   clock.Clock  // default the wall clock
-	Logger  *slog.Logger // default slog.Default()
+	// SLA is the service-level policy (sla.FromConfig): due times, overdue
+	// marks and breaches (sla.go); nil: none are kept.
+	SLA    *sla.Policy
+	Clock  clock.Clock  // default the wall clock
+	Logger *slog.Logger // default slog.Default()
 }
 
 // Sender is the From of agents' replies for a department: Name is the

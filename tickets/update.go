@@ -101,6 +101,8 @@ func (s *Service) updateLocked(ctx context.Context, n int64, fn func(t *Ticket) 
 				evs[i].At = now
 			}
 		}
+		// sla.go: waiting stretches, first response, due times.
+		s.trackSLA(t, evs, now)
 		t.Events = append(t.Events, evs...) // fn may have changed them (Merge copies history)
 		t.ID, t.Number = base.ID, base.Number
 		t.Version = max(base.Version, cur) + 1

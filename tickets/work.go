@@ -132,6 +132,9 @@ type QueueFilter struct {
 	Label     string // high, medium, low
 	Requester string // the requester's address (any case)
 	Text      string // a substring of the subject, any case
+	// Overdue: only tickets past a due time not met (sla.go; refused
+	// when no service-level policy is configured).
+	Overdue bool
 	// Cursor continues a previous page (Page.Next); Limit is the page size
 	// (default 50, at most 500).
 	Cursor string
