@@ -45,16 +45,19 @@ func (e *InputError) Error() string { return e.Field + ": " + e.Msg }
 
 // Agent is one document of the agents collection.
 type Agent struct {
-	Email       string    `bson:"_id" json:"email"`
-	Name        string    `bson:"name" json:"name"`
-	Role        string    `bson:"role" json:"role"`
-	Departments []string  `bson:"departments,omitempty" json:"departments"`
-	Addresses   []string  `bson:"addresses,omitempty" json:"addresses,omitempty"` // alternates
-	Active      bool      `bson:"active" json:"active"`
-	Lang        string    `bson:"lang,omitempty" json:"lang,omitempty"` // es (default) or en
-	Signature   string    `bson:"signature,omitempty" json:"signature,omitempty"`
-	CreatedAt   time.Time `bson:"created_at" json:"created_at"`
-	UpdatedAt   time.Time `bson:"updated_at" json:"updated_at"`
+	Email       string   `bson:"_id" json:"email"`
+	Name        string   `bson:"name" json:"name"`
+	Role        string   `bson:"role" json:"role"`
+	Departments []string `bson:"departments,omitempty" json:"departments"`
+	Addresses   []string `bson:"addresses,omitempty" json:"addresses,omitempty"` // alternates
+	Active      bool     `bson:"active" json:"active"`
+	Lang        string   `bson:"lang,omitempty" json:"lang,omitempty"` // es (default) or en
+	Signature   string   `bson:"signature,omitempty" json:"signature,omitempty"`
+	// Notify lists the notification mails the agent wants (NotifyKinds);
+	// nil means the defaults (all of them), ["none"] none at all.
+	Notify    []string  `bson:"notify,omitempty" json:"notify,omitempty"`
+	CreatedAt time.Time `bson:"created_at" json:"created_at"`
+	UpdatedAt time.Time `bson:"updated_at" json:"updated_at"`
 }
 
 // Actor is the agent as package tickets scopes its work.
@@ -71,6 +74,9 @@ type Edit struct {
 	Addresses   *[]string
 	Lang        *string
 	Signature   *string
+	// Notify replaces the notification preferences; a nil slice restores
+	// the defaults.
+	Notify *[]string
 }
 
 // Token is an API token as listed (never the token itself).

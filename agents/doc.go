@@ -4,7 +4,9 @@
 //
 //   - agents: _id is the agent's primary address in lower case; name,
 //     role (agent or admin), departments, alternate addresses, active,
-//     language, signature.
+//     language, signature, notify (the notification mails wanted: new,
+//     reply, assign, mention, sla; absent: all, ["none"]: none; see
+//     notify.go).
 //   - agent_addresses: _id is an address (primary or alternate, lower
 //     case) → the agent's primary address. Inserted before the agent is
 //     written, so the unique _id makes every address belong to at most

@@ -164,6 +164,9 @@ func (s *Service) Update(ctx context.Context, email string, e Edit) (*Agent, err
 	if e.Signature != nil {
 		a.Signature = *e.Signature
 	}
+	if e.Notify != nil {
+		a.Notify = slices.Clone(*e.Notify)
+	}
 	// Departments the configuration no longer names stay valid on an agent
 	// that already had them; new ones must be known.
 	known := s.opts.Departments
@@ -192,7 +195,7 @@ func (s *Service) Update(ctx context.Context, email string, e Edit) (*Agent, err
 	set := bson.D{
 		{Key: "name", Value: a.Name}, {Key: "role", Value: a.Role}, {Key: "departments", Value: a.Departments},
 		{Key: "addresses", Value: a.Addresses}, {Key: "lang", Value: a.Lang}, {Key: "signature", Value: a.Signature},
-		{Key: "updated_at", Value: a.UpdatedAt},
+		{Key: "notify", Value: a.Notify}, {Key: "updated_at", Value: a.UpdatedAt},
 	}
 	res, err := s.opts.DB.Collection(CollAgents).UpdateOne(ctx, bson.D{{Key: "_id", Value: a.Email}},
 		bson.D{{Key: "$set", Value: set}})

@@ -85,6 +85,10 @@ func normalize(a Agent, known []string) (Agent, error) {
 	}
 	a.Signature = strings.TrimRight(strings.ReplaceAll(a.Signature, "\r\n", "\n"), " \n\t")
 
+	if a.Notify, err = normNotify(a.Notify); err != nil {
+		return a, err
+	}
+
 	var depts []string
 	for _, d := range a.Departments {
 		d = strings.ToLower(strings.TrimSpace(d))

@@ -53,6 +53,7 @@ working at once.`}
 type agentFlags struct {
 	name, role, lang, signature string
 	departments, addresses      []string
+	notify                      string
 }
 
 func (f *agentFlags) add(cmd *cobra.Command, edit bool) {
@@ -66,6 +67,22 @@ func (f *agentFlags) add(cmd *cobra.Command, edit bool) {
 	cmd.Flags().StringArrayVar(&f.addresses, "address", nil, "an alternate address the agent writes from (repeatable"+replaces+")")
 	cmd.Flags().StringVar(&f.lang, "lang", "", "language of the agent's replies and messages: es or en; default es")
 	cmd.Flags().StringVar(&f.signature, "signature", "", "signature added to the agent's replies")
+	cmd.Flags().StringVar(&f.notify, "notify", "", "notification mails wanted, comma-separated: "+
+		strings.Join(agents.NotifyKinds(), ",")+"; none for no mail; default for all")
+}
+
+// notifyList reads --notify: "default" (or every kind) is nil.
+func notifyList(s string) []string {
+	if strings.TrimSpace(strings.ToLower(s)) == "default" {
+		return nil
+	}
+	out := []string{}
+	for _, k := range strings.Split(s, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // nonEmpty drops empty values: an empty --address clears the list.
@@ -87,6 +104,7 @@ func (e *env) printAgent(asJSON bool, a *agents.Agent) error {
 		}
 		fmt.Fprintf(w, "email:        %s\nname:         %s\nrole:         %s\ndepartments:  %s\naddresses:    %s\nstate:        %s\nlang:         %s\n",
 			a.Email, a.Name, a.Role, dash(strings.Join(a.Departments, ", ")), dash(strings.Join(a.Addresses, ", ")), state, a.Lang)
+		fmt.Fprintf(w, "notify:       %s\n", a.NotifyLabel())
 		if a.Signature != "" {
 			fmt.Fprintf(w, "signature:    %s\n", strings.ReplaceAll(a.Signature, "\n", "\n              "))
 		}
@@ -107,13 +125,17 @@ func (e *env) noDepartmentsHint(a *agents.Agent) {
 func newAgentsAddCmd(e *env, asJSON *bool) *cobra.Command {
 	var f agentFlags
 	cmd := &cobra.Command{
-		Use:   "add EMAIL --name NAME [--role agent|admin] [--department D]... [--address ALT]... [--lang es|en] [--signature TEXT]",
+		Use:   "add EMAIL --name NAME [--role agent|admin] [--department D]... [--address ALT]... [--lang es|en] [--signature TEXT] [--notify KINDS]",
 		Short: "Add an agent",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var notify []string
+			if cmd.Flags().Changed("notify") {
+				notify = notifyList(f.notify)
+			}
 			return e.withAgents(func(ctx context.Context, s *agents.Service) error {
 				a, err := s.Add(ctx, agents.Agent{Email: args[0], Name: f.name, Role: f.role, Departments: nonEmpty(f.departments),
-					Addresses: nonEmpty(f.addresses), Lang: f.lang, Signature: f.signature})
+					Addresses: nonEmpty(f.addresses), Lang: f.lang, Signature: f.signature, Notify: notify})
 				if err != nil {
 					return agentErr(err)
 				}
@@ -166,11 +188,17 @@ func newAgentsShowCmd(e *env, asJSON *bool) *cobra.Command {
 func newAgentsEditCmd(e *env, asJSON *bool) *cobra.Command {
 	var f agentFlags
 	cmd := &cobra.Command{
-		Use:   "edit EMAIL [--name NAME] [--role agent|admin] [--department D]... [--address ALT]... [--lang es|en] [--signature TEXT]",
+		Use:   "edit EMAIL [--name NAME] [--role agent|admin] [--department D]... [--address ALT]... [--lang es|en] [--signature TEXT] [--notify KINDS|none|default]",
 		Short: "Change an agent: only the flags given change",
 		Long: `Change an agent: only the flags given change. --department and --address
 replace the whole list (give each value you want kept); --address '' removes
-every alternate address. The primary address cannot change.`,
+every alternate address. The primary address cannot change.
+
+--notify chooses the notification mails the agent gets, comma-separated:
+new (a new ticket in their departments), reply (a customer reply on their
+ticket, or on an unassigned one of their departments), assign (a ticket
+assigned to them), mention (a note that mentions them), sla (a
+service-level breach on their ticket); none for no mail, default for all.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var ed agents.Edit
@@ -195,8 +223,12 @@ every alternate address. The primary address cannot change.`,
 			if fl.Changed("signature") {
 				ed.Signature = &f.signature
 			}
+			if fl.Changed("notify") {
+				n := notifyList(f.notify)
+				ed.Notify = &n
+			}
 			if ed == (agents.Edit{}) {
-				return errors.New("nothing to change: give at least one of --name, --role, --department, --address, --lang, --signature")
+				return errors.New("nothing to change: give at least one of --name, --role, --department, --address, --lang, --signature, --notify")
 			}
 			return e.withAgents(func(ctx context.Context, s *agents.Service) error {
 				a, err := s.Update(ctx, args[0], ed)
@@ -232,7 +264,7 @@ func agentErr(err error) error {
 	var ie *agents.InputError
 	if errors.As(err, &ie) {
 		flag := map[string]string{"email": "EMAIL", "name": "--name", "role": "--role", "departments": "--department",
-			"addresses": "--address", "lang": "--lang", "signature": "--signature", "label": "--name", "id": "ID"}[ie.Field]
+			"addresses": "--address", "lang": "--lang", "signature": "--signature", "notify": "--notify", "label": "--name", "id": "ID"}[ie.Field]
 		if flag == "" {
 			flag = ie.Field
 		}
