@@ -20,6 +20,7 @@ import (
 // lease expires, not at the next minute. Stop ends all of it and waits for
 // running jobs.
 func (s *Scheduler) Start(ctx context.Context) error {
+	s.loadLastSuccess(ctx)
 	ctx, cancel := context.WithCancel(ctx)
 	c := cron.New(cron.WithLocation(s.opts.Location), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
 	tick := func() {

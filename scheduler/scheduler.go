@@ -79,6 +79,8 @@ type Scheduler struct {
 	leaseMu sync.Mutex
 
 	cronStop func(context.Context) error
+
+	metrics *metrics // scheduler/metrics.go
 }
 
 // New builds a scheduler; nothing runs until Tick or Start.
@@ -104,10 +106,11 @@ func New(opts Options) (*Scheduler, error) {
 		opts.Owner = fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano())
 	}
 	return &Scheduler{
-		opts:  opts,
-		runs:  opts.DB.Collection(RunsCollection),
-		lease: store.NewLease(opts.DB, LeaseName, opts.Owner, opts.LeaseTTL, opts.Clock),
-		jobs:  map[string]*job{},
+		opts:    opts,
+		runs:    opts.DB.Collection(RunsCollection),
+		lease:   store.NewLease(opts.DB, LeaseName, opts.Owner, opts.LeaseTTL, opts.Clock),
+		jobs:    map[string]*job{},
+		metrics: newMetrics(),
 	}, nil
 }
 
@@ -116,6 +119,7 @@ func (s *Scheduler) AddDaily(name string, hour int, fn JobFunc) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.jobs[name] = &job{JobInfo: JobInfo{Name: name, Hour: hour}, fn: fn}
+	s.metrics.register(name)
 }
 
 // Jobs lists the registered jobs by name.
@@ -226,6 +230,14 @@ func (s *Scheduler) execute(ctx context.Context, j *job, id string, r Run) error
 		log.Error("job failed", "err", runErr)
 	default:
 		log.Info("job finished", "counts", counts)
+	}
+	switch {
+	case interrupted:
+		s.observe(j.Name, StatusInterrupted)
+	case runErr != nil:
+		s.observe(j.Name, StatusFailed)
+	default:
+		s.observe(j.Name, StatusOK)
 	}
 	if err := s.finish(context.WithoutCancel(ctx), id, counts, runErr, interrupted); err != nil {
 		return err
