@@ -23,6 +23,7 @@ func catalog() []kind {
 		{"ticket_attachment_too_large", sampleTicketAttachmentTooLarge},
 		{"ticket_under_review", sampleTicketUnderReview},
 		{"agent_mail_held", sampleAgentMailHeld},
+		{"agent_notification", sampleAgentNotification},
 		{"invoice_issued", sampleInvoiceIssued},
 		{"collection_note", sampleCollectionNote},
 		{"payment_received", samplePaymentReceived},

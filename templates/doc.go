@@ -12,6 +12,7 @@
 //	ticket_attachment_too_large  TicketAttachmentTooLarge
 //	ticket_under_review          TicketUnderReview
 //	agent_mail_held              AgentMailHeld
+//	agent_notification           AgentNotification
 //	invoice_issued               InvoiceIssued
 //	collection_note              CollectionNote
 //	payment_received             PaymentReceived
