@@ -45,6 +45,7 @@ type Config struct {
 	Access      AccessConfig                `toml:"access"`
 	Billing     BillingConfig               `toml:"billing"`
 	SLA         SLAConfig                   `toml:"sla"`
+	Portal      PortalConfig                `toml:"portal"`
 }
 
 // LogConfig sets up log/slog.
@@ -61,6 +62,11 @@ type HTTPConfig struct {
 	// or neither. Default neither.
 	TLSCertFile string `toml:"tls_cert_file"`
 	TLSKeyFile  string `toml:"tls_key_file"`
+	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse
+	// proxies whose X-Forwarded-For and X-Forwarded-Proto the web pages
+	// believe (the client's IP for rate limits, https for Secure cookies).
+	// Default none.
+	TrustedProxies []string `toml:"trusted_proxies"`
 }
 
 // MongoDBConfig selects the database. An empty URI means the embedded store.
@@ -127,5 +133,6 @@ func defaults() Config {
 		Access:      AccessConfig{Mode: "link", PortalURL: "https://clientes.example.cl", TokenTTL: Duration(24 * time.Hour)},
 		Billing:     defaultBilling(),
 		SLA:         defaultSLA(),
+		Portal:      PortalConfig{SessionTTL: Duration(12 * time.Hour)},
 	}
 }

@@ -67,6 +67,7 @@ func (c *Config) Validate() []FieldError {
 	c.validateAccess(add)
 	c.Billing.validate(add)
 	c.validateSLA(add)
+	c.validatePortal(add)
 	return errs
 }
 
