@@ -17,6 +17,7 @@ import (
 	"turno/devmail"
 	"turno/mailout"
 	"turno/replies"
+	"turno/sla"
 	"turno/tickets"
 )
 
@@ -69,6 +70,9 @@ func NewWorkParts(ctx context.Context, cfg config.Config, db *mongo.Database, re
 	}
 	if mailer != nil {
 		opts.Mailer = mailer
+	}
+	if opts.SLA, err = sla.FromConfig(cfg); err != nil {
+		return WorkParts{}, fmt.Errorf("sla: %w", err)
 	}
 	svc, err := tickets.New(opts)
 	if err != nil {
