@@ -191,6 +191,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err := d.startAPI(); err != nil {
 		return fail(err)
 	}
+	if err := d.startPortal(); err != nil {
+		return fail(err)
+	}
 	if d.opts.Dev {
 		tok, err := d.startDevAgent(ctx)
 		if err != nil {

@@ -96,6 +96,10 @@ func DevOverrides(cfg config.Config) config.Config {
 	if cfg.Mail.FromAddress == def.Mail.FromAddress {
 		cfg.Mail.FromAddress = addr
 	}
+	// The password mail's links lead to this daemon's own portal.
+	if cfg.Access.PortalURL == def.Access.PortalURL {
+		cfg.Access.PortalURL = "http://" + cfg.HTTP.Listen + "/portal"
+	}
 	if cfg.Company.RUT == "" && cfg.Company.RazonSocial == "" && !cfg.Company.Bank.Set() {
 		// A complete, made-up issuer, so the dev cycle's documents show one.
 		cfg.Company.RUT, cfg.Company.RazonSocial, cfg.Company.Giro = "76.543.210-3", cfg.Company.Name, "Servicios de hosting e internet"

@@ -1,0 +1,40 @@
+// Package portal is the customers' web pages under /portal/ on the HTTP
+// listener: a thin layer over package clients, on package web's shared
+// sessions, CSRF protection, headers, templates and rate limits. It reads
+// and writes no collection itself: every fact comes from a domain
+// package's methods, and every read is scoped to the session's client
+// (the client ID comes from the session, never from the URL or a form).
+//
+// # Pages
+//
+//	GET  /portal/                 → Mis datos when logged in, else the login page
+//	GET  /portal/login            log in with the principal address and password
+//	POST /portal/login
+//	GET  /portal/forgot           ask for a set-password link by mail
+//	POST /portal/forgot           the same answer whether or not the address exists
+//	GET  <set-password path>      the password mail's link (?client=…&token=…)
+//	POST <set-password path>      choose a password (spends the link's token)
+//	POST /portal/logout           end this session
+//	POST /portal/logout-all       end every session of this client, everywhere
+//	GET  /portal/datos            Mis datos: the client record, read-only
+//	GET  /portal/static/…         the stylesheet
+//
+// The set-password path is the one `[access] portal_url` makes the mail
+// point to: the URL's path + "/set-password" (clients.AccessOptions). With
+// portal_url ending in /portal that is /portal/set-password; with another
+// path (the default portal_url has none: /set-password) the page is also
+// served at exactly that path (Options.SetPasswordPath).
+//
+// # Access
+//
+// The password mechanism is package clients': argon2id hashes in
+// client_access, the single-use set-password token that `turno clients
+// password` mails (Registry.Password), redeemed here by
+// Registry.SetPasswordWithToken. Forgot password calls Registry.Password
+// (the same mail), at most web.ForgotLimit times an hour per address.
+// Twenty failed logins lock the address for the rest of the hour and mail
+// the owner once (Lockout: a fresh set-password link through the same
+// password mail, whose text asks them to tell support if they did not ask
+// for it). Setting a password ends every other session of the client and
+// clears the lockout.
+package portal

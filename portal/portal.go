@@ -1,0 +1,151 @@
+package portal
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"turno/clients"
+	"turno/clock"
+	"turno/web"
+)
+
+//go:embed pages/*.html
+var pagesFS embed.FS
+
+// Prefix is where the portal is mounted.
+const Prefix = "/portal"
+
+// CookieName is the portal's session cookie.
+const CookieName = "turno_portal"
+
+// SubjectKind of a portal session: a client.
+const SubjectKind = "client"
+
+// Mux is where the portal mounts (httpapi.Server, http.ServeMux).
+type Mux interface {
+	Handle(pattern string, h http.Handler)
+}
+
+// Options configure the portal. DB and Clients are required.
+type Options struct {
+	DB      *mongo.Database
+	Clients *clients.Registry
+	// SetPasswordPath is the path the password mail's link points to
+	// (SetPasswordPath of [access] portal_url); default
+	// /portal/set-password.
+	SetPasswordPath string
+	SessionTTL      time.Duration
+	TrustedProxies  []*net.IPNet
+	Clock           clock.Clock
+	Logger          *slog.Logger
+}
+
+// Portal is the mounted portal.
+type Portal struct {
+	Site    *web.Site
+	clients *clients.Registry
+	setPath string
+	log     *slog.Logger
+}
+
+// SetPasswordPath is the path of the set-password links that
+// clients.AccessOptions builds on portalURL.
+func SetPasswordPath(portalURL string) string {
+	p := portalURL
+	if i := strings.Index(p, "://"); i >= 0 {
+		p = p[i+3:]
+		if j := strings.IndexAny(p, "/?#"); j >= 0 {
+			p = p[j:]
+		} else {
+			p = ""
+		}
+	}
+	if j := strings.IndexAny(p, "?#"); j >= 0 {
+		p = p[:j]
+	}
+	return strings.TrimRight(p, "/") + "/set-password"
+}
+
+// New builds the portal without mounting it.
+func New(opts Options) (*Portal, error) {
+	if opts.DB == nil || opts.Clients == nil {
+		return nil, errors.New("portal: DB and Clients are required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.SetPasswordPath == "" {
+		opts.SetPasswordPath = Prefix + "/set-password"
+	}
+	p := &Portal{clients: opts.Clients, setPath: opts.SetPasswordPath, log: opts.Logger}
+	pages, _ := fs.Sub(pagesFS, "pages")
+	site, err := web.New(web.Options{DB: opts.DB, Surface: "portal", CookieName: CookieName, Prefix: Prefix,
+		Pages: pages, Messages: messages, SessionTTL: opts.SessionTTL, TrustedProxies: opts.TrustedProxies,
+		Notifier: lockoutNotifier{p}, Clock: opts.Clock, Logger: opts.Logger})
+	if err != nil {
+		return nil, err
+	}
+	p.Site = site
+	return p, nil
+}
+
+// Mount builds the portal and mounts it on mux under /portal/ (and the
+// set-password path when it lies outside).
+func Mount(mux Mux, opts Options) (*Portal, error) {
+	p, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	h := p.Handler()
+	mux.Handle(Prefix+"/", h)
+	if !strings.HasPrefix(p.setPath, Prefix+"/") {
+		mux.Handle(p.setPath, h)
+	}
+	return p, nil
+}
+
+// Handler serves every portal page (paths as in the package doc).
+func (p *Portal) Handler() http.Handler {
+	m := http.NewServeMux()
+	m.HandleFunc("GET "+Prefix+"/{$}", p.home)
+	m.HandleFunc("GET "+Prefix+"/login", p.loginPage)
+	m.HandleFunc("POST "+Prefix+"/login", p.login)
+	m.HandleFunc("GET "+Prefix+"/forgot", p.forgotPage)
+	m.HandleFunc("POST "+Prefix+"/forgot", p.forgot)
+	m.HandleFunc("GET "+p.setPath, p.setPasswordPage)
+	m.HandleFunc("POST "+p.setPath, p.setPassword)
+	m.HandleFunc("POST "+Prefix+"/logout", p.logout)
+	m.HandleFunc("POST "+Prefix+"/logout-all", p.logoutAll)
+	m.HandleFunc("GET "+Prefix+"/datos", p.datos)
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { p.Site.Error(w, r, http.StatusNotFound) })
+	static := p.Site.Static()
+	wrapped := p.Site.Wrap(m)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, Prefix+"/static/") && r.Method == http.MethodGet {
+			static.ServeHTTP(w, r) // no session lookup for the stylesheet
+			return
+		}
+		wrapped.ServeHTTP(w, r)
+	})
+}
+
+// Sweep removes expired sessions and old rate-limit windows (a daily job).
+func (p *Portal) Sweep(ctx context.Context) error { return p.Site.Sweep(ctx) }
+
+// session is the request's client session, or nil.
+func session(r *http.Request) *web.Session {
+	s := web.CurrentSession(r)
+	if s == nil || s.Kind != SubjectKind {
+		return nil
+	}
+	return s
+}
