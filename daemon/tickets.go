@@ -60,7 +60,12 @@ func (d *Daemon) closeSolved(ctx context.Context) {
 
 // ticketSink adapts tickets.Service to the intake's Sink contract.
 func (d *Daemon) ticketSink() mailin.Sink {
+	router := d.agentMailRouter()
 	return mailin.SinkFunc(func(ctx context.Context, in mailin.Incoming) (mailin.Result, error) {
+		// An agent's answer by mail is the router's (daemon/agentmail.go).
+		if res, handled, err := d.routeAgentMail(ctx, router, in); handled || err != nil {
+			return res, err
+		}
 		tin := tickets.Incoming{Msg: in.Message, RawHash: in.RawID, RawRef: in.RawID, Mailbox: in.Mailbox,
 			Department: in.Department, UnknownSender: tickets.Policy(in.UnknownSender), ArrivedAt: in.ReceivedAt}
 		if o := in.Oversize; o != nil {
