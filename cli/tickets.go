@@ -56,7 +56,9 @@ answer: highest priority first, then the oldest first message. By default
 every ticket but closed ones; --status all includes closed ones.
 
 The text view shows number, status, priority label (* when set by hand),
-age since the first message, assignee, department, requester and subject.
+age since the first message, the next service-level due time (OVERDUE once
+past it), assignee, department, requester and subject. --overdue lists only
+overdue tickets: past a first-response or resolution due time not met.
 When there are more tickets than --limit, the command to get the next page
 is printed on stderr. --json prints the page's tickets as one list.`,
 		Args: cobra.NoArgs,
@@ -83,7 +85,7 @@ is printed on stderr. --json prints the page's tickets as one list.`,
 				page, err := w.Tickets.Queue(ctx, w.actor, q)
 				if err != nil {
 					return workError(0, err, map[string]string{"status": "--status", "department": "--department",
-						"label": "--priority", "requester": "--requester", "text": "--text", "cursor": "--cursor", "limit": "--limit"})
+						"label": "--priority", "requester": "--requester", "text": "--text", "cursor": "--cursor", "limit": "--limit", "overdue": "--overdue"})
 				}
 				if page.Next != "" {
 					fmt.Fprintf(t.e.stderr, "more tickets: repeat with --cursor %s\n", page.Next)
@@ -100,6 +102,7 @@ is printed on stderr. --json prints the page's tickets as one list.`,
 	fl.StringVar(&f.Label, "priority", "", "only this priority label: high, medium or low")
 	fl.StringVar(&f.Requester, "requester", "", "only tickets from this address")
 	fl.StringVar(&f.Text, "text", "", "only tickets whose subject contains this text (any case)")
+	fl.BoolVar(&f.Overdue, "overdue", false, "only tickets past a service-level due time not met")
 	fl.IntVar(&f.Limit, "limit", 50, "tickets per page (at most 500)")
 	fl.StringVar(&f.Cursor, "cursor", "", "continue from a previous page (the value printed on stderr)")
 	jsonFlag(cmd, &asJSON)
@@ -212,7 +215,7 @@ func validLabel(l string) bool {
 }
 
 func (e *env) printQueue(w io.Writer, list []tickets.Ticket) error {
-	tw := newTable(w, "TICKET\tSTATUS\tPRIORITY\tAGE\tASSIGNEE\tDEPARTMENT\tREQUESTER\tSUBJECT")
+	tw := newTable(w, "TICKET\tSTATUS\tPRIORITY\tAGE\tDUE\tASSIGNEE\tDEPARTMENT\tREQUESTER\tSUBJECT")
 	now := time.Now()
 	for _, t := range list {
 		req := t.Requester.Address
@@ -223,8 +226,8 @@ func (e *env) printQueue(w io.Writer, list []tickets.Ticket) error {
 		if t.ManualLabel != "" {
 			label += "*"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Number, t.Status, label, age(now, t.FirstArrival),
-			orDash(t.Assignee), t.Department, req, oneLine(t.Subject, 60))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Number, t.Status, label, age(now, t.FirstArrival),
+			e.dueColumn(t), orDash(t.Assignee), t.Department, req, oneLine(t.Subject, 60))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -285,6 +288,7 @@ func (e *env) printThread(w io.Writer, th *tickets.Thread) error {
 		fmt.Fprintf(w, " · closed %s", e.when(t.ClosedAt))
 	}
 	fmt.Fprintln(w)
+	e.printDue(w, t) // tickets_sla.go
 	if t.MergedInto != 0 {
 		fmt.Fprintf(w, "Merged into ticket #%d\n", t.MergedInto)
 	}
