@@ -160,11 +160,11 @@ func TestNumberingRepairsACrashedClaim(t *testing.T) {
 	if _, err := f.svc.invoices.InsertMany(ctx, docs); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.readCounter(ctx); err != nil {
+	if _, err := f.svc.readCounter(ctx, DocNotaDeCobro); err != nil {
 		t.Fatal(err)
 	}
 	// The crashed claimer: counter moved to 1..2 for x3, x1; numbers never written.
-	if _, err := f.svc.counters.UpdateOne(ctx, bson.D{{Key: "_id", Value: counterID}},
+	if _, err := f.svc.counters.UpdateOne(ctx, bson.D{{Key: "_id", Value: counterID(DocNotaDeCobro)}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "last", Value: int64(2)}, {Key: "first", Value: int64(1)}, {Key: "block", Value: []string{"x3", "x1"}}}}}); err != nil {
 		t.Fatal(err)
 	}

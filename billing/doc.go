@@ -10,13 +10,17 @@
 //     start, end, active, support_tier}. The anchor is kept forever: a
 //     contract anchored on the 31st bills on the last day of short months
 //     and on the 31st when there is one (BillingDay).
-//   - invoices {_id: "<contract>|<YYYY-MM>", number, status
-//     unpaid|paid|void, issue/due dates, snapshots of the billing data and
-//     the contract, net/tax/total/paid in whole pesos, payments, mailed}.
-//     The _id makes "one invoice per contract per period" a unique key: a
-//     rerun, a crash midway or a second process inserts nothing new.
-//   - billing_counters {_id: "invoice_number", last, first, block}: the
-//     number sequence (numbering.go).
+//   - invoices {_id: "<contract>|<YYYY-MM>", number, document
+//     nota_de_cobro|factura, status unpaid|paid|void, issue/due dates,
+//     snapshots of the issuer, the billing data and the contract,
+//     net/tax/total/paid in whole pesos, payments, mailed}. The _id makes
+//     "one invoice per contract per period" a unique key: a rerun, a crash
+//     midway or a second process inserts nothing new. document and issuer
+//     are written with the number (document.go); invoices from before them
+//     have neither and render as they always did.
+//   - billing_counters {_id: "invoice_number" (nota de cobro) or
+//     "invoice_number:<type>", last, first, block, document, issuer}: one
+//     number series per document type (numbering.go).
 //   - billing_holds {_id: "<contract>|<period>", reasons, status
 //     held|billed}: periods not invoiced for incomplete billing data.
 //   - payments {_id: "ref:<reference>"…, allocation, status}.

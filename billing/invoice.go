@@ -2,12 +2,10 @@ package billing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"turno/clients"
@@ -32,7 +30,14 @@ type Invoice struct {
 	Period     string `bson:"period" json:"period"`         // "2026-02"
 	IssueDate  string `bson:"issue_date" json:"issue_date"` // business date, YYYY-MM-DD
 	DueDate    string `bson:"due_date" json:"due_date"`
+	// Document is the type it was issued as (nota_de_cobro, factura), set
+	// with its number; "" on invoices issued before document types, whose
+	// number is in the nota de cobro series and which render as before.
+	Document string `bson:"document,omitempty" json:"document,omitempty"`
 	// Snapshots: what the invoice was issued from, kept as they were.
+	// Issuer is set with the number (nil on invoices issued before it
+	// existed, which render from the current configuration, as before).
+	Issuer   *Issuer             `bson:"issuer,omitempty" json:"issuer,omitempty"`
 	Billing  clients.BillingData `bson:"billing" json:"billing"`
 	Contract Contract            `bson:"contract" json:"contract"`
 	Lang     string              `bson:"lang" json:"lang"`
@@ -57,17 +62,27 @@ func (inv Invoice) Balance() int64 {
 // InvoiceID is the deterministic _id of a contract's invoice for a period.
 func InvoiceID(contractID, period string) string { return contractID + "|" + period }
 
-// InvoiceByNumber reads an issued invoice.
+// InvoiceByNumber reads an issued invoice. Each document type has its own
+// number series, so after billing.document was switched one number can name
+// two documents: the one of the type issued now is returned.
 func (s *Service) InvoiceByNumber(ctx context.Context, n int64) (*Invoice, error) {
-	var inv Invoice
-	err := s.invoices.FindOne(ctx, bson.D{{Key: "number", Value: n}}).Decode(&inv)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fmt.Errorf("invoice %d: %w", n, ErrNotFound)
-	}
+	cur, err := s.invoices.Find(ctx, bson.D{{Key: "number", Value: n}})
 	if err != nil {
 		return nil, fmt.Errorf("read invoice %d: %w", n, err)
 	}
-	return &inv, nil
+	var invs []Invoice
+	if err := cur.All(ctx, &invs); err != nil {
+		return nil, fmt.Errorf("read invoice %d: %w", n, err)
+	}
+	if len(invs) == 0 || n == 0 {
+		return nil, fmt.Errorf("invoice %d: %w", n, ErrNotFound)
+	}
+	for i := range invs {
+		if invs[i].series() == s.document() {
+			return &invs[i], nil
+		}
+	}
+	return &invs[0], nil
 }
 
 // InvoiceFilter selects invoices for Invoices; zero fields match all.

@@ -92,16 +92,13 @@ func (s *Service) mailInvoice(ctx context.Context, inv *Invoice, cl *clients.Cli
 	loc := s.opts.Location
 	issue, _ := time.ParseInLocation(time.DateOnly, inv.IssueDate, loc)
 	due, _ := time.ParseInLocation(time.DateOnly, inv.DueDate, loc)
-	data := templates.InvoiceIssued{
-		InvoiceNumber: inv.Number, PeriodLabel: periodLabel(inv.Period, inv.Lang),
-		IssueDate: issue, DueDate: due, Net: inv.Net, Tax: inv.Tax, Total: inv.Total,
-		ClientName: inv.Billing.RazonSocial, TaxID: displayTaxID(inv.Billing), PayURL: s.opts.Billing.PayURL,
-	}
+	data := s.invoiceMail(inv)
+	data.IssueDate, data.DueDate = issue, due
 	for _, to := range recipients(cl.Email, cl.NotifyEmails) {
 		_, err := s.opts.Mailer.Enqueue(ctx, mailout.Message{
 			Key:      "invoice:" + inv.ID + ":issued:" + to,
 			Template: "invoice_issued", Lang: inv.Lang, Data: data, To: []string{to},
-			Attachments: []mailout.Attachment{{Filename: fmt.Sprintf("factura-%d.pdf", inv.Number),
+			Attachments: []mailout.Attachment{{Filename: pdfFilename(inv),
 				ContentType: "application/pdf", Data: pdf}},
 			Priority: mailout.PriorityBulk, AutoSubmitted: "auto-generated",
 			ClientID: cl.ID, Kind: "invoice",
@@ -112,6 +109,37 @@ func (s *Service) mailInvoice(ctx context.Context, inv *Invoice, cl *clients.Cli
 		n["mails"]++
 	}
 	return nil
+}
+
+// invoiceMail is invoice_issued's data from the invoice and, when it has
+// one, its issuer snapshot (an invoice from before snapshots takes the
+// payment link from the configuration, as it did).
+func (s *Service) invoiceMail(inv *Invoice) templates.InvoiceIssued {
+	d := templates.InvoiceIssued{
+		Document: inv.Document, InvoiceNumber: inv.Number, PeriodLabel: periodLabel(inv.Period, inv.Lang),
+		Net: inv.Net, Tax: inv.Tax, Total: inv.Total,
+		ClientName: inv.Billing.RazonSocial, TaxID: displayTaxID(inv.Billing), PayURL: s.opts.Billing.PayURL,
+	}
+	if inv.Contract.Exempt {
+		d.Net, d.Exempt = 0, inv.Net
+	}
+	if is := inv.Issuer; is != nil {
+		d.PayURL, d.PortalURL = is.PayURL, is.PortalURL
+		if b := is.Bank; b != nil {
+			d.Bank = &templates.BankTransfer{Bank: b.Bank, AccountType: b.AccountTypeLabel(), AccountNumber: b.AccountNumber,
+				Holder: b.Holder, HolderRUT: dottedRUT(b.HolderRUT), ReceiptsTo: b.ReceiptsTo}
+		}
+	}
+	return d
+}
+
+// pdfFilename names the attached document: "nota-de-cobro-12.pdf",
+// "factura-12.pdf" (and so invoices from before document types).
+func pdfFilename(inv *Invoice) string {
+	if inv.Document == DocNotaDeCobro {
+		return fmt.Sprintf("nota-de-cobro-%d.pdf", inv.Number)
+	}
+	return fmt.Sprintf("factura-%d.pdf", inv.Number)
 }
 
 // recipients is principal then notify addresses, normalised, no repeats.

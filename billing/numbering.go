@@ -10,23 +10,41 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// counterID is the document that owns the invoice number sequence.
-const counterID = "invoice_number"
-
-// counter is {_id, last, first, block}: numbers first..last were handed to
-// the invoices in block, in order. Before the counter moves past a block,
-// every invoice in it carries its number (see assignNumbers).
-type counter struct {
-	ID    string   `bson:"_id"`
-	Last  int64    `bson:"last"`
-	First int64    `bson:"first"`
-	Block []string `bson:"block"`
+// counterID is the document that owns a document type's number series.
+// Each type has its own: a nota de cobro does not use up a factura's
+// number. The nota de cobro series keeps the name the one series had
+// before document types, so an installation's numbering goes on unbroken.
+func counterID(doc string) string {
+	if doc == DocNotaDeCobro || doc == "" {
+		return "invoice_number"
+	}
+	return "invoice_number:" + doc
 }
 
-// assignNumbers gives the next numbers, in the given order, to those of ids
-// that have none yet (number 0: inserted, not issued). Without transactions it keeps
-// the sequence free of gaps and repeats:
+// counter is {_id, last, first, block, document, issuer}: numbers
+// first..last of the series were handed to the invoices in block, in
+// order, issued as document by issuer (the snapshot taken when the block
+// was claimed, so completing a block again writes the same snapshot).
+// Before the counter moves past a block, every invoice in it carries its
+// number (see assignNumbers). A block claimed before document types has no
+// document and no issuer: completing it writes the number only.
+type counter struct {
+	ID       string   `bson:"_id"`
+	Last     int64    `bson:"last"`
+	First    int64    `bson:"first"`
+	Block    []string `bson:"block"`
+	Document string   `bson:"document,omitempty"`
+	Issuer   *Issuer  `bson:"issuer,omitempty"`
+}
+
+// assignNumbers gives the next numbers of the configured document type's
+// series, in the given order, to those of ids that have none yet (number 0:
+// inserted, not issued), and with the number the document type and the
+// issuer snapshot. Without transactions it keeps the sequence free of gaps
+// and repeats:
 //
+//  0. complete the last block of every other series (a block left
+//     incomplete before the document type was switched keeps its numbers);
 //  1. read the counter;
 //  2. complete its current block: set number first+i on block[i] — a
 //     claimer that crashed after moving the counter is finished here by
@@ -44,11 +62,15 @@ type counter struct {
 // without holes even when a process dies between any two steps.
 func (s *Service) assignNumbers(ctx context.Context, ids []string) (int, error) {
 	assigned := 0
+	doc := s.document()
 	for attempt := 0; ; attempt++ {
 		if attempt > 1000 {
 			return assigned, errors.New("assign invoice numbers: too much contention on the counter")
 		}
-		c, err := s.readCounter(ctx)
+		if err := s.completeOthers(ctx, doc); err != nil {
+			return assigned, err
+		}
+		c, err := s.readCounter(ctx, doc)
 		if err != nil {
 			return assigned, err
 		}
@@ -59,9 +81,11 @@ func (s *Service) assignNumbers(ctx context.Context, ids []string) (int, error) 
 		if err != nil || len(remaining) == 0 {
 			return assigned, err
 		}
-		next := counter{ID: counterID, Last: c.Last + int64(len(remaining)), First: c.Last + 1, Block: remaining}
-		res, err := s.counters.UpdateOne(ctx, bson.D{{Key: "_id", Value: counterID}, {Key: "last", Value: c.Last}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "last", Value: next.Last}, {Key: "first", Value: next.First}, {Key: "block", Value: next.Block}}}})
+		next := counter{ID: c.ID, Last: c.Last + int64(len(remaining)), First: c.Last + 1, Block: remaining,
+			Document: doc, Issuer: s.issuer()}
+		res, err := s.counters.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.ID}, {Key: "last", Value: c.Last}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "last", Value: next.Last}, {Key: "first", Value: next.First},
+				{Key: "block", Value: next.Block}, {Key: "document", Value: next.Document}, {Key: "issuer", Value: next.Issuer}}}})
 		if err != nil {
 			return assigned, fmt.Errorf("claim invoice numbers: %w", err)
 		}
@@ -75,20 +99,49 @@ func (s *Service) assignNumbers(ctx context.Context, ids []string) (int, error) 
 	}
 }
 
-func (s *Service) readCounter(ctx context.Context) (counter, error) {
+// readCounter reads a series' counter, creating it at 0.
+func (s *Service) readCounter(ctx context.Context, doc string) (counter, error) {
+	c, found, err := s.peekCounter(ctx, doc)
+	if err != nil || found {
+		return c, err
+	}
+	c = counter{ID: counterID(doc), Block: []string{}}
+	if _, err := s.counters.InsertOne(ctx, c); err != nil && !mongo.IsDuplicateKeyError(err) {
+		return c, fmt.Errorf("create %s counter: %w", doc, err)
+	}
+	return s.readCounter(ctx, doc)
+}
+
+// peekCounter reads a series' counter, if it exists.
+func (s *Service) peekCounter(ctx context.Context, doc string) (counter, bool, error) {
 	var c counter
-	err := s.counters.FindOne(ctx, bson.D{{Key: "_id", Value: counterID}}).Decode(&c)
+	err := s.counters.FindOne(ctx, bson.D{{Key: "_id", Value: counterID(doc)}}).Decode(&c)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		c = counter{ID: counterID, Block: []string{}}
-		if _, err := s.counters.InsertOne(ctx, c); err != nil && !mongo.IsDuplicateKeyError(err) {
-			return c, fmt.Errorf("create invoice counter: %w", err)
-		}
-		return s.readCounter(ctx)
+		return c, false, nil
 	}
 	if err != nil {
-		return c, fmt.Errorf("read invoice counter: %w", err)
+		return c, false, fmt.Errorf("read %s counter: %w", doc, err)
 	}
-	return c, nil
+	return c, true, nil
+}
+
+// completeOthers completes the last block of every series but doc's.
+func (s *Service) completeOthers(ctx context.Context, doc string) error {
+	for _, d := range documentTypes {
+		if d == doc {
+			continue
+		}
+		c, found, err := s.peekCounter(ctx, d)
+		if err != nil {
+			return err
+		}
+		if found {
+			if err := s.completeBlock(ctx, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // completeBlock writes each block member's number. The filter is the _id
@@ -103,8 +156,11 @@ func (s *Service) completeBlock(ctx context.Context, c counter) error {
 	// (FerretDB 1.24, SQLite) holds a connection per statement until a bulk
 	// command ends and deadlocks at 100 of them.
 	for i, id := range c.Block {
-		_, err := s.invoices.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "number", Value: c.First + int64(i)}}}})
+		set := bson.D{{Key: "number", Value: c.First + int64(i)}}
+		if c.Issuer != nil {
+			set = append(set, bson.E{Key: "document", Value: c.Document}, bson.E{Key: "issuer", Value: c.Issuer})
+		}
+		_, err := s.invoices.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}})
 		if err != nil {
 			return fmt.Errorf("write invoice numbers %d-%d: %w", c.First, c.Last, err)
 		}
@@ -177,7 +233,11 @@ func (s *Service) repairNumbering(ctx context.Context) (int, error) {
 		ids[i] = d.ID
 	}
 	if len(ids) == 0 {
-		c, err := s.readCounter(ctx)
+		doc := s.document()
+		if err := s.completeOthers(ctx, doc); err != nil {
+			return 0, err
+		}
+		c, err := s.readCounter(ctx, doc)
 		if err != nil {
 			return 0, err
 		}

@@ -52,6 +52,9 @@ type Options struct {
 	// config defaults.
 	Billing config.BillingConfig
 	Company config.CompanyConfig
+	// PortalURL ([access] portal_url) is printed on billing documents as
+	// where to see and pay them; "" prints none.
+	PortalURL string
 	// Location of business dates; default America/Santiago.
 	Location *time.Location
 	Clock    clock.Clock

@@ -2,19 +2,43 @@ package templates
 
 import "time"
 
-// InvoiceIssued ("invoice_issued") announces one invoice: one per contract
-// and period. Amounts are whole Chilean pesos.
+// InvoiceIssued ("invoice_issued") sends one billing document (attached as
+// a PDF): one per contract and period. Amounts are whole Chilean pesos.
 type InvoiceIssued struct {
+	// Document is the document's type: "nota_de_cobro" (a payment request,
+	// which the mail says is not a tax document) or "factura"; "" (a
+	// document issued before types) reads as a factura, as it always did.
+	Document      string    `json:"document"`
 	InvoiceNumber int64     `json:"invoice_number"`
 	PeriodLabel   string    `json:"period_label"` // e.g. "noviembre 2026", already in the mail's language
 	IssueDate     time.Time `json:"issue_date"`
 	DueDate       time.Time `json:"due_date"`
-	Net           int64     `json:"net"`
-	Tax           int64     `json:"tax"` // IVA
+	Net           int64     `json:"net"`    // the taxed amount before IVA; 0 on an exempt document
+	Tax           int64     `json:"tax"`    // IVA
+	Exempt        int64     `json:"exempt"` // the amount exempt from IVA ("Monto exento")
 	Total         int64     `json:"total"`
 	ClientName    string    `json:"client_name"` // razón social, from the invoice's snapshot
 	TaxID         string    `json:"tax_id"`      // formatted, e.g. "76.123.456-7"
-	PayURL        string    `json:"pay_url"`     // empty: the mail says to reply for payment details
+	PayURL        string    `json:"pay_url"`     // where to pay online; empty shows no button
+	// Bank is the account to transfer to, as printed on the document; nil
+	// when none is configured (the mail then points to the document).
+	Bank *BankTransfer `json:"bank,omitempty"`
+	// PortalURL is the customer portal, where documents and payments are.
+	PortalURL string `json:"portal_url"`
+}
+
+// NotaDeCobro reports whether the document is a nota de cobro.
+func (d InvoiceIssued) NotaDeCobro() bool { return d.Document == "nota_de_cobro" }
+
+// BankTransfer is the account a document asks to be paid into. Its values
+// are shown as they are (AccountType in Spanish: "Cuenta corriente").
+type BankTransfer struct {
+	Bank          string `json:"bank"`
+	AccountType   string `json:"account_type"`
+	AccountNumber string `json:"account_number"`
+	Holder        string `json:"holder"`
+	HolderRUT     string `json:"holder_rut"`  // formatted, e.g. "76.543.210-3"
+	ReceiptsTo    string `json:"receipts_to"` // where to send the receipt; empty: omitted
 }
 
 // InvoiceLine is one unpaid invoice in a collection note.

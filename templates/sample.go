@@ -56,6 +56,7 @@ func sampleTicketAttachmentTooLarge() any {
 
 func sampleInvoiceIssued() any {
 	return InvoiceIssued{
+		Document:      "nota_de_cobro",
 		InvoiceNumber: 20931,
 		PeriodLabel:   "noviembre 2026",
 		IssueDate:     sampleDay(2026, 11, 16, 9, 0),
@@ -66,6 +67,9 @@ func sampleInvoiceIssued() any {
 		ClientName:    "Comercial Los Andes SpA",
 		TaxID:         "76.123.456-0",
 		PayURL:        "https://clientes.ejemplo.cl/pagar/20931",
+		Bank: &BankTransfer{Bank: "Banco del Estado de Chile", AccountType: "Cuenta corriente", AccountNumber: "00-123-45678-9",
+			Holder: "Mi Proveedor SpA", HolderRUT: "76.543.210-3", ReceiptsTo: "pagos@ejemplo.cl"},
+		PortalURL: "https://clientes.ejemplo.cl",
 	}
 }
 
