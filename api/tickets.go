@@ -19,6 +19,7 @@ type listTicketsInput struct {
 	Priority   string `query:"priority" enum:"high,medium,low" doc:"Priority label"`
 	Requester  string `query:"requester" doc:"The requester's address (any case)"`
 	Q          string `query:"q" maxLength:"200" doc:"Text in the subject (any case)"`
+	Overdue    bool   `query:"overdue" doc:"true: only tickets past a service-level due time not met (first response or resolution)"`
 	Cursor     string `query:"cursor" doc:"next of the previous page"`
 	Limit      int    `query:"limit" minimum:"1" maximum:"500" doc:"Page size; default 50"`
 }
@@ -58,7 +59,8 @@ type showTicketOutput struct {
 
 func (s *Server) registerTickets() {
 	op := s.op("listTickets", http.MethodGet, "/tickets", "tickets", "List the queue")
-	op.Description = "The tickets of the caller's departments in queue order (priority, then arrival), one page at a time."
+	op.Description = "The tickets of the caller's departments in queue order (priority, then arrival), one page at a time. " +
+		"Each carries its service-level due times (first_response_due, resolution_due) and overdue: true once past one not met."
 	huma.Register(s.api, op, s.listTickets)
 
 	op = s.op("getTicket", http.MethodGet, "/tickets/{number}", "tickets", "Show a ticket", http.StatusNotFound)
@@ -74,7 +76,8 @@ func (s *Server) listTickets(ctx context.Context, in *listTicketsInput) (*listTi
 		assignee = a.Email
 	}
 	page, err := s.opts.Tickets.Queue(ctx, a, tickets.QueueFilter{Status: in.Status, Department: in.Department,
-		Assignee: assignee, Label: in.Priority, Requester: in.Requester, Text: in.Q, Cursor: in.Cursor, Limit: in.Limit})
+		Assignee: assignee, Label: in.Priority, Requester: in.Requester, Text: in.Q, Cursor: in.Cursor, Limit: in.Limit,
+		Overdue: in.Overdue})
 	if err != nil {
 		return nil, s.fail("list tickets", err)
 	}
