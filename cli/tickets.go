@@ -347,6 +347,10 @@ func messageHeading(m tickets.Message) string {
 		return s
 	case tickets.DirNote:
 		return "NOTE by " + who + " (internal, never mailed)"
+	case tickets.DirHeld:
+		// An answer by mail that was not applied (package agentmail).
+		return "HELD mail from " + m.From.Address + " (" + strings.TrimPrefix(m.Thread, "held: ") +
+			"; not applied, never mailed) · " + m.Key
 	}
 	s := "from " + m.From.Address + " (" + m.Kind
 	if m.Thread != "" {
