@@ -57,18 +57,29 @@ func (r TicketReply) QuotedLines() []string {
 
 // TicketUnknownSender ("ticket_unknown_sender") is the one reply sent to an
 // address that is not a registered contact. It explains how to regain
-// access: register the address as a contact, or write in with a hosted
-// domain name and proof of identity or of control of the company.
+// access: register the address as a contact, or write in with proof of
+// being the holder of a service and of identity or of control of the
+// company.
 //
 // It has no subject and no text of the mail on purpose: the sender may be
 // anyone and the From anybody's address, so the reply repeats none of the
 // sender's words (a spammer would otherwise have the provider mail their
 // text to any address). Its own subject is fixed ("Recibimos su mensaje",
 // which the outbox tags [Ticket #N]).
+//
+// ProviderKind (config tickets.provider_kind) decides the proof of
+// identity it asks for: "hosting" (or empty) a domain name hosted with the
+// provider, "isp" the holder's RUT and the service address or contract
+// number.
 type TicketUnknownSender struct {
 	TicketNumber  int64  `json:"ticket_number"`
 	SenderAddress string `json:"sender_address"` // the From address the reply goes to
+	ProviderKind  string `json:"provider_kind"`  // "hosting" (default) or "isp"
 }
+
+// ISP reports whether the provider sells internet access (proof of
+// identity by RUT and service address or contract number).
+func (d TicketUnknownSender) ISP() bool { return d.ProviderKind == "isp" }
 
 // TicketAttachmentTooLarge ("ticket_attachment_too_large") tells the sender
 // that some attachments were dropped because they exceed the size limit.
