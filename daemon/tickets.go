@@ -31,7 +31,8 @@ func (d *Daemon) startTickets(ctx context.Context) error {
 		return fmt.Errorf("tickets: repair the queue: %w", err)
 	}
 	go d.closeSolved(ctx)
-	d.startSLA(ctx) // sla.go: breaches every minute, their metrics
+	d.startSLA(ctx)    // sla.go: breaches every minute, their metrics
+	d.startNotify(ctx) // notify.go: agents' notifications, once the daemon is ready
 	return nil
 }
 
