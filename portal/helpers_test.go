@@ -103,20 +103,20 @@ func (r *rig) link(addr string) string {
 }
 
 // browser is a cookie-keeping client that does not follow redirects.
-type browser struct {
+type client struct {
 	t *testing.T
 	c *http.Client
 	r *rig
 }
 
-func (r *rig) browser() *browser {
+func (r *rig) client() *client {
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: r.t, r: r, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return &client{t: r.t, r: r, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}
 }
 
-func (b *browser) get(path string) (*http.Response, string) {
+func (b *client) get(path string) (*http.Response, string) {
 	b.t.Helper()
 	u := path
 	if !strings.HasPrefix(u, "http") {
@@ -134,7 +134,7 @@ func (b *browser) get(path string) (*http.Response, string) {
 var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // csrf is the token of the forms on page.
-func (b *browser) csrf(page string) string {
+func (b *client) csrf(page string) string {
 	b.t.Helper()
 	_, body := b.get(page)
 	m := csrfRe.FindStringSubmatch(body)
@@ -144,7 +144,7 @@ func (b *browser) csrf(page string) string {
 	return m[1]
 }
 
-func (b *browser) post(path string, form url.Values) (*http.Response, string) {
+func (b *client) post(path string, form url.Values) (*http.Response, string) {
 	b.t.Helper()
 	resp, err := b.c.PostForm(b.r.srv.URL+path, form)
 	if err != nil {
@@ -156,7 +156,7 @@ func (b *browser) post(path string, form url.Values) (*http.Response, string) {
 }
 
 // setPassword follows addr's newest link and sets pw.
-func (b *browser) setPassword(addr, pw string) {
+func (b *client) setPassword(addr, pw string) {
 	b.t.Helper()
 	link := b.r.link(addr)
 	u, _ := url.Parse(link)
@@ -168,7 +168,7 @@ func (b *browser) setPassword(addr, pw string) {
 	}
 }
 
-func (b *browser) login(addr, pw string) *http.Response {
+func (b *client) login(addr, pw string) *http.Response {
 	b.t.Helper()
 	tok := b.csrf("/portal/login")
 	resp, _ := b.post("/portal/login", url.Values{"csrf": {tok}, "email": {addr}, "password": {pw}})
@@ -176,13 +176,13 @@ func (b *browser) login(addr, pw string) *http.Response {
 }
 
 // loggedIn makes a client with a password and a browser logged in as it.
-func (r *rig) loggedIn(id, name, email, pw string) *browser {
+func (r *rig) loggedIn(id, name, email, pw string) *client {
 	r.t.Helper()
 	r.addClient(id, name, email)
 	if _, err := r.reg.Password(context.Background(), id, "test"); err != nil {
 		r.t.Fatal(err)
 	}
-	b := r.browser()
+	b := r.client()
 	b.setPassword(email, pw)
 	if resp := b.login(email, pw); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/portal/datos" {
 		r.t.Fatalf("login: %d → %s", resp.StatusCode, resp.Header.Get("Location"))

@@ -54,7 +54,7 @@ func TestFormWithoutCSRFTokenIsRefusedAndChangesNothing(t *testing.T) {
 		t.Fatalf("sessions %d → %d", before, after)
 	}
 	// Login and forgot-password forms need the token too.
-	anon := r.browser()
+	anon := r.client()
 	if resp, _ := anon.post("/portal/login", url.Values{"email": {"uno@example.cl"}, "password": {"caballo correcto batería"}}); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("login without token: %d", resp.StatusCode)
 	}
@@ -75,7 +75,7 @@ func TestTwentyWrongPasswordsLockAndMailTheOwnerOnce(t *testing.T) {
 	const pw = "caballo correcto batería"
 	r.loggedIn("C-1", "Uno", "uno@example.cl", pw)
 	mails := len(r.accessMails("uno@example.cl"))
-	b := r.browser()
+	b := r.client()
 	tok := b.csrf("/portal/login")
 	var first string
 	for i := range web.Lockout + 3 {
@@ -107,7 +107,7 @@ func TestTwentyWrongPasswordsLockAndMailTheOwnerOnce(t *testing.T) {
 func TestForgotPasswordAnswersAlikeForUnknownAddress(t *testing.T) {
 	r := newRig(t)
 	r.addClient("C-1", "Uno", "uno@example.cl")
-	b := r.browser()
+	b := r.client()
 	tok := b.csrf("/portal/forgot")
 	known, kbody := b.post("/portal/forgot", url.Values{"csrf": {tok}, "email": {"uno@example.cl"}})
 	unknown, ubody := b.post("/portal/forgot", url.Values{"csrf": {tok}, "email": {"nadie@example.cl"}})
@@ -133,7 +133,7 @@ func TestSessionCookieFlagsAndSecurityHeaders(t *testing.T) {
 	if _, err := r.reg.Password(t.Context(), "C-1", "test"); err != nil {
 		t.Fatal(err)
 	}
-	b := r.browser()
+	b := r.client()
 	b.setPassword("uno@example.cl", "caballo correcto batería")
 	resp := b.login("uno@example.cl", "caballo correcto batería")
 	var sess *http.Cookie
@@ -166,7 +166,7 @@ func TestSessionCookieFlagsAndSecurityHeaders(t *testing.T) {
 		t.Fatalf("raw session id stored (%d, %v)", n, err)
 	}
 	// Rotated at login: a cookie planted before login does not survive it.
-	b2 := r.browser()
+	b2 := r.client()
 	u, _ := url.Parse(r.srv.URL)
 	b2.c.Jar.SetCookies(u, []*http.Cookie{{Name: portal.CookieName, Value: "planted-by-attacker", Path: "/"}})
 	resp = b2.login("uno@example.cl", "caballo correcto batería")
@@ -181,7 +181,7 @@ func TestLogoutEverywhereEndsEverySession(t *testing.T) {
 	r := newRig(t)
 	const pw = "caballo correcto batería"
 	a := r.loggedIn("C-1", "Uno", "uno@example.cl", pw)
-	b := r.browser()
+	b := r.client()
 	if resp := b.login("uno@example.cl", pw); resp.StatusCode != http.StatusSeeOther {
 		t.Fatal("second login failed")
 	}
@@ -189,7 +189,7 @@ func TestLogoutEverywhereEndsEverySession(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("logout-all: %d", resp.StatusCode)
 	}
-	for name, br := range map[string]*browser{"this device": a, "the other device": b} {
+	for name, br := range map[string]*client{"this device": a, "the other device": b} {
 		if resp, _ := br.get("/portal/datos"); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("%s still logged in: %d", name, resp.StatusCode)
 		}
@@ -217,7 +217,7 @@ func TestHostileNameIsShownAsText(t *testing.T) {
 func TestUsedSetPasswordLinkDoesNotWorkTwice(t *testing.T) {
 	r := newRig(t)
 	r.loggedIn("C-1", "Uno", "uno@example.cl", "caballo correcto batería")
-	b := r.browser()
+	b := r.client()
 	_, body := b.get(r.link("uno@example.cl"))
 	if !strings.Contains(body, "Este enlace ya no sirve") {
 		t.Fatalf("a used link still offers the form:\n%s", body)

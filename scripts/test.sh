@@ -30,6 +30,16 @@ scripts/vulncheck.sh
 vulnstatus=$?
 set -e
 
+# axe-core for the browser tests (internal/browser), from the npm registry.
+if command -v npm >/dev/null; then
+  echo "== npm ci (internal/browser/axe)"
+  (cd internal/browser/axe && npm ci --no-audit --no-fund --loglevel=error)
+elif [ -n "${CI:-}" ]; then
+  echo "npm is missing: the browser tests need axe-core"; exit 1
+else
+  echo "== npm missing: the browser tests will skip"
+fi
+
 echo "== go test"
 log=$(mktemp)
 set +e
