@@ -202,6 +202,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.DevToken = tok
 	}
 	d.log.Info("turno started", "http", d.HTTP.Addr(), "tls", d.HTTP.TLS(), "dev", d.opts.Dev)
+	d.registerOperatorMetrics() // the open queue and job runs (daemon/queuemetrics.go)
 	close(d.ready)
 	d.notifyWhenReady(ctx) // systemd Type=notify: READY=1 once /readyz says so
 

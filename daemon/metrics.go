@@ -21,21 +21,35 @@ func newRegistry() *prometheus.Registry {
 	)
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "turno_build_info",
-		Help: "Build information of the running turno binary; always 1.",
-	}, []string{"version", "revision", "goversion"})
-	info.WithLabelValues(Version, revision(), runtime.Version()).Set(1)
+		Help: "Build information of the running turno binary; always 1. revision is the git commit it was built from (modified: with uncommitted changes), \"unknown\" outside a checkout.",
+	}, []string{"version", "revision", "modified", "goversion"})
+	rev, modified := revision()
+	info.WithLabelValues(Version, rev, modified, runtime.Version()).Set(1)
 	reg.MustRegister(info)
 	reg.MustRegister(bouncesRefused)
 	return reg
 }
 
-func revision() string {
+// revision is the VCS commit Go embedded at build time (go build in a git
+// checkout) and whether the tree had uncommitted changes ("true",
+// "false"); "unknown" and "" without VCS information (go test, -buildvcs=false).
+func revision() (rev, modified string) {
+	rev = "unknown"
 	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				return s.Value
-			}
+		rev, modified = vcsInfo(bi.Settings, rev)
+	}
+	return rev, modified
+}
+
+func vcsInfo(settings []debug.BuildSetting, rev string) (string, string) {
+	modified := ""
+	for _, s := range settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
 		}
 	}
-	return "unknown"
+	return rev, modified
 }
