@@ -12,7 +12,7 @@ import (
 
 // EventSLABreach is the event the service-level tracking writes when a
 // target is missed (To: first_response or resolution).
-const EventSLABreach = "sla_breach"
+const EventSLABreach = tickets.EventSLABreach
 
 // state walks one ticket's new events.
 type state struct {
