@@ -27,7 +27,7 @@ func BillingParts(opts Options, st *store.Store, clients billing.Clients, mailer
 		reg = opts.Registry
 	}
 	svc, err := billing.New(billing.Options{DB: st.DB, Clients: clients, Mailer: mailer, Billing: cfg.Billing,
-		Company: cfg.Company, Location: loc, Clock: opts.Clock, Logger: opts.Logger, Registry: reg})
+		Company: cfg.Company, PortalURL: cfg.Access.PortalURL, Location: loc, Clock: opts.Clock, Logger: opts.Logger, Registry: reg})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -169,7 +169,8 @@ func (s *Service) replyMessage(kind string, m *Message) mailout.Message {
 	default:
 		out.Key = "ticket-unknown-sender:" + m.Key
 		out.Template = "ticket_unknown_sender"
-		out.Data = templates.TicketUnknownSender{TicketNumber: m.Ticket, SenderAddress: m.From.Address}
+		out.Data = templates.TicketUnknownSender{TicketNumber: m.Ticket, SenderAddress: m.From.Address,
+			ProviderKind: s.opts.ProviderKind}
 	}
 	return out
 }

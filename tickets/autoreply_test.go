@@ -173,3 +173,15 @@ func TestHugeTextIsClippedNotRefused(t *testing.T) {
 		t.Fatalf("notes %q", msgs[0].Notes)
 	}
 }
+
+// An ISP's unknown-sender reply asks for what an ISP's subscriber can
+// prove (the provider kind reaches the template), not a hosted domain.
+func TestUnknownSenderReplyFollowsProviderKind(t *testing.T) {
+	for _, kind := range []string{"hosting", "isp"} {
+		e := newEnv(t, func(o *tickets.Options) { o.ProviderKind = kind })
+		e.ingest(mail{from: "Vecino <vecino@gmail.com>", subject: "sin internet", id: "k-" + kind + "@gmail.com"}.raw())
+		sent := e.out.sent()
+		want(t, "sent", len(sent), 1)
+		want(t, kind+" provider kind", sent[0].Data.(templates.TicketUnknownSender).ProviderKind, kind)
+	}
+}

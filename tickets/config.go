@@ -16,6 +16,7 @@ func OptionsFromConfig(c config.TicketsConfig) Options {
 		UnknownSenderReplyWindow: c.UnknownSenderReplyWindow.D(),
 		AutoReplyBudget:          budget,
 		CloseAfter:               c.CloseAfter.D(),
+		ProviderKind:             c.ProviderKind,
 		Weights: &Weights{
 			ChannelEmail: p.ChannelEmail, ChannelPortal: p.ChannelPortal, ChannelAPI: p.ChannelAPI,
 			RegisteredContact: p.RegisteredContact,

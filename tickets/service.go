@@ -69,6 +69,9 @@ type Options struct {
 	// UnknownSenderReplyWindow: at most one unknown-sender reply per
 	// address per window; default 7 days.
 	UnknownSenderReplyWindow time.Duration
+	// ProviderKind is what the provider sells ("hosting" or "isp"): the
+	// unknown-sender reply asks for the proof of identity that fits it.
+	ProviderKind string
 	// AutoReplyBudget is the most automatic replies per address per clock
 	// hour; default 5. Negative means none at all.
 	AutoReplyBudget int
