@@ -197,9 +197,16 @@ func TestAgentMailOnDovecot(t *testing.T) {
 	if r := outcome(stale); r.Reason != tickets.HeldStale {
 		t.Fatalf("stale: %+v", r)
 	}
-	waitSent(t, cfg.DataDir, "the agent told of the stale reply", func(m *parse.Message) bool {
-		return len(m.To) > 0 && m.To[0].Address == "ana@turno.test"
+	// The held-reply explanation (agent_mail_held), not a notification: the
+	// notify worker mails ana too.
+	told := waitSent(t, cfg.DataDir, "the agent told of the stale reply", func(m *parse.Message) bool {
+		return len(m.To) > 0 && m.To[0].Address == "ana@turno.test" &&
+			strings.Contains(m.Subject, "Su respuesta por correo quedó retenida") &&
+			strings.Contains(m.Text, "el cliente escribió de nuevo después del aviso")
 	})
+	if sm, _ := parse.Parse(bytes.NewReader(stale), nil); sm == nil || told.msg.InReplyTo != sm.MessageID {
+		t.Errorf("the explanation answers %q, want the stale reply", told.msg.InReplyTo)
+	}
 
 	// No customer got anything but the one answer and the solving reply.
 	for _, no := range []string{"NOTA-INTERNA", "RESPUESTA-AJENA", "FUERA-DE-OFICINA", "FORJADO", "RESPUESTA-VIEJA", "TEXTO-DEL-AVISO"} {
