@@ -77,6 +77,9 @@ type Daemon struct {
 	Scheduler *scheduler.Scheduler
 	// DevToken is the dev agent's API token (--dev only), for the banner.
 	DevToken string
+	// pokeNotify wakes the agents' notifications (set by startNotify,
+	// daemon/notify.go; nil when they are off).
+	pokeNotify func()
 }
 
 // New checks the options. Nothing starts until Run.

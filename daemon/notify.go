@@ -26,6 +26,7 @@ func (d *Daemon) startNotify(ctx context.Context) {
 		d.log.Warn("agents' notifications are off", "err", err)
 		return
 	}
+	d.pokeNotify = w.Poke
 	if err := d.opts.Registry.Register(notify.Sent); err != nil {
 		var are prometheus.AlreadyRegisteredError
 		if !errors.As(err, &are) {
@@ -51,6 +52,14 @@ func (d *Daemon) startNotify(ctx context.Context) {
 		}()
 		w.Run(ctx)
 	}()
+}
+
+// pokeNotifications tells the notify worker a ticket just changed, so an
+// agent hears of it now rather than at the next poll.
+func (d *Daemon) pokeNotifications() {
+	if d.pokeNotify != nil {
+		d.pokeNotify()
+	}
 }
 
 // notifyClients gives a notification the ticket's client: its name and

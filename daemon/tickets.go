@@ -65,6 +65,9 @@ func (d *Daemon) ticketSink() mailin.Sink {
 	return mailin.SinkFunc(func(ctx context.Context, in mailin.Incoming) (mailin.Result, error) {
 		// An agent's answer by mail is the router's (daemon/agentmail.go).
 		if res, handled, err := d.routeAgentMail(ctx, router, in); handled || err != nil {
+			if err == nil && !res.Duplicate && res.Ticket != 0 {
+				d.pokeNotifications() // an assignment or a mention to tell
+			}
 			return res, err
 		}
 		tin := tickets.Incoming{Msg: in.Message, RawHash: in.RawID, RawRef: in.RawID, Mailbox: in.Mailbox,
@@ -80,7 +83,11 @@ func (d *Daemon) ticketSink() mailin.Sink {
 			}
 			return mailin.Result{}, err
 		}
-		return mailin.Result{Ticket: res.Ticket, Duplicate: res.Outcome == tickets.OutcomeDuplicate}, nil
+		dup := res.Outcome == tickets.OutcomeDuplicate
+		if !dup {
+			d.pokeNotifications() // notify.go: agents hear of it now, not at the next poll
+		}
+		return mailin.Result{Ticket: res.Ticket, Duplicate: dup}, nil
 	})
 }
 
