@@ -46,6 +46,7 @@ working at once.`}
 	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print one JSON document instead of text")
 	cmd.AddCommand(newAgentsAddCmd(e, &asJSON), newAgentsListCmd(e, &asJSON), newAgentsShowCmd(e, &asJSON),
 		newAgentsEditCmd(e, &asJSON), newAgentsDeactivateCmd(e, &asJSON), newAgentsTokenCmd(e, &asJSON))
+	cmd.AddCommand(newAgentsPasswordCmd(e)) // cli/agents_password.go
 	return cmd
 }
 
