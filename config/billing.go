@@ -34,9 +34,14 @@ type BillingConfig struct {
 	CollectionCcNotify bool `toml:"collection_cc_notify"`
 	// Document is the type of document the cycle issues: "nota_de_cobro"
 	// (a payment request, not a tax document; the default) or "factura",
-	// which needs a DTE issuer (the SII's electronic invoice) and is refused
-	// until Turno has one. Each type has its own number series.
+	// which is an electronic tax document (DTE) and is only accepted with a
+	// DTE issuer ([billing.dte]). Each type has its own number series.
 	Document string `toml:"document"`
+	// Prorate bills a contract that starts or ends within a period by the
+	// days it was in service (dates on the line); off: whole periods.
+	Prorate bool `toml:"prorate"`
+	// DTE is the provider's DTE system, which issues the tax documents.
+	DTE DTEConfig `toml:"dte"`
 	// PayURL is shown in invoice mail and notes; PaymentInstructions is
 	// printed on the invoice PDF.
 	PayURL              string `toml:"pay_url"`
@@ -57,6 +62,7 @@ func defaultBilling() BillingConfig {
 		CollectionStages:    []int{-3, 0, 7, 15},
 		Document:            DocumentNotaDeCobro,
 		PaymentInstructions: "Transferencia bancaria; indique el número del documento en el comentario.",
+		DTE:                 DTEConfig{When: DTEOnPayment, Timeout: Duration(time.Minute), Args: []string{}},
 	}
 }
 
@@ -70,7 +76,9 @@ func (b *BillingConfig) validate(add func(key, format string, args ...any)) {
 	switch b.Document {
 	case DocumentNotaDeCobro:
 	case DocumentFactura:
-		add("billing.document", "\"factura\" needs a DTE issuer (electronic invoices are signed and numbered through the SII by your DTE system), and this version of Turno cannot be connected to one yet; use \"nota_de_cobro\" and issue the facturas in your DTE system")
+		if !b.DTE.Enabled() {
+			add("billing.document", "\"factura\" needs a DTE issuer (electronic invoices are signed and numbered through the SII by your DTE system): set billing.dte.command or billing.dte.url, or use \"nota_de_cobro\"")
+		}
 	default:
 		add("billing.document", "must be nota_de_cobro or factura (got %q)", b.Document)
 	}
@@ -101,6 +109,7 @@ func (b *BillingConfig) validate(add func(key, format string, args ...any)) {
 		}
 		seen[s] = true
 	}
+	b.DTE.validate(add)
 	if b.APIToken != "" && len(b.APIToken) < 16 {
 		add("billing.api_token", "must be at least 16 characters, or empty to disable the payments endpoint")
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -62,8 +63,8 @@ func TestCompanyBankValidation(t *testing.T) {
 	}
 }
 
-// A factura is a tax document (DTE): refused until a DTE issuer can be
-// configured, with the reason and what to use instead.
+// A factura is a tax document (DTE): refused without a DTE issuer, with
+// the reason and what to do instead; accepted with one.
 func TestBillingDocumentType(t *testing.T) {
 	cfg := Default()
 	if cfg.Billing.Document != DocumentNotaDeCobro {
@@ -78,6 +79,20 @@ func TestBillingDocumentType(t *testing.T) {
 		errs := cfg.Validate()
 		if len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), want) {
 			t.Errorf("%s: got %v, want one error starting %q", doc, errs, want)
+		}
+	}
+	cfg.Billing.Document = DocumentFactura
+	cfg.Billing.DTE.Command = "/usr/local/bin/dte-issuer"
+	if errs := cfg.Validate(); len(errs) != 0 {
+		t.Errorf("factura with a DTE command: %v", errs)
+	}
+	cfg.Billing.DTE.Command = ""
+	cfg.Billing.DTE.URL = "http://dte.example.cl/issue"
+	cfg.Billing.DTE.When = "later"
+	got := fmt.Sprint(cfg.Validate())
+	for _, want := range []string{"billing.dte.url: must be https", "billing.dte.secret: must be at least 16", "billing.dte.when: must be on_issue or on_payment"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("bad DTE settings: %s; want %q", got, want)
 		}
 	}
 }
