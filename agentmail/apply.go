@@ -19,6 +19,8 @@ type held struct {
 	reason, detail string
 	ticket         int64 // where to file it (0: nowhere)
 	mergedInto     int64
+	// conflict is the collision check's refusal, when it said stale.
+	conflict *tickets.ConflictError
 }
 
 // apply carries out an agent's mail on ticket n, or holds it.
@@ -30,24 +32,41 @@ func (r *Router) apply(ctx context.Context, m Mail, dk, key string, n int64, rf 
 	if h != nil {
 		return r.hold(ctx, m, dk, key, *h, agent)
 	}
-	t, err := r.opts.Tickets.Peek(ctx, n)
+	res, h, err := r.carryOut(ctx, m, key, n, rf, agent)
 	if err != nil {
 		return Result{}, false, err
+	}
+	if h != nil {
+		return r.hold(ctx, m, dk, key, *h, agent)
+	}
+	r.log.Info("agentmail: agent's mail applied", "ticket", n, "agent", agent.Email, "outcome", res.Outcome, "key", dk)
+	return r.finish(ctx, key, res)
+}
+
+// carryOut does what a checked mail says on ticket n, as its agent: a
+// reply, a note, commands. A non-nil held says why it was not applied
+// (nothing was changed); an error is for the caller to retry. Every write
+// is keyed by the mail (key), so carrying the same mail out again changes
+// nothing more (Route's retries, Release twice).
+func (r *Router) carryOut(ctx context.Context, m Mail, key string, n int64, rf refs, agent *agents.Agent) (Result, *held, error) {
+	t, err := r.opts.Tickets.Peek(ctx, n)
+	if err != nil {
+		return Result{}, nil, err
 	}
 	actor := agent.Actor()
 	cmds, body := parseCommands(m.Msg.Text)
 	body = stripSignature(body, agent.Signature)
 	if cmds.bad != "" {
-		return r.hold(ctx, m, dk, key, held{reason: tickets.HeldBadCommand, detail: cmds.bad, ticket: n}, agent)
+		return Result{}, &held{reason: tickets.HeldBadCommand, detail: cmds.bad, ticket: n}, nil
 	}
 	if cmds.assign != "" {
 		to, err := r.agent(ctx, cmds.assign)
 		if err != nil {
-			return Result{}, false, err
+			return Result{}, nil, err
 		}
 		if to == nil || !to.Active || !to.Actor().Sees(t.Department) {
-			return r.hold(ctx, m, dk, key, held{reason: tickets.HeldBadCommand, ticket: n,
-				detail: fmt.Sprintf("assign: %s is not an active agent of department %s", cmds.assign, t.Department)}, agent)
+			return Result{}, &held{reason: tickets.HeldBadCommand, ticket: n,
+				detail: fmt.Sprintf("assign: %s is not an active agent of department %s", cmds.assign, t.Department)}, nil
 		}
 		cmds.assign = to.Email
 	}
@@ -55,51 +74,53 @@ func (r *Router) apply(ctx context.Context, m Mail, dk, key string, n int64, rf 
 	res := Result{Outcome: OutcomeApplied, Ticket: n}
 	switch {
 	case strings.TrimSpace(body) == "" && cmds.empty():
-		return r.hold(ctx, m, dk, key, held{reason: tickets.HeldEmpty, ticket: n, detail: "no text and no command"}, agent)
+		return Result{}, &held{reason: tickets.HeldEmpty, ticket: n, detail: "no text and no command"}, nil
 	case cmds.note && strings.TrimSpace(body) != "":
 		if names := attachmentNames(m.Msg); names != "" {
 			body += "\n\n[" + names + "]"
 		}
 		if _, err := r.opts.Tickets.Note(ctx, actor, n, tickets.NoteInput{Key: idem, Text: body}); err != nil {
-			return r.failed(ctx, m, dk, key, n, agent, err)
+			return r.failed(n, err)
 		}
 		res.Outcome = OutcomeNote
 		if err := r.commands(ctx, actor, n, cmds, true); err != nil {
-			return r.failed(ctx, m, dk, key, n, agent, err)
+			return r.failed(n, err)
 		}
 	case strings.TrimSpace(body) == "":
 		if err := r.commands(ctx, actor, n, cmds, true); err != nil {
-			return r.failed(ctx, m, dk, key, n, agent, err)
+			return r.failed(n, err)
 		}
 	default:
 		answers, fresh, err := r.answers(ctx, t, rf, actor, idem)
 		if err != nil {
-			return Result{}, false, err
+			return Result{}, nil, err
 		}
 		if !fresh {
-			return r.hold(ctx, m, dk, key, held{reason: tickets.HeldStale, ticket: n,
-				detail: "the customer wrote again after the mail the agent answered"}, agent)
+			return Result{}, &held{reason: tickets.HeldStale, ticket: n,
+				detail: "the customer wrote again after the mail the agent answered"}, nil
 		}
 		atts, err := r.attachments(ctx, m)
 		if err != nil {
-			return Result{}, false, err
+			return Result{}, nil, err
 		}
 		_, err = r.opts.Tickets.Reply(ctx, actor, n, tickets.ReplyInput{Key: idem, Answers: answers, Text: body,
 			Status: cmds.status, Attachments: atts})
 		var ce *tickets.ConflictError
 		if errors.As(err, &ce) {
-			return r.hold(ctx, m, dk, key, held{reason: tickets.HeldStale, ticket: n, detail: ce.Error()}, agent)
+			return Result{}, &held{reason: tickets.HeldStale, ticket: n, detail: ce.Error(), conflict: ce}, nil
 		}
 		if err != nil {
-			return r.failed(ctx, m, dk, key, n, agent, err)
+			return r.failed(n, err)
 		}
 		if err := r.commands(ctx, actor, n, cmds, false); err != nil {
-			return r.failed(ctx, m, dk, key, n, agent, err)
+			return r.failed(n, err)
 		}
 	}
-	r.log.Info("agentmail: agent's mail applied", "ticket", n, "agent", actor.Email, "outcome", res.Outcome,
-		"status", cmds.status, "assign", cmds.assign, "key", dk)
-	return r.finish(ctx, key, res)
+	if cmds.status != "" || cmds.assign != "" {
+		r.log.Info("agentmail: commands carried out", "ticket", n, "agent", actor.Email, "status", cmds.status,
+			"assign", cmds.assign)
+	}
+	return res, nil, nil
 }
 
 // check decides whether the mail may be applied at all (nil: yes).
@@ -178,14 +199,14 @@ func (r *Router) commands(ctx context.Context, a tickets.Actor, n int64, c comma
 	return nil
 }
 
-// failed holds a mail the tickets service refused as bad input; any other
-// error is returned for the intake to retry.
-func (r *Router) failed(ctx context.Context, m Mail, dk, key string, n int64, agent *agents.Agent, err error) (Result, bool, error) {
+// failed turns the tickets service's refusal of bad input into a hold;
+// any other error is returned for the caller to retry.
+func (r *Router) failed(n int64, err error) (Result, *held, error) {
 	var ie *tickets.InputError
 	if errors.As(err, &ie) || errors.Is(err, tickets.ErrKeyReused) || errors.Is(err, tickets.ErrNotFound) {
-		return r.hold(ctx, m, dk, key, held{reason: reasonInvalid, ticket: n, detail: err.Error()}, agent)
+		return Result{}, &held{reason: reasonInvalid, ticket: n, detail: err.Error()}, nil
 	}
-	return Result{}, false, err
+	return Result{}, nil, err
 }
 
 // hold keeps the mail on its ticket and tells the sender once.

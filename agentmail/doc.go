@@ -79,6 +79,17 @@
 // words. Holding is not confirming: an agent answers again (the newest
 // notification, the CLI or the API) once the reason is fixed.
 //
+// A mail held for authentication (unauthenticated) is the one exception:
+// the agent who sent it, or an admin, confirms it with Router.Release
+// (`turno tickets release N KEY`, POST
+// /api/v1/tickets/{number}/held/{key}/release), which applies it exactly
+// as Route would have (every other check again, the same keyed writes, as
+// the sending agent), once however often it is released, and refuses it
+// with the usual *tickets.ConflictError when the customer has written
+// since the notification it answers. The item is then marked released
+// (tickets.Service.MarkReleased) and the mail's agentmail_done record
+// replaced with what was done.
+//
 // # Collections
 //
 //   - agentmail_done: {_id: mail key, outcome, ticket, reason, at}: written

@@ -27,12 +27,21 @@ import (
 // is listed by HeldItems(ctx, 0). Nothing about it is mailed to a
 // customer, and its Disposition keeps it out of every customer-visible
 // path (replies thread only under DispTicket messages).
+//
+// A held item can be released once the reason is settled (today: a mail
+// held for authentication, confirmed by its agent or an admin; package
+// agentmail applies it exactly as it would have on arrival). MarkReleased
+// then sets its State to "released", notes who released it and adds a
+// "released" event naming it to the ticket.
 
-// DirHeld is the Direction (and DispHeld the Disposition) of a held item.
+// DirHeld is the Direction (and DispHeld the Disposition) of a held item;
+// StateReleased is the State of one applied after all.
 const (
-	DirHeld   = "held"
-	DispHeld  = "held"
-	EventHeld = "held"
+	DirHeld       = "held"
+	DispHeld      = "held"
+	EventHeld     = "held"
+	StateReleased = "released"
+	EventReleased = "released"
 )
 
 // Reasons a mail is held (HeldInput.Reason).
@@ -207,4 +216,51 @@ func (s *Service) Peek(ctx context.Context, n int64) (*Ticket, error) {
 // FindMessage reads one ticket message by key (nil when there is none).
 func (s *Service) FindMessage(ctx context.Context, key string) (*Message, error) {
 	return s.findMessage(ctx, key)
+}
+
+// HeldReason is why held item m was held ("" when m is not a held item).
+func HeldReason(m *Message) string {
+	if m == nil || m.Direction != DirHeld {
+		return ""
+	}
+	return strings.TrimPrefix(m.Thread, "held: ")
+}
+
+// MarkReleased records that held item key (a HeldKey) on ticket n was
+// applied after all, released by `by`. first is false when it was marked
+// before (nothing changes then). Writes by _id only: the item, then a
+// "released" event on the ticket (once per item, also after a crash
+// between the two).
+func (s *Service) MarkReleased(ctx context.Context, n int64, key, by string) (first bool, err error) {
+	item, err := s.findMessage(ctx, key)
+	if err != nil {
+		return false, err
+	}
+	if item == nil || item.Direction != DirHeld || item.Ticket != n {
+		return false, fmt.Errorf("held item %s on ticket %d: %w", key, n, ErrNotFound)
+	}
+	var before Message
+	err = s.c.messages.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: key}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "state", Value: StateReleased}}}}).Decode(&before)
+	if err != nil {
+		return false, failed("mark held mail released", err)
+	}
+	first = before.State != StateReleased
+	if first {
+		note := fmt.Sprintf("released by %s at %s", by, s.clk.Now().UTC().Format(time.RFC3339))
+		if _, err := s.c.messages.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}},
+			bson.D{{Key: "$push", Value: bson.D{{Key: "notes", Value: note}}}}); err != nil {
+			return false, failed("note held mail released", err)
+		}
+	}
+	_, err = s.update(ctx, n, func(t *Ticket) ([]Event, error) {
+		if hasEvent(t, EventReleased, key) {
+			return nil, nil
+		}
+		return []Event{{By: by, Type: EventReleased, To: HeldReason(&before), Note: key}}, nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return first, nil
 }
