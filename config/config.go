@@ -46,6 +46,7 @@ type Config struct {
 	Billing     BillingConfig               `toml:"billing"`
 	SLA         SLAConfig                   `toml:"sla"`
 	Portal      PortalConfig                `toml:"portal"`
+	Retention   RetentionConfig             `toml:"retention"`
 }
 
 // LogConfig sets up log/slog.
@@ -134,5 +135,6 @@ func defaults() Config {
 		Billing:     defaultBilling(),
 		SLA:         defaultSLA(),
 		Portal:      PortalConfig{SessionTTL: Duration(12 * time.Hour)},
+		Retention:   defaultRetention(),
 	}
 }
