@@ -52,7 +52,8 @@ func (r *Router) explain(ctx context.Context, m Mail, key string, h held, lang s
 	out := mailout.Message{
 		Key: "agentmail-held:" + key, Template: "agent_mail_held", Lang: lang, To: []string{addr},
 		Ticket: h.ticket, AutoSubmitted: "auto-replied", Priority: mailout.PriorityTicket,
-		Data: templates.AgentMailHeld{TicketNumber: h.ticket, ReceivedAt: at, Reason: h.reason, MergedInto: h.mergedInto},
+		Data: templates.AgentMailHeld{TicketNumber: h.ticket, ReceivedAt: at, Reason: h.reason, MergedInto: h.mergedInto,
+			HeldKey: "held:" + key},
 	}
 	if id := m.Msg.MessageID; id != "" && !strings.ContainsAny(id, " \t\r\n<>") {
 		out.InReplyTo = "<" + id + ">"

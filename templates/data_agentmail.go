@@ -16,6 +16,10 @@ type AgentMailHeld struct {
 	Reason string `json:"reason"`
 	// MergedInto is the ticket that took this one's mail (reason merged).
 	MergedInto int64 `json:"merged_into,omitempty"`
+	// HeldKey is the held item's key ("held:<hex>"): with reason
+	// unauthenticated, the agent confirms the mail with it (turno tickets
+	// release, or the API).
+	HeldKey string `json:"held_key,omitempty"`
 }
 
 func sampleAgentMailHeld() any {
