@@ -4,7 +4,10 @@ import "fmt"
 
 // Amounts of one invoice in whole Chilean pesos.
 type Amounts struct {
-	Net   int64 `bson:"net" json:"net"`
+	// Net is everything before IVA, exempt part included (Exempt); the
+	// taxed net is Net − Exempt.
+	Net    int64 `bson:"net" json:"net"`
+	Exempt int64 `bson:"exempt,omitempty" json:"exempt,omitempty"`
 	Tax   int64 `bson:"tax" json:"tax"`
 	Total int64 `bson:"total" json:"total"`
 }

@@ -45,6 +45,12 @@ type Invoice struct {
 	Amounts  `bson:",inline"`
 	Paid     int64    `bson:"paid" json:"paid"`
 	Payments []string `bson:"payments,omitempty" json:"payments,omitempty"`
+	// Lines are what the invoice bills (plan, add-ons, one-off charges,
+	// prorated parts); nil on invoices from before lines, which bill their
+	// contract's amount as one line.
+	Lines []InvoiceLine `bson:"lines,omitempty" json:"lines,omitempty"`
+	// DTE is the tax document's outcome (dte.go); nil until there is one.
+	DTE *InvoiceDTE `bson:"dte,omitempty" json:"dte,omitempty"`
 	// Mailed is set once invoice_issued is enqueued for every recipient.
 	Mailed    bool      `bson:"mailed" json:"mailed"`
 	CreatedAt time.Time `bson:"created_at" json:"created_at"`
@@ -57,6 +63,15 @@ func (inv Invoice) Balance() int64 {
 		return 0
 	}
 	return inv.Total - inv.Paid
+}
+
+// ExemptPart is the part of Net exempt from IVA: Exempt on invoices with
+// lines; all of it on an exempt contract's invoice from before lines.
+func (inv Invoice) ExemptPart() int64 {
+	if inv.Lines == nil && inv.Contract.Exempt {
+		return inv.Net
+	}
+	return inv.Exempt
 }
 
 // InvoiceID is the deterministic _id of a contract's invoice for a period.

@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"turno/clients"
+	"turno/config"
 	"turno/mailout"
 	"turno/templates"
 )
@@ -55,6 +56,21 @@ func (s *Service) mailEach(ctx context.Context, invs []Invoice, n counts) error 
 	var firstErr error
 	for i := range invs {
 		inv := &invs[i]
+		if s.dteOnIssue() {
+			// The tax document first: the invoice is mailed with it, or
+			// not at all while it is pending, refused or failed.
+			done, err := s.ensureDTE(ctx, inv, config.DTEOnIssue, "")
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				continue
+			}
+			if !done || inv.DTE.Status != DTEOK {
+				n["dte_waiting"]++
+				continue
+			}
+		}
 		cl, err := s.client(ctx, inv.ClientID, cache)
 		if err == nil {
 			err = s.mailInvoice(ctx, inv, cl, n)
@@ -85,21 +101,33 @@ func (s *Service) mailInvoice(ctx context.Context, inv *Invoice, cl *clients.Cli
 		n["mail_off"]++
 		return nil
 	}
-	pdf, err := s.RenderPDF(inv)
-	if err != nil {
-		return err
-	}
+	var files []mailout.Attachment
 	loc := s.opts.Location
 	issue, _ := time.ParseInLocation(time.DateOnly, inv.IssueDate, loc)
 	due, _ := time.ParseInLocation(time.DateOnly, inv.DueDate, loc)
 	data := s.invoiceMail(inv)
 	data.IssueDate, data.DueDate = issue, due
+	if inv.DTE != nil && inv.DTE.Status == DTEOK {
+		a, td, err := s.taxDocument(ctx, inv)
+		if err != nil {
+			return err
+		}
+		files, data.TaxDocuments = append(files, a), append(data.TaxDocuments, td)
+	}
+	// A factura is the tax document itself: Turno's own rendering of it is
+	// not sent beside it. A nota de cobro is (it says how to pay).
+	if inv.series() != DocFactura || len(files) == 0 {
+		pdf, err := s.RenderPDF(inv)
+		if err != nil {
+			return err
+		}
+		files = append([]mailout.Attachment{{Filename: pdfFilename(inv), ContentType: "application/pdf", Data: pdf}}, files...)
+	}
 	for _, to := range recipients(cl.Email, cl.NotifyEmails) {
 		_, err := s.opts.Mailer.Enqueue(ctx, mailout.Message{
 			Key:      "invoice:" + inv.ID + ":issued:" + to,
 			Template: "invoice_issued", Lang: inv.Lang, Data: data, To: []string{to},
-			Attachments: []mailout.Attachment{{Filename: pdfFilename(inv),
-				ContentType: "application/pdf", Data: pdf}},
+			Attachments: files,
 			Priority: mailout.PriorityBulk, AutoSubmitted: "auto-generated",
 			ClientID: cl.ID, Kind: "invoice",
 		})
@@ -120,8 +148,8 @@ func (s *Service) invoiceMail(inv *Invoice) templates.InvoiceIssued {
 		Net: inv.Net, Tax: inv.Tax, Total: inv.Total,
 		ClientName: inv.Billing.RazonSocial, TaxID: displayTaxID(inv.Billing), PayURL: s.opts.Billing.PayURL,
 	}
-	if inv.Contract.Exempt {
-		d.Net, d.Exempt = 0, inv.Net
+	if ex := inv.ExemptPart(); ex > 0 {
+		d.Net, d.Exempt = inv.Net-ex, ex
 	}
 	if is := inv.Issuer; is != nil {
 		d.PayURL, d.PortalURL = is.PayURL, is.PortalURL
@@ -131,6 +159,21 @@ func (s *Service) invoiceMail(inv *Invoice) templates.InvoiceIssued {
 		}
 	}
 	return d
+}
+
+// taxDocument is the stored tax document of inv as an attachment, and as
+// the mail names it.
+func (s *Service) taxDocument(ctx context.Context, inv *Invoice) (mailout.Attachment, templates.TaxDocument, error) {
+	doc, err := s.DTEDocumentOf(ctx, inv.ID)
+	if err != nil {
+		return mailout.Attachment{}, templates.TaxDocument{}, err
+	}
+	title, file := "Factura electrónica", "factura-electronica"
+	if doc.Type == DTETypeFacturaExenta {
+		title, file = "Factura exenta electrónica", "factura-exenta-electronica"
+	}
+	return mailout.Attachment{Filename: fmt.Sprintf("%s-%d.pdf", file, doc.Folio), ContentType: "application/pdf", Data: doc.PDF},
+		templates.TaxDocument{Title: title, Folio: doc.Folio, InvoiceNumber: inv.Number}, nil
 }
 
 // pdfFilename names the attached document: "nota-de-cobro-12.pdf",

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"turno/config"
 	"turno/mailout"
 	"turno/scheduler"
 	"turno/templates"
@@ -353,8 +354,44 @@ func (s *Service) invoice(ctx context.Context, id string) (*Invoice, error) {
 	return &inv, nil
 }
 
-// confirm sends payment_received to the principal address only.
+// confirm sends payment_received to the principal address only. With the
+// DTE issued on payment, the invoices this payment paid off get their tax
+// documents first (ensureDTE), and the confirmation waits for them: it
+// carries them, and the DTE pass calls confirm again once they are all
+// answered (a refused one is left off, never claimed as issued).
 func (s *Service) confirm(ctx context.Context, p *Payment) error {
+	var files []mailout.Attachment
+	var taxDocs []templates.TaxDocument
+	if s.dteOnPayment() {
+		ready := true
+		for _, a := range p.Applied {
+			inv, err := s.invoice(ctx, a.InvoiceID)
+			if err != nil {
+				return err
+			}
+			if inv.Status != StatusPaid {
+				continue
+			}
+			done, err := s.ensureDTE(ctx, inv, config.DTEOnPayment, p.ID)
+			if err != nil {
+				return err
+			}
+			if !done {
+				ready = false
+				continue
+			}
+			if inv.DTE.Status == DTEOK {
+				f, td, err := s.taxDocument(ctx, inv)
+				if err != nil {
+					return err
+				}
+				files, taxDocs = append(files, f), append(taxDocs, td)
+			}
+		}
+		if !ready {
+			return nil
+		}
+	}
 	cl, err := s.opts.Clients.Get(ctx, p.ClientID)
 	if err != nil {
 		return fmt.Errorf("read client %s: %w", p.ClientID, err)
@@ -366,7 +403,8 @@ func (s *Service) confirm(ctx context.Context, p *Payment) error {
 	if err != nil {
 		return err
 	}
-	data := templates.PaymentReceived{ClientName: clientName(cl), Amount: p.Amount, Method: p.Method, Reference: p.Reference}
+	data := templates.PaymentReceived{ClientName: clientName(cl), Amount: p.Amount, Method: p.Method, Reference: p.Reference,
+		TaxDocuments: taxDocs}
 	data.Date, _ = time.ParseInLocation(time.DateOnly, p.Date, s.opts.Location)
 	for _, a := range p.Applied {
 		data.Invoices = append(data.Invoices, templates.AppliedLine{InvoiceNumber: a.Number, Amount: a.Amount})
@@ -376,7 +414,7 @@ func (s *Service) confirm(ctx context.Context, p *Payment) error {
 	}
 	_, err = s.opts.Mailer.Enqueue(ctx, mailout.Message{
 		Key: "payment:" + p.ID + ":received", Template: "payment_received", Lang: cl.Lang, Data: data,
-		To: []string{cl.Email}, Priority: mailout.PriorityBulk, AutoSubmitted: "auto-generated",
+		To: []string{cl.Email}, Attachments: files, Priority: mailout.PriorityBulk, AutoSubmitted: "auto-generated",
 		ClientID: cl.ID, Kind: "payment_confirmation",
 	})
 	if err != nil {

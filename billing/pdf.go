@@ -23,10 +23,24 @@ type DocLine struct {
 	UnitPrice   int64
 	Amount      int64
 	Exempt      bool
+	From, To    string // a prorated line's days, YYYY-MM-DD
 }
 
-// docLines are the invoice's lines: today one, the contract's.
+// docLines are the invoice's lines; an invoice from before lines has one,
+// its contract's.
 func docLines(inv *Invoice) []DocLine {
+	if inv.Lines != nil {
+		out := make([]DocLine, 0, len(inv.Lines))
+		for _, l := range inv.Lines {
+			desc := l.Description
+			if l.From != "" {
+				desc += fmt.Sprintf(" (%s al %s, %d de %d días)", shortDate(l.From), shortDate(l.To), l.Days, l.Of)
+			}
+			out = append(out, DocLine{Quantity: l.Quantity, Description: desc, UnitPrice: l.UnitPrice, Amount: l.Amount,
+				Exempt: l.Exempt, From: l.From, To: l.To})
+		}
+		return out
+	}
 	desc := inv.Contract.Description
 	if inv.Contract.Currency == UF {
 		desc += fmt.Sprintf(" (%s UF a $%s)", thousandthsUF(inv.Contract.Amount), strconv.FormatFloat(inv.UFRate, 'f', -1, 64))
@@ -302,6 +316,15 @@ func joinNonEmpty(sep string, parts ...string) string {
 
 // money is "$1.234.567".
 func money(n int64) string { return templates.Money(n) }
+
+// shortDate is "05-06-2026", as Chilean documents write dates.
+func shortDate(s string) string {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return s
+	}
+	return t.Format("02-01-2006")
+}
 
 // spanishDate formats a YYYY-MM-DD business date in Spanish.
 func spanishDate(s string) string {

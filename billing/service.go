@@ -3,7 +3,10 @@ package billing
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -63,6 +66,11 @@ type Options struct {
 	BatchSize int
 	// Registry for metrics; nil: they are not registered.
 	Registry prometheus.Registerer
+	// HTTPClient calls billing.dte.url; nil: http.DefaultClient.
+	HTTPClient *http.Client
+	// Owner names this process in DTE request claims and the DTE lease;
+	// default host:pid:start-time.
+	Owner string
 }
 
 // Service issues invoices, sends collection notes and records payments.
@@ -76,6 +84,11 @@ type Service struct {
 	dunning   *mongo.Collection
 	ufRates   *mongo.Collection
 	metrics   *metrics
+
+	dteRequests *mongo.Collection
+	dteDocs     *mongo.Collection
+	dteKick     chan struct{}
+	owner       string
 }
 
 // New builds a Service; it starts nothing.
@@ -102,8 +115,16 @@ func New(opts Options) (*Service, error) {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
 	}
+	if opts.Owner == "" {
+		host, _ := os.Hostname()
+		opts.Owner = fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano())
+	}
 	db := opts.DB
 	return &Service{
+		dteRequests: db.Collection(DTERequestsCollection),
+		dteDocs:     db.Collection(DTEDocumentsCollection),
+		dteKick:     make(chan struct{}, 1),
+		owner:       opts.Owner,
 		opts:      opts,
 		contracts: db.Collection(ContractsCollection),
 		invoices:  db.Collection(InvoicesCollection),

@@ -25,6 +25,17 @@ type InvoiceIssued struct {
 	Bank *BankTransfer `json:"bank,omitempty"`
 	// PortalURL is the customer portal, where documents and payments are.
 	PortalURL string `json:"portal_url"`
+	// TaxDocuments are the electronic tax documents (DTE) attached, as the
+	// provider's DTE system issued them; empty when none is.
+	TaxDocuments []TaxDocument `json:"tax_documents,omitempty"`
+}
+
+// TaxDocument is an electronic tax document attached to a mail: its title
+// ("Factura electrónica"), its SII folio and the document it is for.
+type TaxDocument struct {
+	Title         string `json:"title"`
+	Folio         int64  `json:"folio"`
+	InvoiceNumber int64  `json:"invoice_number"`
 }
 
 // NotaDeCobro reports whether the document is a nota de cobro.
@@ -82,6 +93,9 @@ type PaymentReceived struct {
 	Date       time.Time     `json:"date"`
 	Invoices   []AppliedLine `json:"invoices"` // empty omits the table
 	Balance    int64         `json:"balance"`  // what the client still owes after this payment
+	// TaxDocuments are the tax documents (DTE) issued for the invoices
+	// this payment paid off, attached; empty when none is.
+	TaxDocuments []TaxDocument `json:"tax_documents,omitempty"`
 }
 
 // BillingDataRequired ("billing_data_required") asks a client to complete
