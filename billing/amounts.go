@@ -8,8 +8,8 @@ type Amounts struct {
 	// taxed net is Net − Exempt.
 	Net    int64 `bson:"net" json:"net"`
 	Exempt int64 `bson:"exempt,omitempty" json:"exempt,omitempty"`
-	Tax   int64 `bson:"tax" json:"tax"`
-	Total int64 `bson:"total" json:"total"`
+	Tax    int64 `bson:"tax" json:"tax"`
+	Total  int64 `bson:"total" json:"total"`
 }
 
 // ComputeAmounts prices a contract: a CLP amount as is, a UF amount (in

@@ -29,7 +29,9 @@ type counts map[string]int
 //     billed, hold contracts of clients with incomplete billing data,
 //     insert one invoice per contract and period (_id contract|period:
 //     a rerun inserts nothing new), number the batch, mail it;
-//  4. mail whatever earlier runs numbered but did not mail.
+//  4. mail whatever earlier runs numbered but did not mail;
+//  5. with a DTE issuer, do the tax document requests that are due
+//     (dte.go): on_issue mails wait for them.
 func (s *Service) Cycle(ctx context.Context, r scheduler.Run) (map[string]int, error) {
 	if err := s.wired(); err != nil {
 		return nil, err
@@ -61,6 +63,15 @@ func (s *Service) Cycle(ctx context.Context, r scheduler.Run) (map[string]int, e
 	if !r.DryRun {
 		if err := s.mailPending(ctx, n); err != nil {
 			return n, err
+		}
+		// The tax documents due (the cycle is leader-only): on_issue
+		// mails each invoice as soon as its document is there.
+		k, err := s.ProcessDTE(ctx)
+		for key, v := range k {
+			n["dte_"+key] += v
+		}
+		if err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if len(errs) > 0 {

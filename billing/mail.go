@@ -128,7 +128,7 @@ func (s *Service) mailInvoice(ctx context.Context, inv *Invoice, cl *clients.Cli
 			Key:      "invoice:" + inv.ID + ":issued:" + to,
 			Template: "invoice_issued", Lang: inv.Lang, Data: data, To: []string{to},
 			Attachments: files,
-			Priority: mailout.PriorityBulk, AutoSubmitted: "auto-generated",
+			Priority:    mailout.PriorityBulk, AutoSubmitted: "auto-generated",
 			ClientID: cl.ID, Kind: "invoice",
 		})
 		if err != nil {
