@@ -30,6 +30,7 @@ import (
 // server that answers 550 5.1.1 to the addresses in reject.
 type liveRig struct {
 	db    *mongo.Database
+	uri   string // the store's, for child processes
 	svc   *Service
 	reg   *clients.Registry
 	ob    *mailout.Outbox
@@ -47,7 +48,8 @@ type liveRig struct {
 func newLiveRig(t *testing.T, reject ...string) *liveRig {
 	t.Helper()
 	ctx := context.Background()
-	r := &liveRig{db: testenv.DB(t), clock: clock.NewFake(time.Date(2026, 6, 5, 12, 0, 0, 0, time.UTC)),
+	st := testenv.Store(t)
+	r := &liveRig{db: st.DB, uri: st.URI, clock: clock.NewFake(time.Date(2026, 6, 5, 12, 0, 0, 0, time.UTC)),
 		prom: prometheus.NewRegistry(), logs: &testenv.Buffer{}, reject: map[string]bool{}, rcpts: map[string]int{}}
 	for _, a := range reject {
 		r.reject[a] = true
