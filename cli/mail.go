@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +15,7 @@ import (
 	"turno/daemon"
 	"turno/mailin"
 	"turno/mailin/parse"
+	"turno/mailin/parse/payreport"
 	"turno/store"
 )
 
@@ -38,7 +41,12 @@ message it could read, even a malformed one; repairs are listed as warnings.
 
 With intake.trusted_authserv_id in the configuration (or --trusted-authserv-id)
 it also shows the sender verdict read from that server's Authentication-Results
-(pass, fail or none, and why), under "auth" in the JSON.`,
+(pass, fail or none, and why), under "auth" in the JSON.
+
+"payment_report" is what the payments mailbox reads from the mail: null when it
+is not a payment report, else amount (whole pesos), date (YYYY-MM-DD),
+operation, bank, method and invoices (numbers the text names), each null when
+not found (package mailin/parse/payreport).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
@@ -58,15 +66,23 @@ it also shows the sender verdict read from that server's Authentication-Results
 				trusted = cfg.Intake.TrustedAuthservID
 			}
 			m.Auth = parse.Authenticate(m, trusted)
+			report := payreport.Read(payreport.FromMessage(m))
 			if asJSON {
 				b, err := m.JSON()
 				if err != nil {
+					return err
+				}
+				if b, err = withPaymentReport(b, report); err != nil {
 					return err
 				}
 				_, err = fmt.Fprintf(e.stdout, "%s\n", b)
 				return err
 			}
 			e.printSummary(e.stdout, m)
+			if report != nil {
+				b, _ := json.Marshal(report)
+				fmt.Fprintf(e.stdout, "Payment report: %s\n", b)
+			}
 			return nil
 		},
 	}
@@ -247,4 +263,20 @@ it again from the stored raw bytes at its next pass.`,
 	}
 	cmd.AddCommand(list, retry)
 	return cmd
+}
+
+// withPaymentReport adds "payment_report" (null or the report) as the last
+// key of the message's JSON object.
+func withPaymentReport(msg []byte, r *payreport.Report) ([]byte, error) {
+	rb, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	msg = bytes.TrimRight(msg, " \n")
+	if !bytes.HasSuffix(msg, []byte("}")) {
+		return nil, fmt.Errorf("message JSON is not an object")
+	}
+	out := append(msg[:len(msg)-1:len(msg)-1], []byte(`,"payment_report":`)...)
+	out = append(out, rb...)
+	return append(out, '}'), nil
 }
