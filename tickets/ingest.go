@@ -220,6 +220,9 @@ func (s *Service) complete(ctx context.Context, m *Message, dup bool) (Result, e
 		if err := s.createTicket(ctx, m.Seed); err != nil {
 			return res, err
 		}
+		if err := s.proposeFromMail(ctx, m); err != nil { // payreport.go
+			return res, err
+		}
 	default:
 		if err := s.joinTicket(ctx, m); err != nil {
 			return res, err

@@ -118,6 +118,7 @@ type Service struct {
 	clk  clock.Clock
 	w    Weights
 	c    colls
+	pay  payWiring // payreport.go: billing, the payments department
 }
 
 // New checks the options and fills in defaults. It writes nothing.
