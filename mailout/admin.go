@@ -89,7 +89,7 @@ func Retry(ctx context.Context, db *mongo.Database, id string, now time.Time) er
 		return fmt.Errorf("retry %s: it changed meanwhile; look again", id)
 	}
 	_, err = db.Collection(ReadyCollection).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "due", Value: now}, {Key: "priority", Value: e.Priority}, {Key: "created_at", Value: now}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "due", Value: now}, {Key: "priority", Value: e.Priority}, {Key: "created_at", Value: now}, {Key: "state", Value: StateRetry}}}},
 		options.UpdateOne().SetUpsert(true))
 	if err != nil {
 		return fmt.Errorf("retry %s: mark ready: %w", id, err)

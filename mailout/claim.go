@@ -63,6 +63,13 @@ func (o *Outbox) claim(ctx context.Context, id string) (*Entry, error) {
 		return nil, fmt.Errorf("claim %s: lease: %w", id, err)
 	}
 	e.State, e.LeaseOwner, e.LeaseUntil, e.NextAttemptAt, e.Attempts = StateSending, o.opts.Owner, until, until, n
+	// The marker follows (state for the depth gauge, due at the lease's
+	// end, when anyone else could take it): one _id update, no upsert, so
+	// a marker already dropped stays dropped.
+	if _, err := o.ready.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "state", Value: StateSending}, {Key: "due", Value: until}}}}); err != nil {
+		o.log.Warn("outbox: ready marker not moved to the lease end", "outbox_id", id, "err", err)
+	}
 	return &e, nil
 }
 
@@ -129,8 +136,10 @@ func (o *Outbox) missed(ctx context.Context, rd readyDoc) error {
 	if e.State == StateSending && e.LeaseUntil.After(due) {
 		due = e.LeaseUntil
 	}
-	if due.After(rd.Due) {
-		rd.Due = due
+	// The marker's state is repaired here too (a writer that crashed
+	// between the entry and the marker left it behind).
+	if due.After(rd.Due) || (rd.State != e.State && e.State != "") {
+		rd.Due, rd.State = maxTime(due, rd.Due), e.State
 		return o.setDue(ctx, rd)
 	}
 	return nil
@@ -162,4 +171,11 @@ func staleToken(ctx context.Context, claims *mongo.Collection, id string, now ti
 		return false, fmt.Errorf("read token %s: %w", id, err)
 	}
 	return now.Sub(tok.At) >= lease, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -119,6 +119,10 @@ type readyDoc struct {
 	Priority  int       `bson:"priority"`
 	Due       time.Time `bson:"due"`
 	CreatedAt time.Time `bson:"created_at"`
+	// State is the entry's state as its last writer left it (queued,
+	// retry, sending): the depth gauge counts markers, not entries
+	// (refreshDepth). "" on markers written before it: counted as queued.
+	State State `bson:"state,omitempty"`
 }
 
 // maxIDLen is the longest idempotency key used verbatim as _id.

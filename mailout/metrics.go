@@ -15,7 +15,7 @@ type metrics struct {
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		depth: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "turno_outbox_entries", Help: "Outbox entries by state (refreshed every 30s).",
+			Name: "turno_outbox_entries", Help: "Outbox entries by state, refreshed every 30s: queued, retry and sending from the ready markers; sent, failed, suppressed and cancelled as counted by the last retention pass.",
 		}, []string{"state"}),
 		oldest: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "turno_outbox_oldest_due_age_seconds", Help: "Age of the oldest entry waiting to be sent, at the last scan.",

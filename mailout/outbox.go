@@ -181,7 +181,7 @@ func (o *Outbox) Enqueue(ctx context.Context, m Message) (string, error) {
 	// The ready marker goes first: a crash between the two writes leaves a
 	// marker without an entry, which the worker deletes, never an entry
 	// that nothing will pick up.
-	rd := readyDoc{ID: id, Priority: m.Priority, Due: now, CreatedAt: now}
+	rd := readyDoc{ID: id, Priority: m.Priority, Due: now, CreatedAt: now, State: StateQueued}
 	if _, err := o.ready.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$setOnInsert", Value: rd}}, options.UpdateOne().SetUpsert(true)); err != nil && !mongo.IsDuplicateKeyError(err) {
 		return "", fmt.Errorf("enqueue %s: mark ready: %w", id, err)

@@ -76,7 +76,7 @@ func (o *Outbox) record(ctx context.Context, e *Entry, out outcome) error {
 	if out.State.Final() {
 		return o.unready(ctx, e.ID)
 	}
-	rd := readyDoc{ID: e.ID, Priority: e.Priority, CreatedAt: e.CreatedAt, Due: out.NextAt}
+	rd := readyDoc{ID: e.ID, Priority: e.Priority, CreatedAt: e.CreatedAt, Due: out.NextAt, State: StateRetry}
 	if err := o.setDue(ctx, rd); err != nil {
 		return err
 	}
@@ -91,10 +91,15 @@ func (o *Outbox) unready(ctx context.Context, id string) error {
 	return nil
 }
 
-// setDue moves (or recreates) an entry's ready marker to rd.Due.
+// setDue moves (or recreates) an entry's ready marker to rd.Due, and
+// records rd.State on it when set.
 func (o *Outbox) setDue(ctx context.Context, rd readyDoc) error {
+	set := bson.D{{Key: "due", Value: rd.Due.UTC()}}
+	if rd.State != "" {
+		set = append(set, bson.E{Key: "state", Value: rd.State})
+	}
 	_, err := o.ready.UpdateOne(ctx, bson.D{{Key: "_id", Value: rd.ID}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "due", Value: rd.Due.UTC()}}},
+		bson.D{{Key: "$set", Value: set},
 			{Key: "$setOnInsert", Value: bson.D{{Key: "priority", Value: rd.Priority}, {Key: "created_at", Value: rd.CreatedAt.UTC()}}}},
 		options.UpdateOne().SetUpsert(true))
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Start runs the scanner and one worker per configured connection. It
@@ -143,19 +145,61 @@ func scanDue(queued int, sinceLast time.Duration) bool {
 	return queued < maxQueued/2 || sinceLast >= maxScanGap
 }
 
-// refreshDepth counts entries by state with one $group aggregation.
+// refreshDepth sets the depth-by-state gauge without reading the outbox:
+// the waiting states (queued, retry, sending) from the ready markers,
+// which carry their entry's state (DepthByState), and the final states
+// from what the last retention pass counted (LastFinalCounts), one _id
+// read. Its cost follows the backlog, not the history: the $group it
+// replaced decoded every entry every 30 s (7% of a drain's CPU at 10,000
+// entries, and growing with every mail ever sent).
 func (o *Outbox) refreshDepth(ctx context.Context) error {
-	counts, err := o.CountByState(ctx)
+	waiting, err := DepthByState(ctx, o.opts.DB)
 	if err != nil {
 		return err
 	}
-	for _, s := range []State{StateQueued, StateSending, StateRetry, StateSent, StateFailed, StateSuppressed, StateCancelled} {
-		o.metrics.depth.WithLabelValues(string(s)).Set(float64(counts[s]))
+	final, err := LastFinalCounts(ctx, o.opts.DB)
+	if err != nil {
+		return err
+	}
+	for _, s := range []State{StateQueued, StateSending, StateRetry} {
+		o.metrics.depth.WithLabelValues(string(s)).Set(float64(waiting[s]))
+	}
+	for _, s := range []State{StateSent, StateFailed, StateSuppressed, StateCancelled} {
+		o.metrics.depth.WithLabelValues(string(s)).Set(float64(final.Counts[s]))
 	}
 	return nil
 }
 
-// CountByState returns how many entries are in each state.
+// DepthByState counts the entries that may still need work by state,
+// from their ready markers (outbox_ready, read with a projection; a
+// marker without a state is counted as queued). It equals what
+// CountByState finds for queued, retry and sending once every writer
+// finished its two writes (entry, then marker); a crash between them
+// leaves one marker's state behind until a scan meets the marker and
+// repairs it (missed), or the entry's next write.
+func DepthByState(ctx context.Context, db *mongo.Database) (map[State]int, error) {
+	cur, err := db.Collection(ReadyCollection).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "state", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("count ready markers: %w", err)
+	}
+	var rows []struct {
+		State State `bson:"state"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("count ready markers: %w", err)
+	}
+	out := map[State]int{}
+	for _, r := range rows {
+		if r.State == "" {
+			r.State = StateQueued
+		}
+		out[r.State]++
+	}
+	return out, nil
+}
+
+// CountByState returns how many entries are in each state, with one
+// $group over the whole outbox: for operators and tests, never on a timer.
 func (o *Outbox) CountByState(ctx context.Context) (map[State]int, error) {
 	cur, err := o.entries.Aggregate(ctx, bson.A{bson.D{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$state"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}}})
 	if err != nil {
