@@ -68,6 +68,9 @@
 //     it; see notifyhook.go). Upserted with a fresh token before and
 //     after every write of events; the notifier deletes it by {_id,
 //     token}, so an event written meanwhile keeps it.
+//   - ticket_client_index: {_id: client ID, tickets: [numbers], complete}:
+//     each client's tickets, a superset kept ahead of the tickets
+//     (clientindex.go), so a customer's list reads by _id (customer.go).
 //
 // # Changing a ticket
 //

@@ -248,6 +248,9 @@ func (s *Service) Link(ctx context.Context, a Actor, n int64, clientID string) (
 			}
 		}
 	}
+	if err := s.indexClientTicket(ctx, clientID, n); err != nil { // clientindex.go
+		return nil, err
+	}
 	return s.act(ctx, a, n, func(t *Ticket) ([]Event, error) {
 		if !t.Unverified {
 			return nil, nil

@@ -131,6 +131,9 @@ func (s *Service) createTicket(ctx context.Context, t *Ticket) error {
 	if err := s.notifyPending(ctx, t.Number); err != nil { // notifyhook.go
 		return err
 	}
+	if err := s.indexClientTicket(ctx, t.ClientID, t.Number); err != nil { // clientindex.go
+		return err
+	}
 	_, err = s.c.tickets.InsertOne(ctx, t)
 	created := err == nil
 	if created {
