@@ -54,7 +54,17 @@ func newInvoicesCmd(e *env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return e.emit(asJSON, inv, func(w io.Writer) error { return e.printInvoice(w, inv) })
+		req, err := svc.DTERequestOf(ctx, inv.ID)
+		if err != nil {
+			return err
+		}
+		return e.emit(asJSON, invoiceView{inv, req}, func(w io.Writer) error {
+			if err := e.printInvoice(w, inv); err != nil {
+				return err
+			}
+			e.printDTE(w, inv, req)
+			return nil
+		})
 	})
 	jsonFlag(show, &asJSON)
 	void := byNumber("void", "Void an unpaid invoice (it keeps its number)", func(ctx context.Context, svc *billing.Service, n int64) error {
@@ -70,6 +80,18 @@ func newInvoicesCmd(e *env) *cobra.Command {
 			return err
 		}
 		_, err = e.stdout.Write(b)
+		return err
+	})
+	dtePDF := byNumber("dte-pdf", "Write an invoice's tax document (DTE), as the DTE issuer answered it, to stdout", func(ctx context.Context, svc *billing.Service, n int64) error {
+		inv, err := svc.InvoiceByNumber(ctx, n)
+		if err != nil {
+			return err
+		}
+		doc, err := svc.DTEDocumentOf(ctx, inv.ID)
+		if err != nil {
+			return err
+		}
+		_, err = e.stdout.Write(doc.PDF)
 		return err
 	})
 	var req billing.PaymentRequest
@@ -113,7 +135,7 @@ twice records one payment. A confirmation goes to the principal address.`,
 	pay.Flags().StringVar(&req.Reference, "reference", "", "operation number; makes a repeat harmless")
 	pay.Flags().StringVar(&day, "date", "", "payment date, YYYY-MM-DD (default today)")
 	jsonFlag(pay, &asJSON)
-	cmd.AddCommand(list, show, void, pdf, pay)
+	cmd.AddCommand(list, show, void, pdf, dtePDF, pay)
 	return cmd
 }
 
@@ -139,6 +161,36 @@ func (e *env) printInvoice(w io.Writer, inv *billing.Invoice) error {
 		fmt.Fprintf(w, "Voided     %s\n", e.when(inv.VoidedAt))
 	}
 	return nil
+}
+
+// invoiceView is `turno invoices show --json`: the invoice, and the tax
+// document request still pending for it.
+type invoiceView struct {
+	*billing.Invoice
+	DTERequest *billing.DTERequest `json:"dte_request,omitempty"`
+}
+
+// printDTE says where the invoice's tax document stands, when a DTE issuer
+// was asked for one: issued (type and folio), refused or given up (why:
+// nothing was mailed as issued), or pending (attempts, next try, last
+// error).
+func (e *env) printDTE(w io.Writer, inv *billing.Invoice, req *billing.DTERequest) {
+	if d := inv.DTE; d != nil {
+		switch d.Status {
+		case billing.DTEOK:
+			fmt.Fprintf(w, "DTE        issued: type %d folio %d  (%s, key %s)\n", d.Type, d.Folio, e.when(d.At), d.Key)
+		default:
+			fmt.Fprintf(w, "DTE        %s: %s\n           NOT ISSUED: nothing was mailed as issued (%s, %d attempts, key %s)\n",
+				strings.ToUpper(d.Status), d.Message, e.when(d.At), d.Attempts, d.Key)
+		}
+		return
+	}
+	if req != nil {
+		fmt.Fprintf(w, "DTE        pending (%s): %d attempts, next %s, key %s\n", req.Trigger, req.Attempts, e.when(req.NextAt), req.Key)
+		if req.LastError != "" {
+			fmt.Fprintf(w, "           last error: %s\n", req.LastError)
+		}
+	}
 }
 
 // printPayment is what `turno invoices pay` says it recorded.

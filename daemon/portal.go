@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 
+	"turno/agents"
 	"turno/config"
 	"turno/portal"
 	"turno/scheduler"
@@ -27,7 +28,8 @@ func (d *Daemon) startPortal() error {
 		}
 		proxies = append(proxies, n)
 	}
-	p, err := portal.Mount(d.HTTP, portal.Options{DB: d.Store.DB, Clients: d.Clients,
+	p, err := portal.Mount(d.HTTP, portal.Options{DB: d.Store.DB, Clients: d.Clients, Billing: d.Billing, Tickets: d.Tickets,
+		Departments:     agents.DepartmentsFromConfig(cfg),
 		SetPasswordPath: portal.SetPasswordPath(cfg.Access.PortalURL), SessionTTL: cfg.Portal.SessionTTL.D(),
 		TrustedProxies: proxies, Clock: d.opts.Clock, Logger: d.log.With("component", "portal")})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/emersion/go-message/mail"
 
 	"turno/clients"
@@ -146,9 +147,9 @@ func TestBrowserAccessLoop(t *testing.T) {
 
 	b.Fill("#email", email)
 	b.Fill("#password", "una frase larga y segura")
-	b.Submit("button[type=submit]", "#client-name")
+	b.Submit("button[type=submit]", "#datos-save")
 	b.Check("mis-datos")
-	if got := b.Text("#client-name"); got != "Ferretería <b>El Clavo</b>" {
+	if got := browser.Get(b, chromedp.Value(chromedp.CSS("#name"))); got != "Ferretería <b>El Clavo</b>" {
 		t.Fatalf("Mis datos shows name %q", got)
 	}
 	b.Visit(base+"/portal/datos?lang=en", "mis-datos-en")

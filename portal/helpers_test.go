@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"turno/billing"
 	"turno/clients"
 	"turno/config"
 	"turno/internal/testenv"
@@ -22,6 +23,7 @@ import (
 	"turno/portal"
 	"turno/store"
 	"turno/templates"
+	"turno/tickets"
 	"turno/web"
 )
 
@@ -33,13 +35,17 @@ type rig struct {
 	reg *clients.Registry
 	srv *httptest.Server
 	p   *portal.Portal
+	bil *billing.Service
+	tk  *tickets.Service
 }
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	ctx := context.Background()
 	db := testenv.DB(t)
-	if err := store.EnsureIndexes(ctx, db, append(clients.Indexes(), mailout.Indexes()...)); err != nil {
+	idx := append(clients.Indexes(), mailout.Indexes()...)
+	idx = append(append(idx, billing.Indexes()...), tickets.Indexes()...)
+	if err := store.EnsureIndexes(ctx, db, idx); err != nil {
 		t.Fatal(err)
 	}
 	cfg := config.Default()
@@ -58,7 +64,15 @@ func newRig(t *testing.T) *rig {
 	t.Cleanup(r.srv.Close)
 	r.reg = clients.New(clients.Options{DB: db, Logger: testenv.Logger(t), Mailer: ob,
 		Access: clients.AccessOptions{PortalURL: r.srv.URL + "/portal"}})
-	r.p, err = portal.Mount(mux, portal.Options{DB: db, Clients: r.reg, Logger: testenv.Logger(t)})
+	if r.bil, err = billing.New(billing.Options{DB: db, Clients: r.reg, Mailer: ob, Logger: testenv.Logger(t)}); err != nil {
+		t.Fatal(err)
+	}
+	if r.tk, err = tickets.New(tickets.Options{DB: db, Directory: r.reg, Mailer: ob, Departments: []string{"soporte", "pagos"},
+		Logger: testenv.Logger(t)}); err != nil {
+		t.Fatal(err)
+	}
+	r.p, err = portal.Mount(mux, portal.Options{DB: db, Clients: r.reg, Billing: r.bil, Tickets: r.tk,
+		Departments: []string{"soporte", "pagos"}, Logger: testenv.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,10 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"turno/billing"
 	"turno/clients"
 	"turno/clock"
+	"turno/tickets"
 	"turno/web"
 )
 
@@ -39,6 +41,15 @@ type Mux interface {
 type Options struct {
 	DB      *mongo.Database
 	Clients *clients.Registry
+	// Billing serves Facturas and releases held periods when Mis datos
+	// become complete; nil: no Facturas page, no release (the next cycle
+	// bills them).
+	Billing *billing.Service
+	// Tickets serves the Tickets pages; nil: none.
+	Tickets *tickets.Service
+	// Departments a customer may open a ticket in (the first is the
+	// default); empty: "soporte".
+	Departments []string
 	// SetPasswordPath is the path the password mail's link points to
 	// (SetPasswordPath of [access] portal_url); default
 	// /portal/set-password.
@@ -53,6 +64,9 @@ type Options struct {
 type Portal struct {
 	Site    *web.Site
 	clients *clients.Registry
+	billing *billing.Service
+	tickets *tickets.Service
+	depts   []string
 	setPath string
 	log     *slog.Logger
 }
@@ -86,9 +100,20 @@ func New(opts Options) (*Portal, error) {
 	if opts.SetPasswordPath == "" {
 		opts.SetPasswordPath = Prefix + "/set-password"
 	}
-	p := &Portal{clients: opts.Clients, setPath: opts.SetPasswordPath, log: opts.Logger}
+	if len(opts.Departments) == 0 {
+		opts.Departments = []string{"soporte"}
+	}
+	p := &Portal{clients: opts.Clients, billing: opts.Billing, tickets: opts.Tickets, depts: opts.Departments,
+		setPath: opts.SetPasswordPath, log: opts.Logger}
+	nav := []web.NavLink{{Href: Prefix + "/datos", Label: "nav.data"}, {Href: Prefix + "/contactos", Label: "nav.contacts"}}
+	if p.billing != nil {
+		nav = append(nav, web.NavLink{Href: Prefix + "/facturas", Label: "nav.invoices"})
+	}
+	if p.tickets != nil {
+		nav = append(nav, web.NavLink{Href: Prefix + "/tickets", Label: "nav.tickets"})
+	}
 	pages, _ := fs.Sub(pagesFS, "pages")
-	site, err := web.New(web.Options{DB: opts.DB, Surface: "portal", CookieName: CookieName, Prefix: Prefix,
+	site, err := web.New(web.Options{DB: opts.DB, Surface: "portal", CookieName: CookieName, Prefix: Prefix, Nav: nav,
 		Pages: pages, Messages: messages, SessionTTL: opts.SessionTTL, TrustedProxies: opts.TrustedProxies,
 		Notifier: lockoutNotifier{p}, Clock: opts.Clock, Logger: opts.Logger})
 	if err != nil {
@@ -126,6 +151,23 @@ func (p *Portal) Handler() http.Handler {
 	m.HandleFunc("POST "+Prefix+"/logout", p.logout)
 	m.HandleFunc("POST "+Prefix+"/logout-all", p.logoutAll)
 	m.HandleFunc("GET "+Prefix+"/datos", p.datos)
+	m.HandleFunc("POST "+Prefix+"/datos", p.saveDatos)
+	m.HandleFunc("GET "+Prefix+"/contactos", p.contactos)
+	m.HandleFunc("POST "+Prefix+"/contactos", p.saveContacto)
+	m.HandleFunc("GET "+Prefix+"/contactos/{id}", p.contacto)
+	m.HandleFunc("POST "+Prefix+"/contactos/{id}", p.saveContacto)
+	m.HandleFunc("POST "+Prefix+"/contactos/{id}/eliminar", p.removeContacto)
+	if p.billing != nil {
+		m.HandleFunc("GET "+Prefix+"/facturas", p.facturas)
+		m.HandleFunc("GET "+Prefix+"/facturas/{file}", p.facturaPDF)
+	}
+	if p.tickets != nil {
+		m.HandleFunc("GET "+Prefix+"/tickets", p.ticketList)
+		m.HandleFunc("GET "+Prefix+"/tickets/nuevo", p.newTicketPage)
+		m.HandleFunc("POST "+Prefix+"/tickets", p.openTicket)
+		m.HandleFunc("GET "+Prefix+"/tickets/{n}", p.ticketPage)
+		m.HandleFunc("POST "+Prefix+"/tickets/{n}", p.replyTicket)
+	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { p.Site.Error(w, r, http.StatusNotFound) })
 	static := p.Site.Static()
 	wrapped := p.Site.Wrap(m)
@@ -140,6 +182,16 @@ func (p *Portal) Handler() http.Handler {
 
 // Sweep removes expired sessions and old rate-limit windows (a daily job).
 func (p *Portal) Sweep(ctx context.Context) error { return p.Site.Sweep(ctx) }
+
+// mustSession is the request's client session; without one it redirects
+// to the login page and returns nil.
+func (p *Portal) mustSession(w http.ResponseWriter, r *http.Request) *web.Session {
+	s := session(r)
+	if s == nil {
+		http.Redirect(w, r, Prefix+"/login?n=expired", http.StatusSeeOther)
+	}
+	return s
+}
 
 // session is the request's client session, or nil.
 func session(r *http.Request) *web.Session {

@@ -39,7 +39,30 @@ type View struct {
 	Session *Session
 	// Path is the current path, for the language switch's links.
 	Path string
+	// Nav is the surface's navigation (empty before login).
+	Nav  []NavLink
 	Data any
+}
+
+// NavLink is one entry of a surface's navigation: Href (absolute path)
+// and the message key of its label; Current is set per request.
+type NavLink struct {
+	Href    string
+	Label   string
+	Current bool
+}
+
+// nav is the navigation for r: none before login.
+func (s *Site) nav(r *http.Request) []NavLink {
+	if CurrentSession(r) == nil {
+		return nil
+	}
+	out := make([]NavLink, len(s.opts.Nav))
+	for i, n := range s.opts.Nav {
+		n.Current = r.URL.Path == n.Href || strings.HasPrefix(r.URL.Path, n.Href+"/")
+		out[i] = n
+	}
+	return out
 }
 
 func (s *Site) parse() error {
@@ -109,7 +132,7 @@ func (s *Site) Render(w http.ResponseWriter, r *http.Request, status int, name s
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	v := View{Lang: Lang(r), Prefix: s.opts.Prefix, CSRF: s.csrfToken(w, r), Session: CurrentSession(r), Path: r.URL.Path, Data: data}
+	v := View{Lang: Lang(r), Prefix: s.opts.Prefix, CSRF: s.csrfToken(w, r), Session: CurrentSession(r), Path: r.URL.Path, Nav: s.nav(r), Data: data}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
 		s.opts.Logger.Error("web: render", "page", name, "err", err)
@@ -128,7 +151,7 @@ func (s *Site) Error(w http.ResponseWriter, r *http.Request, status int) {
 	if _, ok := ps.msgs[key]; !ok {
 		key = "error.other"
 	}
-	v := View{Lang: Lang(r), Prefix: s.opts.Prefix, Session: CurrentSession(r), Path: r.URL.Path,
+	v := View{Lang: Lang(r), Prefix: s.opts.Prefix, Session: CurrentSession(r), Path: r.URL.Path, Nav: s.nav(r),
 		Data: map[string]any{"Status": status, "Message": ps.t(key)}}
 	var buf bytes.Buffer
 	if err := ps.errPg.ExecuteTemplate(&buf, "layout.html", v); err != nil {

@@ -43,6 +43,10 @@ type Options struct {
 	ScriptSrc string
 	// Notifier is told once when an address gets locked; nil: nobody.
 	Notifier LockoutNotifier
+	// Nav are the links of the main navigation shown to a logged-in
+	// visitor, in order; the one whose Href prefixes the path is marked
+	// current.
+	Nav []NavLink
 	// MaxForm bounds a form's body; default 1 MiB.
 	MaxForm int64
 	Clock   clock.Clock
