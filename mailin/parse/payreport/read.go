@@ -265,6 +265,8 @@ var (
 		`|\b(?:codigo|id|identificador|folio)\s*(?:de\s+(?:la\s+)?)?(?:operacion|transaccion|transferencia|autorizacion|comprobante)(?:\s+en\s+[a-z]+(?:\s+[a-z]+)?)?` +
 		`|\b(?:comprobante|operacion|transaccion|transferencia)\s*(?:n°|nro\.?|numero|#))` +
 		`[\s:#=.]*(?:n°\s*)?([a-z0-9][a-z0-9-]{2,30})`)
+	// "operación 5512": the word alone before a number of 4 digits or more.
+	bareOp  = regexp.MustCompile(`\boperacion\s*:?\s+(\d[\d-]{3,30})\b`)
 	digits3 = regexp.MustCompile(`\d.*\d.*\d`)
 )
 
@@ -276,6 +278,11 @@ func findOperation(lines []string) *string {
 				v = strings.ToUpper(v)
 				return &v
 			}
+		}
+	}
+	for _, l := range lines {
+		if m := bareOp.FindStringSubmatch(l); m != nil {
+			return &m[1]
 		}
 	}
 	return nil
