@@ -1,5 +1,6 @@
 // Package portal is the customers' web pages under /portal/ on the HTTP
-// listener: a thin layer over package clients, on package web's shared
+// listener: a thin layer over packages clients, billing and tickets, on
+// package web's shared
 // sessions, CSRF protection, headers, templates and rate limits. It reads
 // and writes no collection itself: every fact comes from a domain
 // package's methods, and every read is scoped to the session's client
@@ -16,7 +17,17 @@
 //	POST <set-password path>      choose a password (spends the link's token)
 //	POST /portal/logout           end this session
 //	POST /portal/logout-all       end every session of this client, everywhere
-//	GET  /portal/datos            Mis datos: the client record, read-only
+//	GET  /portal/datos            Mis datos: the client record and billing data as a form
+//	POST /portal/datos            save (clients.UpdateCustomerData); complete data release held billing
+//	GET  /portal/contactos        Contactos: list and the add form
+//	POST /portal/contactos        add a technical or billing contact
+//	GET  /portal/contactos/{id}   the edit form of one contact (id: clients.ContactID)
+//	POST /portal/contactos/{id}   save it; POST …/{id}/eliminar removes it
+//	GET  /portal/facturas         Facturas: unpaid and paid invoices, the total owed
+//	GET  /portal/facturas/N.pdf   invoice N's PDF (billing renders it), as an attachment
+//	GET  /portal/tickets          the client's tickets (tickets.ClientTickets)
+//	GET  /portal/tickets/nuevo    the form to open one; POST /portal/tickets opens it
+//	GET  /portal/tickets/{n}      one ticket and its public messages; POST replies
 //	GET  /portal/static/…         the stylesheet
 //
 // The set-password path is the one `[access] portal_url` makes the mail
@@ -37,4 +48,14 @@
 // password mail, whose text asks them to tell support if they did not ask
 // for it). Setting a password ends every other session of the client and
 // clears the lockout.
+//
+// # Scope and what is left out
+//
+// Every page reads the client ID from the session; a contact, invoice, PDF
+// or ticket of another client answers 404 like one that does not exist
+// (the domain methods take the client ID and return their not-found
+// error). Customers write tickets and replies as the client's principal
+// address. Mis datos does not change the principal address (the login);
+// contacts get no portal access of their own yet (clients.LoginClient
+// knows principal addresses only); tickets take no attachments yet.
 package portal
