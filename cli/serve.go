@@ -88,8 +88,9 @@ directory ("turno tickets list", "turno tickets reply N --file answer.txt").
   API   http://%s/api/v1  (document: /api/v1/openapi.json)
   Token %s
   e.g.  curl -H "Authorization: Bearer $TOKEN" http://%s/api/v1/tickets
+  Console  http://%s/console/  log in as %s, password %s
 Press Ctrl-C to stop.
 
 `, addr, box, d.Dev.IMAPAddr, user, pass, d.Dev.SMTPAddr, user, pass, sent, d.HTTP.Addr(), d.HTTP.Addr(), d.HTTP.Addr(),
-		daemon.DevAgent, d.HTTP.Addr(), d.DevToken, d.HTTP.Addr())
+		daemon.DevAgent, d.HTTP.Addr(), d.DevToken, d.HTTP.Addr(), d.HTTP.Addr(), daemon.DevAgent, d.DevPassword)
 }

@@ -47,6 +47,7 @@ type Config struct {
 	SLA         SLAConfig                   `toml:"sla"`
 	Portal      PortalConfig                `toml:"portal"`
 	Retention   RetentionConfig             `toml:"retention"`
+	Console     ConsoleConfig               `toml:"console"`
 }
 
 // LogConfig sets up log/slog.
@@ -136,5 +137,6 @@ func defaults() Config {
 		SLA:         defaultSLA(),
 		Portal:      PortalConfig{SessionTTL: Duration(12 * time.Hour)},
 		Retention:   defaultRetention(),
+		Console:     ConsoleConfig{SessionTTL: Duration(12 * time.Hour)},
 	}
 }

@@ -68,6 +68,7 @@ func (c *Config) Validate() []FieldError {
 	c.Billing.validate(add)
 	c.validateSLA(add)
 	c.validatePortal(add)
+	c.validateConsole(add)
 	c.validateRetention(add)
 	return errs
 }

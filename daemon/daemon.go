@@ -77,6 +77,9 @@ type Daemon struct {
 	Scheduler *scheduler.Scheduler
 	// DevToken is the dev agent's API token (--dev only), for the banner.
 	DevToken string
+	// DevPassword is the dev agent's console password (--dev only), for
+	// the banner (daemon/console.go).
+	DevPassword string
 	// pokeNotify wakes the agents' notifications (set by startNotify,
 	// daemon/notify.go; nil when they are off).
 	pokeNotify func()
@@ -203,6 +206,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 			return fail(err)
 		}
 		d.DevToken = tok
+	}
+	if err := d.startConsole(ctx); err != nil { // daemon/console.go
+		return fail(err)
 	}
 	d.log.Info("turno started", "http", d.HTTP.Addr(), "tls", d.HTTP.TLS(), "dev", d.opts.Dev)
 	d.registerOperatorMetrics() // the open queue and job runs (daemon/queuemetrics.go)

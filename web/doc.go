@@ -54,9 +54,10 @@
 // Every response: Content-Security-Policy "default-src 'none'; style-src
 // 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none';
 // frame-ancestors 'none'" plus Options.ScriptSrc when a surface serves its
-// own scripts (never inline), X-Content-Type-Options: nosniff,
-// Referrer-Policy: same-origin (the set-password link's token never leaves
-// in a Referer), X-Frame-Options: DENY, and Cache-Control: no-store.
+// own scripts (never inline), with connect-src 'self' for their fetches,
+// X-Content-Type-Options: nosniff, Referrer-Policy: same-origin (the
+// set-password link's token never leaves in a Referer), X-Frame-Options:
+// DENY, and Cache-Control: no-store.
 //
 // # Language
 //

@@ -153,7 +153,8 @@ func (s *Site) headers(w http.ResponseWriter) {
 	h := w.Header()
 	script := "'none'"
 	if s.opts.ScriptSrc != "" {
-		script = s.opts.ScriptSrc
+		// A surface's own scripts may fetch from it (the console's polling).
+		script = s.opts.ScriptSrc + "; connect-src 'self'"
 	}
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src "+script+"; style-src 'self'; img-src 'self' data:; "+
 		"form-action 'self'; base-uri 'none'; frame-ancestors 'none'")

@@ -1,0 +1,45 @@
+// Package console is the agents' web pages under /console/ on the HTTP
+// listener: a thin layer over packages tickets, agents and replies, on
+// package web's shared sessions, CSRF protection, headers, templates and
+// rate limits (the portal's rules, with its own cookie, turno_console).
+// It reads and writes no collection itself: every fact comes from a
+// domain package's methods, and every ticket read or change goes through
+// tickets.Service with the session's agent as the tickets.Actor, so the
+// domain package keeps every rule (departments, collision, idempotency):
+// another department's ticket is a 404 here because it is ErrNotFound
+// there.
+//
+// # Pages
+//
+//	GET  /console/                      → the queue (or the login page)
+//	GET  /console/login                 log in with an agent's address and password
+//	POST /console/login                 (turno agents password EMAIL sets one)
+//	POST /console/logout                end this session
+//	GET  /console/queue                 Turno's order, filtered (view, dept, status, overdue)
+//	GET  /console/queue/marker          {"marker": …}: changes when the page would
+//	GET  /console/tickets/{n}           the thread and the forms below
+//	POST /console/tickets/{n}/reply     answer (optional saved reply), then a status
+//	POST /console/tickets/{n}/note      internal note
+//	POST /console/tickets/{n}/assign    assignee ("" unassigns)
+//	POST /console/tickets/{n}/status    open, pending, solved, closed
+//	POST /console/tickets/{n}/priority  high, medium, low ("" back to computed)
+//	GET  /console/static/…              turno.css (web), console.css and console.js
+//
+// Without a session a page redirects to the login page and an action or
+// the marker answers 401. Every request re-reads the agent by _id: a
+// deactivated agent, or a session older than the agent's last password
+// change, is logged out.
+//
+// # Script
+//
+// Everything works without JavaScript. console.js (served from the
+// binary; the CSP allows scripts from 'self' only and fetch to 'self')
+// adds keyboard navigation in the queue (j/k move, Enter opens, r opens
+// with the reply box focused; r on a ticket focuses the reply box) and
+// polls the marker every 10 s, swapping in the queue table when it
+// changed. The marker is a hash of the first page of the same view (the
+// same query as the page, without HTML), so it costs one queue read.
+//
+// Customer-written text (subjects, names, message text) is only ever
+// rendered by html/template as text; a message's HTML is never rendered.
+package console
