@@ -86,7 +86,8 @@ func New(opts Options) (*Console, error) {
 	pages, _ := fs.Sub(pagesFS, "pages")
 	site, err := web.New(web.Options{DB: opts.DB, Surface: "console", CookieName: CookieName, Prefix: Prefix,
 		Pages: pages, Messages: messages, SessionTTL: opts.SessionTTL, TrustedProxies: opts.TrustedProxies,
-		ScriptSrc: "'self'", Clock: opts.Clock, Logger: opts.Logger})
+		ScriptSrc: "'self'", Nav: []web.NavLink{{Href: Prefix + "/queue", Label: "nav.queue"}},
+		Clock: opts.Clock, Logger: opts.Logger})
 	if err != nil {
 		return nil, err
 	}
