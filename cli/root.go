@@ -58,6 +58,7 @@ servers, or "turno help serve".`,
 		newContactsCmd,
 		newContractsCmd, newInvoicesCmd, newBillingCmd, newJobsCmd,
 		newAgentsCmd, newRepliesCmd,
+		newBackupCmd, newRestoreCmd,
 	} {
 		root.AddCommand(add(e))
 	}

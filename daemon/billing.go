@@ -40,6 +40,11 @@ func BillingParts(opts Options, st *store.Store, clients billing.Clients, mailer
 		sched.AddDaily(billing.CycleJob, cfg.Billing.CycleHour, svc.Cycle)
 		sched.AddDaily(billing.CollectionJob, cfg.Billing.CollectionHour, svc.Collect)
 	}
+	// Retention runs on the same leader-only scheduler, recorded like the
+	// billing jobs (turno jobs run retention works too).
+	if err := AddRetention(context.Background(), opts, st, sched); err != nil {
+		return nil, nil, err
+	}
 	return svc, sched, nil
 }
 
@@ -55,6 +60,7 @@ func (d *Daemon) startBilling(ctx context.Context, td *teardown) error {
 		d.HTTP.Handle("POST /api/payments", svc.PaymentsHandler(tok))
 	}
 	d.Billing, d.Scheduler = svc, sched
+	d.payLedger.set(svc) // payreport.go
 	if err := sched.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
