@@ -83,6 +83,8 @@ type Daemon struct {
 	// pokeNotify wakes the agents' notifications (set by startNotify,
 	// daemon/notify.go; nil when they are off).
 	pokeNotify func()
+	// payLedger is billing for payment reports (daemon/payreport.go).
+	payLedger *billingLedger
 }
 
 // New checks the options. Nothing starts until Run.
