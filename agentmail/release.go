@@ -178,3 +178,8 @@ func orNobody(s string) string {
 	}
 	return s
 }
+
+// Releaser is what the API and the CLI need of a Router.
+type Releaser interface {
+	Release(ctx context.Context, by tickets.Actor, n int64, key string) (Result, error)
+}

@@ -89,10 +89,10 @@ type Mail struct {
 
 // Result is what Route did with a handled mail.
 type Result struct {
-	Outcome  string `bson:"outcome"`
-	Ticket   int64  `bson:"ticket"`
-	Reason   string `bson:"reason,omitempty"` // why it was held or refused
-	Replayed bool   `bson:"-"`                // handled before: nothing done again
+	Outcome  string `bson:"outcome" json:"outcome"`
+	Ticket   int64  `bson:"ticket" json:"ticket"`
+	Reason   string `bson:"reason,omitempty" json:"reason,omitempty"` // why it was held or refused
+	Replayed bool   `bson:"-" json:"replayed"`                        // handled before: nothing done again
 }
 
 // Router decides which mail is an agent's and applies it.

@@ -38,6 +38,9 @@ type Options struct {
 	// PaymentsToken is billing.api_token: it may record payments, like
 	// a gateway token.
 	PaymentsToken string
+	// Held releases mail held for authentication (agentmail.Router);
+	// nil: the release answers 503.
+	Held Releaser
 	// Version is the document's info.version.
 	Version string
 	Logger  *slog.Logger
@@ -97,6 +100,7 @@ func Mount(mux humago.Mux, opts Options) (*Server, error) {
 	s.registerAgents()
 	s.registerReplies()
 	s.registerPayments()
+	s.registerHeld() // held.go
 	// huma documents a 422 on every route with a body or parameters (its
 	// validation status); ours is 400, and 422 is only a reused key.
 	for _, item := range s.api.OpenAPI().Paths {

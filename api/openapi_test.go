@@ -82,6 +82,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		"GET /api/v1/agents/me", "GET /api/v1/agents",
 		"GET /api/v1/replies", "GET /api/v1/replies/{name}",
 		"POST /api/v1/payments",
+		"POST /api/v1/tickets/{number}/held/{key}/release",
 	}
 	have := map[string]bool{}
 	for _, r := range routes {

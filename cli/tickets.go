@@ -41,7 +41,7 @@ serve runs: they reach its store through the data directory.`,
 	cmd.AddCommand(t.listCmd(), t.showCmd(),
 		t.replyCmd(), t.noteCmd(),
 		t.assignCmd(), t.unassignCmd(), t.statusCmd(), t.priorityCmd(), t.moveCmd(),
-		t.mergeCmd(), t.linkCmd())
+		t.mergeCmd(), t.linkCmd(), t.releaseCmd())
 	return cmd
 }
 

@@ -15,6 +15,7 @@ func (d *Daemon) startAPI() error {
 		Clients:       d.Clients,
 		Billing:       d.Billing,
 		PaymentsToken: d.opts.Config.Billing.APIToken,
+		Held:          d.heldReleaser(), // daemon/agentmail.go
 		Version:       Version,
 		Logger:        d.log,
 	})

@@ -20,6 +20,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"turno/agentmail"
 	"turno/agents"
 	"turno/billing"
 	"turno/clients"
@@ -83,6 +84,10 @@ type Daemon struct {
 	// pokeNotify wakes the agents' notifications (set by startNotify,
 	// daemon/notify.go; nil when they are off).
 	pokeNotify func()
+	// agentMail routes agents' answers by mail and releases held ones
+	// (daemon/agentmail.go), built once.
+	agentMail     *agentmail.Router
+	agentMailOnce sync.Once
 	// payLedger is billing for payment reports (daemon/payreport.go).
 	payLedger *billingLedger
 }
