@@ -34,10 +34,12 @@ import (
 // that bounces after it was sent is re-sent once to the principal address
 // by a later run (bounced.go).
 //
-// Undeliverable is the standing report (`turno billing undeliverable`, the
-// turno_billing_undeliverable_clients gauge): it is read from the
-// suppressions and the clients' current contacts each time, so clearing the
-// suppression or changing the billing contact takes a client off it at once.
+// Undeliverable is the standing report (`turno billing undeliverable`): it
+// is read from the suppressions and the clients' current contacts each
+// time, so clearing the suppression or changing the billing contact takes
+// a client off it at once. The turno_billing_undeliverable_clients gauge
+// counts billing's markers instead, kept by the hooks and reconciled by
+// every full report (undeliverable_markers.go).
 
 // HeldNotesCollection holds the collection notes no address could receive:
 // {_id: client, stage, addresses, since, updated_at}.
@@ -211,12 +213,16 @@ func (s *Service) Undeliverable(ctx context.Context) ([]UndeliverableContact, er
 	for _, row := range out {
 		named[row.ClientID] = true
 	}
-	s.metrics.undeliverable.Set(float64(len(named)))
+	if err := s.reconcileMarkers(ctx, named); err != nil {
+		return out, err
+	}
 	return out, nil
 }
 
-// refreshUndeliverable sets the gauge after a collection run when metrics
-// are registered. A failure is logged: the run's own work is done.
+// refreshUndeliverable reconciles the gauge's markers after a collection
+// run when metrics are registered (a full report re-decides every client
+// it names or that has a marker). A failure is logged: the run's own work
+// is done.
 func (s *Service) refreshUndeliverable(ctx context.Context) {
 	if s.opts.Registry == nil {
 		return
