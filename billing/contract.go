@@ -38,6 +38,10 @@ type Contract struct {
 	Active      bool      `bson:"active" json:"active"`
 	SupportTier string    `bson:"support_tier,omitempty" json:"support_tier,omitempty"`
 	CreatedAt   time.Time `bson:"created_at" json:"created_at"`
+	// Addons are recurring lines billed with the plan (lines.go).
+	Addons []ContractLine `bson:"addons,omitempty" json:"addons,omitempty"`
+	// Charges are one-off charges queued for the next invoice.
+	Charges []Charge `bson:"charges,omitempty" json:"charges,omitempty"`
 }
 
 // Validate reports what makes c unusable; nothing is stored when it fails.

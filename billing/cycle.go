@@ -166,6 +166,11 @@ func (s *Service) issueBatch(ctx context.Context, d scheduler.Date, batch []Cont
 	if err != nil {
 		return append(errs, err)
 	}
+	for _, c := range batch {
+		if err := s.settleCharges(ctx, c, InvoiceID(c.ID, PeriodOf(d))); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	k, err := s.assignNumbers(ctx, ids)
 	n["numbered"] += k
 	if err != nil {
@@ -179,7 +184,11 @@ func (s *Service) issueBatch(ctx context.Context, d scheduler.Date, batch []Cont
 
 // newInvoice builds the invoice document, unnumbered, with snapshots.
 func (s *Service) newInvoice(ctx context.Context, c Contract, cl *clients.Client, period string, issue scheduler.Date) (*Invoice, error) {
-	a, ufCents, err := s.amountsOn(ctx, c, issue)
+	_, ufCents, err := s.amountsOn(ctx, c, issue)
+	if err != nil {
+		return nil, err
+	}
+	lines, a, err := s.linesFor(c, period, ufCents)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +196,7 @@ func (s *Service) newInvoice(ctx context.Context, c Contract, cl *clients.Client
 	inv := &Invoice{
 		ID: InvoiceID(c.ID, period), Status: StatusUnpaid, ClientID: c.ClientID, ContractID: c.ID,
 		Period: period, IssueDate: issue.String(), DueDate: issue.AddDays(s.opts.Billing.DueDays).String(),
-		Billing: bd, Contract: c, Lang: cl.Lang, Amounts: a, CreatedAt: s.opts.Clock.Now().UTC(),
+		Billing: bd, Contract: c, Lang: cl.Lang, Amounts: a, Lines: lines, CreatedAt: s.opts.Clock.Now().UTC(),
 	}
 	if c.Currency == UF {
 		inv.UFRate = float64(ufCents) / 100

@@ -147,6 +147,9 @@ func (s *Service) retryHolds(ctx context.Context, d scheduler.Date, clientID str
 		if err != nil {
 			return err
 		}
+		if err := s.settleCharges(ctx, *c, inv.ID); err != nil {
+			return err
+		}
 		n["released"] += k
 		if _, err := s.assignNumbers(ctx, []string{inv.ID}); err != nil {
 			return err

@@ -34,7 +34,7 @@ func docLines(inv *Invoice) []DocLine {
 		for _, l := range inv.Lines {
 			desc := l.Description
 			if l.From != "" {
-				desc += fmt.Sprintf(" (%s al %s, %d de %d días)", shortDate(l.From), shortDate(l.To), l.Days, l.Of)
+				desc += fmt.Sprintf(" %s al %s (%d/%d días)", shortDate(l.From), shortDate(l.To), l.Days, l.Of)
 			}
 			out = append(out, DocLine{Quantity: l.Quantity, Description: desc, UnitPrice: l.UnitPrice, Amount: l.Amount,
 				Exempt: l.Exempt, From: l.From, To: l.To})

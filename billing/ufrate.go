@@ -115,6 +115,15 @@ func (s *Service) amountsOn(ctx context.Context, c Contract, d scheduler.Date) (
 			return Amounts{}, 0, fmt.Errorf("contract %s is priced in UF and there is no UF value for %s: set it with `turno billing uf set %s VALUE` (or configure billing.uf_rate)", c.ID, d, d)
 		}
 	}
-	a, err := ComputeAmounts(c, cents, s.opts.Billing.IVAPercent)
+	_, a, err := s.linesFor(c, PeriodOf(d), cents)
 	return a, cents, err
+}
+
+// linesFor are the lines and amounts of c's invoice for period.
+func (s *Service) linesFor(c Contract, period string, ufCents int64) ([]InvoiceLine, Amounts, error) {
+	lines, err := buildLines(c, period, ufCents, s.opts.Billing.Prorate)
+	if err != nil {
+		return nil, Amounts{}, err
+	}
+	return lines, linesAmounts(lines, s.opts.Billing.IVAPercent), nil
 }
