@@ -55,3 +55,31 @@ address = "no es una dirección"
 		t.Error("Load accepted bad department addresses")
 	}
 }
+
+// tickets.payments_department defaults to pagos; another name must be a
+// department the configuration lists (when it lists any), and an empty
+// or multi-line one is refused, each naming the key.
+func TestPaymentsDepartment(t *testing.T) {
+	if d := Default().Tickets.PaymentsDepartment; d != "pagos" {
+		t.Fatalf("default %q", d)
+	}
+	ok := writeFile(t, "[tickets]\npayments_department = \"cobranza\"\n\n[departments.cobranza]\naddress = \"cobranza@example.cl\"\n")
+	cfg, err := Load(ok, nil)
+	if err != nil || cfg.Tickets.PaymentsDepartment != "cobranza" {
+		t.Fatalf("listed department: %q, %v", cfg.Tickets.PaymentsDepartment, err)
+	}
+	unlisted := writeFile(t, "[tickets]\npayments_department = \"cobranza\"\n")
+	if cfg, err := Load(unlisted, nil); err != nil || cfg.Tickets.PaymentsDepartment != "cobranza" {
+		t.Fatalf("no departments listed: %v", err)
+	}
+	for body, want := range map[string]string{
+		"[tickets]\npayments_department = \"cobranzas\"\n\n[departments.cobranza]\naddress = \"cobranza@example.cl\"\n": `"cobranzas" is not a configured department (mailboxes and [departments] name cobranza)`,
+		"[tickets]\npayments_department = \"\"\n":       "must be a department name",
+		"[tickets]\npayments_department = \"a\\nb\"\n": "must be a department name",
+	} {
+		_, err := Load(writeFile(t, body), nil)
+		if err == nil || !strings.Contains(err.Error(), "tickets.payments_department") || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", body, err, want)
+		}
+	}
+}

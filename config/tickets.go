@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // TicketsConfig is the [tickets] section: numbering, threading windows, the
 // automatic-reply budget and the priority weights of the queue.
@@ -23,8 +27,12 @@ type TicketsConfig struct {
 	// identity the unknown-sender reply asks for: "hosting" (a domain
 	// hosted with us) or "isp" (the holder's RUT and the service address
 	// or contract number).
-	ProviderKind string  `toml:"provider_kind"`
-	Priority     Weights `toml:"priority"`
+	ProviderKind string `toml:"provider_kind"`
+	// PaymentsDepartment is the department whose mail is read for payment
+	// reports (amount, operation number, receipt) and where the portal's
+	// payment reports open tickets.
+	PaymentsDepartment string  `toml:"payments_department"`
+	Priority           Weights `toml:"priority"`
 }
 
 // Weights are the terms of a ticket's priority score and the thresholds of
@@ -52,6 +60,7 @@ func defaultTickets() TicketsConfig {
 		AutoReplyBudget:          5,
 		CloseAfter:               Duration(4 * 24 * time.Hour),
 		ProviderKind:             ProviderHosting,
+		PaymentsDepartment:       DefaultPaymentsDepartment,
 		Priority: Weights{
 			ChannelEmail:      20,
 			ChannelPortal:     30,
@@ -64,6 +73,9 @@ func defaultTickets() TicketsConfig {
 		},
 	}
 }
+
+// DefaultPaymentsDepartment is tickets.payments_department's default.
+const DefaultPaymentsDepartment = "pagos"
 
 // Provider kinds (tickets.provider_kind).
 const (
@@ -91,7 +103,34 @@ func (c *Config) validateTickets(add func(key, format string, args ...any)) {
 	if t.AutoReplyBudget < 0 {
 		add("tickets.auto_reply_budget", "must not be negative (0 sends no automatic replies)")
 	}
+	c.validatePaymentsDepartment(add)
 	if t.Priority.High <= t.Priority.Medium {
 		add("tickets.priority.high", "must be greater than tickets.priority.medium (%d)", t.Priority.Medium)
+	}
+}
+
+// validatePaymentsDepartment: one line, and a department other than the
+// default must be one the configuration lists (a mailbox's department or
+// a [departments] table) when it lists any, which catches typos. The
+// default needs no mailbox: portal reports open tickets there anyway.
+func (c *Config) validatePaymentsDepartment(add func(key, format string, args ...any)) {
+	d := c.Tickets.PaymentsDepartment
+	if strings.TrimSpace(d) == "" || d != strings.TrimSpace(d) || strings.ContainsAny(d, "\r\n\x00") {
+		add("tickets.payments_department", "must be a department name such as %q (got %q)", DefaultPaymentsDepartment, d)
+		return
+	}
+	if d == DefaultPaymentsDepartment {
+		return
+	}
+	listed := c.DepartmentNames()
+	for _, m := range c.Mailboxes {
+		if m.Department != "" {
+			listed = append(listed, m.Department)
+		}
+	}
+	if len(listed) > 0 && !slices.Contains(listed, d) {
+		slices.Sort(listed)
+		add("tickets.payments_department", "%q is not a configured department (mailboxes and [departments] name %s)",
+			d, strings.Join(slices.Compact(listed), ", "))
 	}
 }
