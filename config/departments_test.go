@@ -74,7 +74,7 @@ func TestPaymentsDepartment(t *testing.T) {
 	}
 	for body, want := range map[string]string{
 		"[tickets]\npayments_department = \"cobranzas\"\n\n[departments.cobranza]\naddress = \"cobranza@example.cl\"\n": `"cobranzas" is not a configured department (mailboxes and [departments] name cobranza)`,
-		"[tickets]\npayments_department = \"\"\n":       "must be a department name",
+		"[tickets]\npayments_department = \"\"\n":      "must be a department name",
 		"[tickets]\npayments_department = \"a\\nb\"\n": "must be a department name",
 	} {
 		_, err := Load(writeFile(t, body), nil)
