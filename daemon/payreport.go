@@ -82,8 +82,8 @@ func (l *billingLedger) RecordPayment(ctx context.Context, o tickets.PaymentOrde
 }
 
 // wirePaymentReports gives the tickets service its ledger (billing filled
-// in by startBilling) and the payments department (the default, "pagos").
+// in by startBilling) and the payments department (tickets.payments_department).
 func (d *Daemon) wirePaymentReports() {
 	d.payLedger = &billingLedger{}
-	d.Tickets.SetPaymentLedger(d.payLedger, "")
+	d.Tickets.SetPaymentLedger(d.payLedger, d.opts.Config.Tickets.PaymentsDepartment)
 }

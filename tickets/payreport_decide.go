@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"turno/mailin/parse"
 	"turno/mailin/parse/payreport"
+	"turno/templates"
 )
 
 // EventPayment is the ticket event of a decided payment report: To is
@@ -32,14 +34,17 @@ type ConfirmInput struct {
 // payment_received to the principal address. Confirming again with the
 // same invoices (or none) returns the same report and pays nothing more;
 // bad input (no report, no invoices, another client's or an unknown
-// invoice, a rejected report) is an *InputError and changes nothing.
+// invoice) is an *InputError, a decision contradicting the one taken (a
+// rejected report, a confirmed one with other invoices or amount) a
+// *DecidedError, and neither changes anything. Without billing wired:
+// ErrPaymentsUnavailable.
 func (s *Service) ConfirmPayment(ctx context.Context, a Actor, n int64, in ConfirmInput) (*PaymentReport, error) {
 	t, err := s.seen(ctx, a, n)
 	if err != nil {
 		return nil, err
 	}
 	if s.pay.ledger == nil {
-		return nil, fmt.Errorf("payments are not available: billing is not wired")
+		return nil, ErrPaymentsUnavailable
 	}
 	if t.ClientID == "" {
 		return nil, badInput("ticket", "ticket %d has no client (an unknown sender): link the sender to a client first", n)
@@ -66,11 +71,11 @@ func (s *Service) ConfirmPayment(ctx context.Context, a Actor, n int64, in Confi
 		invs = slices.Compact(invs)
 		switch r.State {
 		case ReportRejected:
-			return nil, badInput("ticket", "the payment report on ticket %d was rejected by %s: %s", n, r.DecidedBy, r.Reason)
+			return nil, &DecidedError{Report: r, Msg: fmt.Sprintf("the payment report on ticket %d was rejected by %s: %s", n, r.DecidedBy, r.Reason)}
 		case ReportConfirmed:
 			if len(in.Invoices) > 0 && !slices.Equal(invs, r.Paid) || in.Amount != 0 && in.Amount != r.Amount {
-				return nil, badInput("invoices", "the payment report on ticket %d was already confirmed as payment %s of %s to invoices %v",
-					n, r.PaymentID, Pesos(r.Amount), r.Paid)
+				return nil, &DecidedError{Report: r, Msg: fmt.Sprintf("the payment report on ticket %d was already confirmed as payment %s of %s to invoices %v",
+					n, r.PaymentID, Pesos(r.Amount), r.Paid)}
 			}
 			out = r
 			return nil, nil
@@ -117,7 +122,9 @@ func (s *Service) ConfirmPayment(ctx context.Context, a Actor, n int64, in Confi
 // RejectPayment marks the report on ticket n rejected and answers the
 // customer with reason (a reply on the ticket, left pending). Rejecting
 // again by the same agent re-sends nothing new (the reply is idempotent
-// by its key); a confirmed report cannot be rejected.
+// by its key); a confirmed report cannot be rejected (*DecidedError). The
+// answer is the reply text payment_report_rejected (package templates) in
+// the ticket's language.
 func (s *Service) RejectPayment(ctx context.Context, a Actor, n int64, reason string) (*PaymentReport, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
@@ -126,18 +133,19 @@ func (s *Service) RejectPayment(ctx context.Context, a Actor, n int64, reason st
 	if err := checkText(reason); err != nil {
 		return nil, err
 	}
-	if _, err := s.seen(ctx, a, n); err != nil {
+	t, err := s.seen(ctx, a, n)
+	if err != nil {
 		return nil, err
 	}
 	var out *PaymentReport
-	_, err := s.update(ctx, n, func(tk *Ticket) ([]Event, error) {
+	_, err = s.update(ctx, n, func(tk *Ticket) ([]Event, error) {
 		r, err := s.report(ctx, n)
 		if err != nil {
 			return nil, badInput("ticket", "%v", err)
 		}
 		switch r.State {
 		case ReportConfirmed:
-			return nil, badInput("ticket", "the payment report on ticket %d was confirmed as payment %s: it cannot be rejected", n, r.PaymentID)
+			return nil, &DecidedError{Report: r, Msg: fmt.Sprintf("the payment report on ticket %d was confirmed as payment %s: it cannot be rejected", n, r.PaymentID)}
 		case ReportRejected:
 			out = r
 			return nil, nil
@@ -155,34 +163,53 @@ func (s *Service) RejectPayment(ctx context.Context, a Actor, n int64, reason st
 	if out.DecidedBy != a.Email {
 		return out, nil // another agent rejected it and answered
 	}
-	_, err = s.Reply(ctx, a, n, ReplyInput{Key: fmt.Sprintf("payment-report-rejected:%d", n), Text: rejectionText(out),
-		Status: StatusPending, Force: true})
+	text, err := s.rejectionText(ctx, t, out)
+	if err == nil {
+		_, err = s.Reply(ctx, a, n, ReplyInput{Key: fmt.Sprintf("payment-report-rejected:%d", n), Text: text,
+			Status: StatusPending, Force: true})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("payment report on ticket %d rejected; the answer to the customer failed, retry to send it: %w", n, err)
 	}
 	return out, nil
 }
 
-// rejectionText is the answer to a rejected report (Spanish, the
-// customers' default; the agent's reason as written).
-func rejectionText(r *PaymentReport) string {
-	var what []string
+// rejectionText is the answer to a rejected report in the ticket's
+// language (the client's for a registered sender): the reply text
+// payment_report_rejected of package templates, the agent's reason as
+// written.
+func (s *Service) rejectionText(ctx context.Context, t *Ticket, r *PaymentReport) (string, error) {
+	lang, err := s.ticketLang(ctx, t)
+	if err != nil {
+		return "", err
+	}
+	d := templates.PaymentReportRejected{TicketNumber: r.Ticket, Reason: r.Reason}
 	if v := r.Report.Amount; v != nil {
-		what = append(what, "monto "+Pesos(*v))
+		d.Amount = *v
 	}
 	if v := r.Report.Operation; v != nil {
-		what = append(what, "operación "+*v)
+		d.Operation = *v
 	}
 	if v := r.Report.Date; v != nil {
-		what = append(what, "fecha "+*v)
+		d.Date, _ = time.Parse(time.DateOnly, *v) // not a date: the line is left out
 	}
-	desc := ""
-	if len(what) > 0 {
-		desc = " (" + strings.Join(what, ", ") + ")"
-	}
-	return fmt.Sprintf("Revisamos el pago que nos informó%s y no pudimos confirmarlo:\n\n%s\n\n"+
-		"Si cree que se trata de un error, responda este mensaje con el comprobante de la operación.", desc, r.Reason)
+	return templates.RenderReply("payment_report_rejected", lang, d)
 }
+
+// ErrPaymentsUnavailable: billing is not wired into this tickets service
+// (SetPaymentLedger), so no report can be confirmed here.
+var ErrPaymentsUnavailable = errors.New("payments are not available: billing is not wired")
+
+// DecidedError refuses a decision that contradicts the one already taken
+// on a payment report: confirming a rejected report, confirming a
+// confirmed one with other invoices or another amount, rejecting a
+// confirmed one. Nothing changed; Report is the report as decided.
+type DecidedError struct {
+	Report *PaymentReport
+	Msg    string
+}
+
+func (e *DecidedError) Error() string { return e.Msg }
 
 func (s *Service) replaceReport(ctx context.Context, r *PaymentReport) error {
 	if _, err := s.reports().ReplaceOne(ctx, bson.D{{Key: "_id", Value: r.ID}}, r); err != nil {
