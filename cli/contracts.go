@@ -12,7 +12,7 @@ import (
 )
 
 func newContractsCmd(e *env) *cobra.Command {
-	cmd := &cobra.Command{Use: "contracts", Short: "Add, list, show and end contracts"}
+	cmd := &cobra.Command{Use: "contracts", Short: "Add, list, show and end contracts; add-ons and one-off charges"}
 	var c billing.Contract
 	add := &cobra.Command{
 		Use:   "add ID",
@@ -87,7 +87,55 @@ func newContractsCmd(e *env) *cobra.Command {
 			})
 		},
 	}
-	cmd.AddCommand(add, list, show, end)
+	var ch billing.Charge
+	charge := &cobra.Command{
+		Use:   "charge ID",
+		Short: "Queue a one-off charge (pesos) on a contract's next invoice",
+		Long: `Queue a one-off charge on the contract's next invoice, as a line of its
+own (installation, a technical visit…). It is billed once: the next invoice
+lists it and it leaves the queue. --key makes a repeat of the command queue
+it once (default: a new charge each time).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return e.withBilling(func(ctx context.Context, svc *billing.Service, _ *scheduler.Scheduler) error {
+				got, err := svc.AddCharge(ctx, args[0], ch)
+				if err != nil {
+					return err
+				}
+				return e.emit(asJSON, got, func(w io.Writer) error {
+					_, err := fmt.Fprintf(w, "charge %s of %d queued on contract %s for its next invoice\n", got.ID, got.Amount, args[0])
+					return err
+				})
+			})
+		},
+	}
+	cf := charge.Flags()
+	cf.Int64Var(&ch.Amount, "amount", 0, "amount in pesos, before IVA (required)")
+	cf.StringVar(&ch.Description, "description", "", "printed on the invoice (required)")
+	cf.BoolVar(&ch.Exempt, "exempt", false, "exempt from IVA")
+	cf.StringVar(&ch.ID, "key", "", "idempotency key: the same key queues the charge once")
+	jsonFlag(charge, &asJSON)
+	var addon billing.ContractLine
+	addonCmd := &cobra.Command{
+		Use:   "addon ID",
+		Short: "Add a recurring line (an add-on) to a contract, billed every period with the plan",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return e.withBilling(func(ctx context.Context, svc *billing.Service, _ *scheduler.Scheduler) error {
+				if err := svc.AddAddon(ctx, args[0], addon); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "add-on added to contract %s\n", args[0])
+				return nil
+			})
+		},
+	}
+	af := addonCmd.Flags()
+	af.Int64Var(&addon.Amount, "amount", 0, "amount per period in the contract's currency: pesos, or thousandths of a UF")
+	af.StringVar(&addon.Description, "description", "", "printed on the invoice")
+	af.BoolVar(&addon.Exempt, "exempt", false, "exempt from IVA")
+	af.StringVar(&addon.ID, "id", "", "the add-on's ID (default a1, a2…)")
+	cmd.AddCommand(add, list, show, end, charge, addonCmd)
 	return cmd
 }
 
@@ -100,7 +148,20 @@ func (e *env) printContract(w io.Writer, c *billing.Contract) error {
 	_, err := fmt.Fprintf(w, "Contract     %s\nClient       %s\nDescription  %s\nAmount       %s\nBilling day  %d\nBills        from %s to %s\nActive       %s\nSupport tier %s\nCreated      %s\n",
 		c.ID, c.ClientID, c.Description, amount, c.AnchorDay, c.Start, orElse(c.End, "(no end)"), yesNo(c.Active),
 		dash(c.SupportTier), e.when(c.CreatedAt))
+	for _, a := range c.Addons {
+		fmt.Fprintf(w, "Add-on       %s  %s  %s%s\n", a.ID, a.Description, contractAmount(billing.Contract{Currency: c.Currency, Amount: a.Amount}), exemptMark(a.Exempt))
+	}
+	for _, ch := range c.Charges {
+		fmt.Fprintf(w, "Queued       %s  %s  %d CLP%s (next invoice)\n", ch.ID, ch.Description, ch.Amount, exemptMark(ch.Exempt))
+	}
 	return err
+}
+
+func exemptMark(b bool) string {
+	if b {
+		return " (exempt)"
+	}
+	return ""
 }
 
 // contractAmount is a contract's monthly net amount as an operator reads
