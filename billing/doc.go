@@ -7,13 +7,18 @@
 //
 //   - contracts {_id: contract ID, client_id, description, currency CLP|UF,
 //     amount (pesos, or thousandths of a UF), exempt, anchor_day 1–31,
-//     start, end, active, support_tier}. The anchor is kept forever: a
-//     contract anchored on the 31st bills on the last day of short months
-//     and on the 31st when there is one (BillingDay).
+//     start, end, active, support_tier, addons [{id, description, amount,
+//     exempt}], charges [{id, description, amount, exempt, added_at}]}.
+//     The anchor is kept forever: a contract anchored on the 31st bills on
+//     the last day of short months and on the 31st when there is one
+//     (BillingDay). charges are one-off charges queued for the next
+//     invoice (lines.go).
 //   - invoices {_id: "<contract>|<YYYY-MM>", number, document
 //     nota_de_cobro|factura, status unpaid|paid|void, issue/due dates,
-//     snapshots of the issuer, the billing data and the contract,
-//     net/tax/total/paid in whole pesos, payments, mailed}. The _id makes
+//     snapshots of the issuer, the billing data and the contract, lines
+//     [{kind plan|addon|charge, ref, description, quantity, unit_price,
+//     amount, exempt, from, to, days, of}], net/exempt/tax/total/paid in
+//     whole pesos, payments, dte (the tax document's outcome), mailed}. The _id makes
 //     "one invoice per contract per period" a unique key: a rerun, a crash
 //     midway or a second process inserts nothing new. document and issuer
 //     are written with the number (document.go); invoices from before them
@@ -29,6 +34,9 @@
 //     invoices, done), watched until it is known not to need re-sending.
 //   - dunning_held {_id: client, stage, addresses, since}: a note no
 //     address of the client could receive, retried each run.
+//   - dte_requests {_id: invoice _id, key, trigger, payments, attempts,
+//     next_at, last_error, claimed_by, claimed_until} and dte_documents
+//     {_id: invoice _id, type, folio, pdf}: the DTE issuer hook (dte.go).
 //
 // The cycle for a business date is a plain loop, every step idempotent:
 // number what a crash left unnumbered; bill held periods whose client is
@@ -55,8 +63,23 @@
 //
 // Amounts are whole pesos: UF amounts convert at the UF value of the issue
 // date (uf_rates {_id: date, cents}, `turno billing uf set`; else the
-// billing.uf_rate fallback), in integer centavos, rounded half up; IVA = round(net × 19 / 100) half up, as Chilean documents round;
-// exempt contracts carry none.
+// billing.uf_rate fallback), in integer centavos, rounded half up. An
+// invoice has lines (lines.go): the plan and each add-on for the period
+// (from the billing day to the day before next month's), and the queued
+// one-off charges; each line is taxed or exempt. With billing.prorate a
+// contract ending within the period bills its days up to the end, and its
+// first invoice bills the days between its start and the period on a line
+// of its own: amount × days / days of that period, half up on the peso in
+// one integer step. IVA = round(taxed net × 19 / 100) half up, once per
+// document, as Chilean documents compute it. A charge leaves the queue
+// only after the stored invoice lists it (settleCharges), so a crash
+// between the insert and that never bills it twice.
+//
+// Tax documents. Turno does not sign DTEs: with billing.dte set, the
+// provider's DTE system is asked for one per invoice, on issue (the
+// invoice is mailed only with it) or on payment in full (the payment
+// confirmation waits for and carries it), through a request recorded
+// before the call and an idempotency key per invoice (dte.go).
 //
 // Collection notes: for each client owing money, the days past its oldest
 // due date select the highest configured stage reached (default −3, 0, +7,
