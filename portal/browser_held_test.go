@@ -1,0 +1,137 @@
+package portal_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"turno/billing"
+	"turno/clients"
+	"turno/internal/browser"
+	"turno/mailout"
+	"turno/scheduler"
+)
+
+// The loop the portal closes, in a real browser on a real --dev daemon: a
+// client held in a billing cycle for incomplete data sets a password,
+// logs in, enters a wrong RUT (the Spanish error beside the field), then
+// the right one: the held invoice is issued and mailed, is listed under
+// Facturas and its PDF downloads; then a ticket, a contact, and every page
+// in axe-core, screenshotted.
+func TestBrowserHeldClientCompletesDataAndSeesInvoice(t *testing.T) {
+	b := browser.New(t)
+	d, base, dir := startDev(t)
+	ctx := context.Background()
+	const email = "admin@panaderia.cl"
+	if _, err := d.Clients.Add(ctx, clients.Client{ID: "C-300", Name: "Panadería La Espiga", Email: email,
+		PersonType: "other", Active: true, BillingEnabled: true, Comuna: "Ñuñoa", Ciudad: "Santiago",
+		Mail:    clients.MailSwitches{Invoice: true, CollectionNote: true, PaymentConfirmation: true, Ticket: true, Account: true},
+		Billing: clients.BillingData{RazonSocial: "Panadería La Espiga Limitada"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	day := scheduler.DateOf(time.Now(), santiago)
+	if err := d.Billing.AddContract(ctx, billing.Contract{ID: "K-300", ClientID: "C-300", Description: "Internet Fibra 600",
+		Currency: billing.CLP, Amount: 29990, AnchorDay: day.Day, Start: "2020-01-01"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Billing.Cycle(ctx, scheduler.Run{Date: day}); err != nil {
+		t.Fatal(err)
+	}
+	if hs, err := d.Billing.Holds(ctx, "C-300"); err != nil || len(hs) != 1 {
+		t.Fatalf("held: %v %v", hs, err)
+	}
+	if _, err := d.Clients.Password(ctx, "C-300", "test"); err != nil {
+		t.Fatal(err)
+	}
+	b.Visit(waitLink(t, dir, email), "set-password")
+	b.Fill("#password", "harina trigo levadura sal")
+	b.Fill("#password2", "harina trigo levadura sal")
+	b.Submit("button[type=submit]", ".alert.ok")
+	b.Fill("#email", email)
+	b.Fill("#password", "harina trigo levadura sal")
+	b.Submit("button[type=submit]", "#datos-save")
+	b.Check("mis-datos-incompletos")
+
+	fill := func(sel, v string) {
+		t.Helper()
+		b.Do(chromedp.Clear(chromedp.CSS(sel)))
+		b.Fill(sel, v)
+	}
+	fill("#tax_id", "76.086.428-4")
+	fill("#giro", "Elaboración de pan")
+	fill("#domicilio", "Av. Irarrázaval 2450")
+	fill("#b_comuna", "Ñuñoa")
+	fill("#b_ciudad", "Santiago")
+	b.Submit("#datos-save", "#tax_id-error")
+	b.Check("rut-incorrecto")
+	if msg := b.Text("#tax_id-error"); !strings.Contains(msg, "no es válido") {
+		t.Fatalf("error beside the RUT: %q", msg)
+	}
+	fill("#tax_id", "76.086.428-5")
+	b.Submit("#datos-save", "#datos-released")
+	b.Check("datos-completos-documento-emitido")
+
+	invs, owed, err := d.Billing.ClientInvoices(ctx, "C-300")
+	if err != nil || len(invs) != 1 || invs[0].Number == 0 || owed == 0 {
+		t.Fatalf("issued: %+v %d %v", invs, owed, err)
+	}
+	waitMail(t, d.Store.DB.Collection(mailout.OutboxCollection), email, "invoice_issued")
+
+	b.Visit(base+"/portal/facturas", "facturas")
+	pdfHref := browser.Get(b, chromedp.Evaluate[string](`document.querySelector("a.pdf").getAttribute("href")`))
+	got := browser.Get(b, chromedp.Evaluate[string](`fetch(`+"`"+pdfHref+"`"+`).then(async r => r.status + "|" + r.headers.get("content-type") + "|" +
+		r.headers.get("content-disposition") + "|" + new TextDecoder().decode((await r.arrayBuffer()).slice(0, 4)))`, chromedp.EvalAwaitPromise))
+	if parts := strings.Split(got, "|"); len(parts) != 4 || parts[0] != "200" || parts[1] != "application/pdf" ||
+		!strings.HasPrefix(parts[2], "attachment;") || parts[3] != "%PDF" {
+		t.Fatalf("PDF download: %s", got)
+	}
+
+	b.Visit(base+"/portal/tickets", "tickets-vacio")
+	b.Submit("#ticket-new", "#ticket-send")
+	b.Check("ticket-nuevo")
+	b.Fill("#subject", "<b>Sin conexión</b> desde ayer")
+	b.Fill("#text", "La fibra no tiene luz desde ayer a las 20:00.\nGracias.")
+	b.Submit("#ticket-send", "#ticket-notice")
+	b.Check("ticket-abierto")
+	if s := b.Text("#ticket-subject"); s != "<b>Sin conexión</b> desde ayer" {
+		t.Fatalf("ticket subject shown as %q", s)
+	}
+	b.Fill("#text", "Ya reinicié el equipo.")
+	b.Submit("#reply-send", "ol.thread li:nth-child(2)")
+	b.Check("ticket-respondido")
+	if got := b.Text("ol.thread li:nth-child(2) .msg-text"); got != "Ya reinicié el equipo." {
+		t.Fatalf("the reply shows %q", got)
+	}
+	b.Visit(base+"/portal/tickets", "tickets")
+
+	b.Visit(base+"/portal/contactos", "contactos")
+	b.Fill("#address", "contabilidad@panaderia.cl")
+	b.Fill("#name", "Marta Contadora")
+	b.Submit("#contact-save", "#contact-notice")
+	b.Check("contacto-agregado")
+	if addr, _ := d.Clients.BillingAddress(ctx, "C-300"); addr != "contabilidad@panaderia.cl" {
+		t.Fatalf("billing contact %q", addr)
+	}
+	b.Visit(base+"/portal/facturas?lang=en", "invoices-en")
+	b.Visit(base+"/portal/datos", "mis-datos-en")
+	b.Visit(base+"/portal/datos?lang=es", "mis-datos-final")
+}
+
+// waitMail waits for an outbox entry of template to addr.
+func waitMail(t *testing.T, coll *mongo.Collection, addr, template string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		n, err := coll.CountDocuments(context.Background(), bson.D{{Key: "to", Value: addr}, {Key: "template", Value: template}})
+		if err == nil && n > 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no %s mail to %s", template, addr)
+}
