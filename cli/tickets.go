@@ -42,6 +42,7 @@ serve runs: they reach its store through the data directory.`,
 		t.replyCmd(), t.noteCmd(),
 		t.assignCmd(), t.unassignCmd(), t.statusCmd(), t.priorityCmd(), t.moveCmd(),
 		t.mergeCmd(), t.linkCmd(), t.releaseCmd())
+	cmd.AddCommand(t.paymentCmds()...) // tickets_payment.go
 	return cmd
 }
 
@@ -125,7 +126,17 @@ func (t *ticketCmds) showCmd() *cobra.Command {
 				if err != nil {
 					return workError(n, err, nil)
 				}
-				return t.e.emit(asJSON, th, func(out io.Writer) error { return t.e.printThread(out, th) })
+				pr, err := paymentReportOf(ctx, w, n) // tickets_payment.go
+				if err != nil {
+					return err
+				}
+				return t.e.emit(asJSON, shownTicket{th, pr}, func(out io.Writer) error {
+					if err := t.e.printThread(out, th); err != nil {
+						return err
+					}
+					t.e.printPaymentReport(out, pr)
+					return nil
+				})
 			})
 		},
 	}
