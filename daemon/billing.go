@@ -65,5 +65,22 @@ func (d *Daemon) startBilling(ctx context.Context, td *teardown) error {
 		return err
 	}
 	td.push("scheduler", sched.Stop)
+	if svc.Wired() {
+		// The DTE loop retries the tax-document issuer between cycles and
+		// does on_payment requests at once (it returns at once when no
+		// issuer is configured).
+		dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan struct{})
+		go func() { defer close(done); svc.RunDTE(dctx, 0) }()
+		td.push("dte", func(ctx context.Context) error {
+			cancel()
+			select {
+			case <-done:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}
 	return nil
 }
