@@ -359,9 +359,13 @@ func messageHeading(m tickets.Message) string {
 	case tickets.DirNote:
 		return "NOTE by " + who + " (internal, never mailed)"
 	case tickets.DirHeld:
-		// An answer by mail that was not applied (package agentmail).
-		return "HELD mail from " + m.From.Address + " (" + strings.TrimPrefix(m.Thread, "held: ") +
-			"; not applied, never mailed) · " + m.Key
+		// An answer by mail that was not applied (package agentmail), or
+		// applied later on release (turno tickets release).
+		what := "; not applied, never mailed"
+		if m.State == tickets.StateReleased {
+			what = "; released and applied"
+		}
+		return "HELD mail from " + m.From.Address + " (" + strings.TrimPrefix(m.Thread, "held: ") + what + ") · " + m.Key
 	}
 	s := "from " + m.From.Address + " (" + m.Kind
 	if m.Thread != "" {

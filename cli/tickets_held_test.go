@@ -97,7 +97,7 @@ func TestTicketsRelease(t *testing.T) {
 		t.Fatalf("outbox %d → %d, want the one reply", before, n)
 	}
 	out, _, code = runAs(dir, ana, "", "tickets", "show", "100000")
-	if code != 0 || !strings.Contains(out, "RESPUESTA-CONFIRMADA") {
+	if code != 0 || !strings.Contains(out, "RESPUESTA-CONFIRMADA") || !strings.Contains(out, "unauthenticated; released and applied) · "+key) {
 		t.Fatalf("show after release:\n%s", out)
 	}
 }
