@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/smtp"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"turno/billing"
+	"turno/clients"
+	"turno/clock"
+	"turno/config"
+	"turno/daemon"
+	"turno/scheduler"
+	"turno/store"
+)
+
+// prober times one intake, one send and one invoice through the running
+// child: mail through its dev SMTP server into the support INBOX until
+// turno_mail_stored_total moves; an agent's reply through the API until
+// turno_outbox_sends_total{result="sent"} moves; a billing cycle that
+// issues one invoice, run here on the child's store (as `turno jobs run
+// billing-cycle` does) against the child's outbox, which mails it.
+type prober struct {
+	c     *child
+	cfg   config.Config
+	st    *store.Store
+	bill  *billing.Service
+	reg   *clients.Registry
+	loc   *time.Location
+	round int
+	state string
+}
+
+func newProber(ctx context.Context, c *child, cfg config.Config, state string) (*prober, error) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := store.Open(ctx, daemon.StoreOptions(cfg, log))
+	if err != nil {
+		return nil, err
+	}
+	ob, err := daemon.NewOutbox(ctx, cfg, st.DB, log)
+	if err != nil {
+		return nil, err
+	}
+	reg := clients.New(clients.Options{DB: st.DB, Logger: log, Mailer: ob, Access: daemon.AccessOptions(cfg)})
+	svc, _, err := daemon.BillingParts(daemon.Options{Config: cfg, Logger: log, Clock: clock.Real{}}, st, reg, ob)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation(cfg.TimeZone)
+	if err != nil {
+		return nil, err
+	}
+	p := &prober{c: c, cfg: cfg, st: st, bill: svc, reg: reg, loc: loc, state: state}
+	if _, err := reg.Get(ctx, "soak"); err != nil {
+		c := clients.Client{ID: "soak", Name: "Cliente Soak", Email: "soak@cliente.cl", Active: true, BillingEnabled: true,
+			Billing: clients.BillingData{RazonSocial: "Soak Ltda.", TaxID: rutGood, Giro: "Servicios informáticos",
+				Domicilio: "Av. Irarrázaval 1234", Comuna: "Ñuñoa", Ciudad: "Santiago"},
+			Mail: clients.MailSwitches{Invoice: true, CollectionNote: true, PaymentConfirmation: true, Ticket: true, Account: true}}
+		if _, err := reg.Add(ctx, c, "bench"); err != nil {
+			return nil, fmt.Errorf("add the bench client: %w", err)
+		}
+	}
+	return p, nil
+}
+
+func (p *prober) close(ctx context.Context) { _ = p.st.Close(ctx) }
+
+// sent is the child's count of sent deliveries.
+func (p *prober) sent() (float64, error) {
+	return p.c.metric("turno_outbox_sends_total", map[string]string{"result": "sent"})
+}
+
+// quiet waits until no delivery happened for 2 s (at most 30 s).
+func (p *prober) quiet() error {
+	last, err := p.sent()
+	if err != nil {
+		return err
+	}
+	stable := time.Now()
+	for t0 := time.Now(); time.Since(t0) < 30*time.Second && time.Since(stable) < 2*time.Second; {
+		time.Sleep(200 * time.Millisecond)
+		v, err := p.sent()
+		if err != nil {
+			return err
+		}
+		if v != last {
+			last, stable = v, time.Now()
+		}
+	}
+	return nil
+}
+
+// intake mails the support address a new customer mail and times it to
+// stored; it returns the subject.
+func (p *prober) intake(ctx context.Context) (time.Duration, string, error) {
+	p.round++
+	subject := fmt.Sprintf("Soak %s %d: el sitio no carga", p.state, p.round)
+	msg := fmt.Sprintf("From: soak@cliente.cl\r\nTo: soporte@turno.test\r\nSubject: %s\r\n"+
+		"Message-ID: <soak-%d-%d@cliente.cl>\r\nDate: %s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n",
+		subject, time.Now().UnixNano(), p.round, time.Now().Format(time.RFC1123Z), body)
+	base, err := p.c.metric("turno_mail_stored_total", nil)
+	if err != nil {
+		return 0, "", err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	t0 := time.Now()
+	if err := smtp.SendMail(p.c.smtpAddr, nil, "soak@cliente.cl", []string{"soporte@turno.test"}, []byte(msg)); err != nil {
+		return 0, "", fmt.Errorf("dev SMTP: %w", err)
+	}
+	if _, err := p.c.waitMetric(wctx, "turno_mail_stored_total", nil, base); err != nil {
+		return 0, "", err
+	}
+	return time.Since(t0), subject, nil
+}
+
+// send answers the ticket with subject through the API and times it to
+// the reply's delivery.
+func (p *prober) send(ctx context.Context, subject string) (time.Duration, error) {
+	n, err := p.ticketNumber(subject)
+	if err != nil {
+		return 0, err
+	}
+	if err := p.quiet(); err != nil { // the intake's acknowledgement, if any
+		return 0, err
+	}
+	base, err := p.sent()
+	if err != nil {
+		return 0, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	t0 := time.Now()
+	b, _ := json.Marshal(map[string]any{"text": "Hola, ya está resuelto. " + body[:200], "status": "pending", "force": true})
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/v1/tickets/%d/replies", p.c.http, n), bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+p.c.token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", fmt.Sprintf("soak-%s-%d", p.state, p.round))
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	rb, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if r.StatusCode/100 != 2 {
+		return 0, fmt.Errorf("reply to #%d: %d %s", n, r.StatusCode, rb)
+	}
+	if _, err := p.c.waitMetric(wctx, "turno_outbox_sends_total", map[string]string{"result": "sent"}, base); err != nil {
+		return 0, err
+	}
+	return time.Since(t0), nil
+}
+
+// ticketNumber finds the open ticket with subject on the API's first page.
+func (p *prober) ticketNumber(subject string) (int64, error) {
+	for range 50 {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+p.c.http+"/api/v1/tickets?limit=50", nil)
+		req.Header.Set("Authorization", "Bearer "+p.c.token)
+		r, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		var page struct {
+			Tickets []struct {
+				Number  int64  `json:"number"`
+				Subject string `json:"subject"`
+			} `json:"tickets"`
+		}
+		err = json.NewDecoder(r.Body).Decode(&page)
+		r.Body.Close()
+		if err != nil {
+			return 0, fmt.Errorf("ticket list: %w", err)
+		}
+		for _, t := range page.Tickets {
+			if t.Subject == subject {
+				return t.Number, nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return 0, fmt.Errorf("no ticket %q in the queue", subject)
+}
+
+// invoice adds a contract due today and times the billing cycle that
+// issues its invoice (numbered, PDF rendered, mail enqueued).
+func (p *prober) invoice(ctx context.Context) (time.Duration, error) {
+	today := scheduler.DateOf(time.Now(), p.loc)
+	id := fmt.Sprintf("k-soak-%s-%d", p.state, p.round)
+	first := time.Date(today.Year, today.Month, 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	if err := p.bill.AddContract(ctx, billing.Contract{ID: id, ClientID: "soak", Description: "Hosting Soak",
+		Currency: billing.CLP, Amount: 38647, AnchorDay: today.Day, Start: first}); err != nil {
+		return 0, err
+	}
+	t0 := time.Now()
+	if _, err := p.bill.Cycle(ctx, scheduler.Run{Date: today}); err != nil {
+		return 0, err
+	}
+	d := time.Since(t0)
+	var inv billing.Invoice
+	if err := p.st.DB.Collection(billing.InvoicesCollection).FindOne(ctx,
+		bson.D{{Key: "_id", Value: id + "|" + fmt.Sprintf("%04d-%02d", today.Year, int(today.Month))}}).Decode(&inv); err != nil {
+		return 0, fmt.Errorf("invoice of %s: %w", id, err)
+	}
+	if inv.Number == 0 || !inv.Mailed {
+		return 0, fmt.Errorf("invoice of %s: number %d, mailed %v", id, inv.Number, inv.Mailed)
+	}
+	return d, nil
+}
