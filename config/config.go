@@ -111,7 +111,7 @@ func defaults() Config {
 	return Config{
 		DataDir: "./turno-data",
 		Log:     LogConfig{Level: "info", Format: "text"},
-		HTTP:    HTTPConfig{Listen: "127.0.0.1:8025"},
+		HTTP:    HTTPConfig{Listen: "127.0.0.1:8025", TrustedProxies: []string{}},
 		MongoDB: MongoDBConfig{
 			Database:       "turno",
 			ConnectTimeout: Duration(10 * time.Second),
