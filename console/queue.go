@@ -86,6 +86,7 @@ type option struct {
 	Value, Label string // Label: a message key, or the value itself when Raw
 	Raw          bool
 	Selected     bool
+	Disabled     bool
 	Count        int
 	Counted      bool
 }

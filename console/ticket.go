@@ -145,6 +145,9 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, n int64, 
 				Selected: t.Assignee == ag.Email})
 		}
 	}
+	if t.Status == tickets.StatusNew { // shown, not chosen: agents never set it
+		v.Statuses = append(v.Statuses, option{Value: "", Label: "status.new", Selected: true, Disabled: true})
+	}
 	for _, s := range []string{tickets.StatusOpen, tickets.StatusPending, tickets.StatusSolved, tickets.StatusClosed} {
 		v.Statuses = append(v.Statuses, option{Value: s, Label: "status." + s, Selected: t.Status == s})
 	}

@@ -151,7 +151,7 @@ func (s *Site) Error(w http.ResponseWriter, r *http.Request, status int) {
 	if _, ok := ps.msgs[key]; !ok {
 		key = "error.other"
 	}
-	v := View{Lang: Lang(r), Prefix: s.opts.Prefix, Session: CurrentSession(r), Path: r.URL.Path, Nav: s.nav(r),
+	v := View{Lang: Lang(r), Prefix: s.opts.Prefix, CSRF: s.csrfToken(w, r), Session: CurrentSession(r), Path: r.URL.Path, Nav: s.nav(r),
 		Data: map[string]any{"Status": status, "Message": ps.t(key)}}
 	var buf bytes.Buffer
 	if err := ps.errPg.ExecuteTemplate(&buf, "layout.html", v); err != nil {

@@ -15,7 +15,7 @@
 
   if (page.dataset.page === "ticket") {
     var box = document.getElementById("reply-text");
-    if (box && location.hash === "#reply") box.focus();
+    if (box && location.hash === "#reply-text") box.focus();
     document.addEventListener("keydown", function (e) {
       if (typing(e) || e.key !== "r" || !box) return;
       e.preventDefault();
@@ -52,7 +52,7 @@
     if (e.key === "j") { e.preventDefault(); select(rs[Math.min(i + 1, rs.length - 1)], true); }
     else if (e.key === "k") { e.preventDefault(); select(rs[Math.max(i - 1, 0)], true); }
     else if (e.key === "Enter" && i >= 0 && document.activeElement === document.body) { location.href = rs[i].dataset.href; }
-    else if (e.key === "r" && i >= 0) { e.preventDefault(); location.href = rs[i].dataset.href + "#reply"; }
+    else if (e.key === "r" && i >= 0) { e.preventDefault(); location.href = rs[i].dataset.href + "#reply-text"; }
   });
   region.addEventListener("focusin", function (e) {
     var tr = e.target.closest && e.target.closest("tbody tr");
@@ -78,6 +78,8 @@
         if (!fresh) return;
         var hadFocus = region.contains(document.activeElement);
         region.innerHTML = fresh.innerHTML;
+        var views = document.querySelector(".views"), freshViews = doc.querySelector(".views");
+        if (views && freshViews) views.innerHTML = freshViews.innerHTML;
         region.dataset.marker = fresh.dataset.marker;
         var again = rows().filter(function (r) { return r.dataset.number === selected; })[0];
         select(again || null, hadFocus);

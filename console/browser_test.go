@@ -1,0 +1,209 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/emersion/go-imap/v2"
+
+	"turno/agents"
+	"turno/config"
+	"turno/daemon"
+	"turno/internal/browser"
+	"turno/internal/testenv"
+	"turno/replies"
+	"turno/tickets"
+)
+
+type literal struct{ *bytes.Reader }
+
+func (l literal) Size() int64 { return l.Reader.Size() }
+
+func freePort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startDev runs serve --dev in-process.
+func startDev(t *testing.T) (*daemon.Daemon, string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	addr := freePort(t)
+	cfg := config.Default()
+	cfg.DataDir = dir
+	cfg.HTTP.Listen = addr
+	cfg.Dev.IMAPListen, cfg.Dev.SMTPListen = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Shutdown.GracePeriod = config.Duration(5 * time.Second)
+	d, err := daemon.New(daemon.Options{Config: cfg, Dev: true, Logger: testenv.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- d.Run(context.Background()) }()
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { d.Stop(); <-done }) })
+	select {
+	case <-d.Ready():
+	case err := <-done:
+		t.Fatalf("daemon stopped: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("daemon not ready")
+	}
+	return d, "http://" + addr, dir
+}
+
+func waitFor(t *testing.T, what string, fn func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !fn() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// sentTo is the first mail in dev-mail to addr whose subject has tag and
+// whose body has text.
+func sentTo(dir, addr, tag, text string) bool {
+	files, _ := filepath.Glob(filepath.Join(dir, "dev-mail", "*.eml"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		m, err := mail.ReadMessage(bytes.NewReader(b))
+		if err != nil || !strings.Contains(m.Header.Get("To"), addr) || !strings.Contains(m.Header.Get("Subject"), tag) {
+			continue
+		}
+		if strings.Contains(string(b), text) {
+			return true
+		}
+	}
+	return false
+}
+
+// The agent's loop in a real browser on a real serve --dev: a customer's
+// mail to the dev mailbox becomes a ticket; the dev agent logs in with the
+// banner's password, sees it in the queue, sees a second mail appear
+// without reloading, opens the first with the keyboard, answers with a
+// saved reply (the customer receives it), is refused after another
+// agent's answer, notes, and logs out. Every page is screenshotted and
+// audited with axe-core.
+func TestBrowserAgentLoop(t *testing.T) {
+	b := browser.New(t)
+	d, base, dir := startDev(t)
+	ctx := context.Background()
+	if d.DevPassword == "" {
+		t.Fatal("no dev agent console password for the banner")
+	}
+	if _, err := d.Replies.Put(ctx, replies.Saved{Name: "saludo", ES: "Hola {requester_name}, gracias por escribirnos.",
+		EN: "Hi {requester_name}, thanks for writing."}); err != nil {
+		t.Fatal(err)
+	}
+	appendMail := func(id, from, subject, body string) {
+		t.Helper()
+		raw := "Message-ID: <" + id + ">\r\nFrom: " + from + "\r\nTo: " + d.Dev.Mailbox.Address + "\r\nSubject: " + subject +
+			"\r\nDate: Wed, 02 Dec 2026 10:00:00 -0300\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n"
+		if _, err := d.Dev.Mailbox.Append("INBOX", literal{bytes.NewReader([]byte(raw))}, &imap.AppendOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ticket := func(n int64) func() bool {
+		return func() bool { _, _, err := d.Tickets.Show(ctx, n); return err == nil }
+	}
+	appendMail("q1@cliente.cl", "Paula Muñoz <paula@cliente.cl>", "No llega el correo a mi casilla",
+		"Hola, desde ayer no recibo correos en paula@cliente.cl. ¿Pueden revisar?\n\nGracias, Paula")
+	waitFor(t, "ticket 100000", ticket(100000))
+
+	b.Visit(base+"/console/", "login")
+	b.Fill("#email", daemon.DevAgent)
+	b.Fill("#password", d.DevPassword)
+	b.Submit("button[type=submit]", "table.queue")
+	b.Check("queue")
+	if got := b.Text(`tr[data-number="100000"] .subject`); got != "No llega el correo a mi casilla" {
+		t.Fatalf("the queue's first row: %q", got)
+	}
+
+	// A new mail appears without a reload (the script polls the marker; a
+	// visibility change makes it look now).
+	b.Do(chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`))
+	appendMail("q2@cliente.cl", "Tomás <tomas@otra.cl>", "<script>alert(1)</script> Factura duplicada", "Me llegó dos veces la factura.")
+	waitFor(t, "ticket 100001", ticket(100001))
+	b.Do(chromedp.Evaluate[chromedp.Void](`document.dispatchEvent(new Event("visibilitychange"))`),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-number="100001"]`)))
+	if !browser.Get(b, chromedp.Evaluate[bool](`window.notReloaded === true`)) {
+		t.Fatal("the page reloaded to show the new ticket")
+	}
+	if got := b.Text(".views .count"); got != "2" {
+		t.Fatalf("the view's count after the update: %q", got)
+	}
+	if got := b.Text(`tr[data-number="100001"] .subject`); got != "<script>alert(1)</script> Factura duplicada" {
+		t.Fatalf("the hostile subject shows as %q", got)
+	}
+	b.Check("queue-live")
+
+	// j selects the first row; r opens it with the reply box focused.
+	b.Do(chromedp.KeyEvent("j"))
+	if sel := browser.Get(b, chromedp.Evaluate[string](`document.querySelector("tr.selected").dataset.number`)); sel != "100000" {
+		t.Fatalf("j selected %q", sel)
+	}
+	b.Do(chromedp.KeyEvent("r"), chromedp.WaitVisible(chromedp.CSS("#reply-text")))
+	waitFor(t, "the reply box focused", func() bool {
+		return browser.Get(b, chromedp.Evaluate[string](`document.activeElement && document.activeElement.id || ""`)) == "reply-text"
+	})
+	b.Check("ticket")
+
+	b.Do(chromedp.SetValue(chromedp.CSS("#saved"), "saludo"))
+	b.Fill("#reply-text", "Revisamos su casilla: estaba llena. Ya liberamos espacio.")
+	b.Submit("#send-reply", "#done")
+	b.Check("ticket-replied")
+	waitFor(t, "the reply in dev-mail", func() bool {
+		return sentTo(dir, "paula@cliente.cl", "[Ticket #100000]", "Ya liberamos espacio")
+	})
+	if !sentTo(dir, "paula@cliente.cl", "[Ticket #100000]", "Hola Paula Mu") {
+		t.Error("the saved reply is not in the mail")
+	}
+
+	// Another agent answers while this page is open: the refusal names them.
+	ana, err := d.Agents.Add(ctx, agents.Agent{Email: "ana@turno.test", Name: "Ana Rojas", Role: agents.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Tickets.Reply(ctx, ana.Actor(), 100000, tickets.ReplyInput{Key: "ana-1", Force: true,
+		Text: "Paula, ¿le llegan ahora?"}); err != nil {
+		t.Fatal(err)
+	}
+	b.Fill("#reply-text", "¿Algo más en que podamos ayudar?")
+	b.Submit("#send-reply", "#collision")
+	if got := b.Text("#collision"); !strings.HasPrefix(got, "Ana Rojas respondió hace") || !strings.HasSuffix(got, ": léalo primero") {
+		t.Fatalf("collision message %q", got)
+	}
+	b.Check("ticket-collision")
+
+	b.Fill("#note-text", "La casilla se llenó por un reenvío en bucle; avisar a redes.")
+	b.Submit("#save-note", "#done")
+	b.Check("ticket-note")
+
+	b.Visit(base+"/console/tickets/100000?lang=en", "ticket-en")
+	if got := b.Text("#reply-h"); got != "Answer the customer" {
+		t.Fatalf("English reply heading %q", got)
+	}
+	b.Visit(base+"/console/queue?lang=es&view=unassigned", "queue-unassigned")
+	if got := b.Text(".views a[aria-current=page]"); !strings.HasPrefix(got, "Sin asignar") {
+		t.Fatalf("current view %q", got)
+	}
+	b.Visit(base+"/console/tickets/999999", "not-found")
+	b.Submit("nav form button", ".alert.ok")
+	b.Check("logged-out")
+}
