@@ -18,6 +18,7 @@ import (
 	"turno/billing"
 	"turno/clients"
 	"turno/config"
+	"turno/daemon"
 	"turno/internal/testenv"
 	"turno/mailout"
 	"turno/portal"
@@ -39,7 +40,10 @@ type rig struct {
 	tk  *tickets.Service
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { return newRigWith(t, nil) }
+
+// newRigWith is newRig with billing's options adjusted by edit (nil: none).
+func newRigWith(t *testing.T, edit func(*billing.Options)) *rig {
 	t.Helper()
 	ctx := context.Background()
 	db := testenv.DB(t)
@@ -64,13 +68,18 @@ func newRig(t *testing.T) *rig {
 	t.Cleanup(r.srv.Close)
 	r.reg = clients.New(clients.Options{DB: db, Logger: testenv.Logger(t), Mailer: ob,
 		Access: clients.AccessOptions{PortalURL: r.srv.URL + "/portal"}})
-	if r.bil, err = billing.New(billing.Options{DB: db, Clients: r.reg, Mailer: ob, Logger: testenv.Logger(t)}); err != nil {
+	bopts := billing.Options{DB: db, Clients: r.reg, Mailer: ob, Logger: testenv.Logger(t)}
+	if edit != nil {
+		edit(&bopts)
+	}
+	if r.bil, err = billing.New(bopts); err != nil {
 		t.Fatal(err)
 	}
 	if r.tk, err = tickets.New(tickets.Options{DB: db, Directory: r.reg, Mailer: ob, Departments: []string{"soporte", "pagos"},
 		Logger: testenv.Logger(t)}); err != nil {
 		t.Fatal(err)
 	}
+	r.tk.SetPaymentLedger(daemon.PaymentLedger(r.bil), "pagos")
 	r.p, err = portal.Mount(mux, portal.Options{DB: db, Clients: r.reg, Billing: r.bil, Tickets: r.tk,
 		Departments: []string{"soporte", "pagos"}, Logger: testenv.Logger(t)})
 	if err != nil {

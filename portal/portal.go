@@ -16,6 +16,7 @@ import (
 	"turno/billing"
 	"turno/clients"
 	"turno/clock"
+	"turno/mailin"
 	"turno/tickets"
 	"turno/web"
 )
@@ -68,6 +69,7 @@ type Portal struct {
 	tickets *tickets.Service
 	depts   []string
 	setPath string
+	raw     *mailin.RawStore // uploaded files, once per SHA-256
 	log     *slog.Logger
 }
 
@@ -104,7 +106,7 @@ func New(opts Options) (*Portal, error) {
 		opts.Departments = []string{"soporte"}
 	}
 	p := &Portal{clients: opts.Clients, billing: opts.Billing, tickets: opts.Tickets, depts: opts.Departments,
-		setPath: opts.SetPasswordPath, log: opts.Logger}
+		setPath: opts.SetPasswordPath, raw: mailin.NewRawStore(opts.DB), log: opts.Logger}
 	nav := []web.NavLink{{Href: Prefix + "/datos", Label: "nav.data"}, {Href: Prefix + "/contactos", Label: "nav.contacts"}}
 	if p.billing != nil {
 		nav = append(nav, web.NavLink{Href: Prefix + "/facturas", Label: "nav.invoices"})
@@ -112,9 +114,12 @@ func New(opts Options) (*Portal, error) {
 	if p.tickets != nil {
 		nav = append(nav, web.NavLink{Href: Prefix + "/tickets", Label: "nav.tickets"})
 	}
+	if p.billing != nil && p.tickets != nil {
+		nav = append(nav, web.NavLink{Href: Prefix + "/pago", Label: "nav.pay"})
+	}
 	pages, _ := fs.Sub(pagesFS, "pages")
 	site, err := web.New(web.Options{DB: opts.DB, Surface: "portal", CookieName: CookieName, Prefix: Prefix, Nav: nav,
-		Pages: pages, Messages: messages, SessionTTL: opts.SessionTTL, TrustedProxies: opts.TrustedProxies,
+		Pages: pages, Messages: messages, SessionTTL: opts.SessionTTL, MaxForm: maxForm, TrustedProxies: opts.TrustedProxies,
 		Notifier: lockoutNotifier{p}, Clock: opts.Clock, Logger: opts.Logger})
 	if err != nil {
 		return nil, err
@@ -167,6 +172,11 @@ func (p *Portal) Handler() http.Handler {
 		m.HandleFunc("POST "+Prefix+"/tickets", p.openTicket)
 		m.HandleFunc("GET "+Prefix+"/tickets/{n}", p.ticketPage)
 		m.HandleFunc("POST "+Prefix+"/tickets/{n}", p.replyTicket)
+		m.HandleFunc("GET "+Prefix+"/tickets/{n}/comprobante", p.receiptFile)
+	}
+	if p.billing != nil && p.tickets != nil {
+		m.HandleFunc("GET "+Prefix+"/pago", p.pagoPage)
+		m.HandleFunc("POST "+Prefix+"/pago", p.reportPago)
 	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { p.Site.Error(w, r, http.StatusNotFound) })
 	static := p.Site.Static()

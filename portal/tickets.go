@@ -6,8 +6,10 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"turno/templates"
 	"turno/tickets"
 	"turno/web"
 )
@@ -38,6 +40,16 @@ type ticketView struct {
 	Error    string
 	Notice   string // message key
 	Closed   bool
+	Report   *reportView
+}
+
+// reportView is the payment report a ticket holds, as the customer sees it.
+type reportView struct {
+	Amount, Date, Method, Bank, Operation string
+	Invoices                              string
+	State                                 string // message key
+	Receipt                               string // the download's path, or ""
+	ReceiptName                           string
 }
 
 type newTicketView struct {
@@ -183,6 +195,12 @@ func (p *Portal) renderTicket(w http.ResponseWriter, r *http.Request, clientID s
 		return
 	}
 	v.Ticket = p.row(r, *t)
+	if rep, err := p.tickets.ClientPaymentReport(r.Context(), clientID, n); err == nil {
+		v.Report = p.reportView(r, rep)
+	} else if !errors.Is(err, tickets.ErrNotFound) {
+		p.internal(w, r, "payment report", err)
+		return
+	}
 	v.Closed = t.Status == tickets.StatusClosed
 	if v.Nonce == "" {
 		v.Nonce = nonce()
@@ -222,6 +240,8 @@ func (p *Portal) ticketPage(w http.ResponseWriter, r *http.Request) {
 		v.Notice = "ticket.notice.replied"
 	case "opened":
 		v.Notice = "ticket.notice.opened"
+	case "reported":
+		v.Notice = "ticket.notice.reported"
 	}
 	p.renderTicket(w, r, s.SubjectID, n, http.StatusOK, v)
 }
@@ -258,4 +278,35 @@ func (p *Portal) replyTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, Prefix+"/tickets/"+strconv.FormatInt(n, 10)+"?n=replied", http.StatusSeeOther)
+}
+
+func (p *Portal) reportView(r *http.Request, rep *tickets.PaymentReport) *reportView {
+	str := func(v *string) string {
+		if v == nil {
+			return ""
+		}
+		return *v
+	}
+	v := &reportView{Date: dateText(web.Lang(r), str(rep.Report.Date)), Bank: str(rep.Report.Bank), Operation: str(rep.Report.Operation),
+		State: "pay.state." + rep.State}
+	if rep.Report.Amount != nil {
+		v.Amount = templates.Money(*rep.Report.Amount)
+	}
+	if m := str(rep.Report.Method); m != "" {
+		v.Method = p.Site.T(r, "pay.method."+m)
+	}
+	invs := rep.Proposed
+	if rep.State == tickets.ReportConfirmed {
+		invs = rep.Paid
+	}
+	nums := make([]string, len(invs))
+	for i, n := range invs {
+		nums[i] = "Nº " + strconv.FormatInt(n, 10)
+	}
+	v.Invoices = strings.Join(nums, ", ")
+	if rc := rep.Receipt; rc != nil && rep.Source == "portal" && rc.Ref == rc.SHA256 {
+		v.Receipt = Prefix + "/tickets/" + strconv.FormatInt(rep.Ticket, 10) + "/comprobante"
+		v.ReceiptName = rc.Filename
+	}
+	return v
 }
