@@ -101,6 +101,7 @@ func Mount(mux humago.Mux, opts Options) (*Server, error) {
 	s.registerReplies()
 	s.registerPayments()
 	s.registerHeld() // held.go
+	s.registerPaymentReports()
 	// huma documents a 422 on every route with a body or parameters (its
 	// validation status); ours is 400, and 422 is only a reused key.
 	for _, item := range s.api.OpenAPI().Paths {

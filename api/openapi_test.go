@@ -83,6 +83,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		"GET /api/v1/replies", "GET /api/v1/replies/{name}",
 		"POST /api/v1/payments",
 		"POST /api/v1/tickets/{number}/held/{key}/release",
+		"POST /api/v1/tickets/{number}/payment/confirm", "POST /api/v1/tickets/{number}/payment/reject",
 	}
 	have := map[string]bool{}
 	for _, r := range routes {

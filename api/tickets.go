@@ -51,6 +51,8 @@ type TicketView struct {
 	// internal notes (direction note).
 	Messages []tickets.Message `json:"messages" doc:"The thread, oldest first: customer mail, agents' replies and internal notes"`
 	Client   *ClientGlance     `json:"client,omitempty" doc:"The requester's client, when the ticket has one"`
+	// PaymentReport is the payment report the ticket holds (payreport.go).
+	PaymentReport *PaymentReportView `json:"payment_report,omitempty" doc:"The payment report the ticket holds, when it holds one"`
 }
 
 type showTicketOutput struct {
@@ -98,6 +100,9 @@ func (s *Server) getTicket(ctx context.Context, in *numberInput) (*showTicketOut
 	}
 	if v.Client, err = s.glance(ctx, th.Ticket.ClientID); err != nil {
 		return nil, s.fail("show ticket's client", err)
+	}
+	if v.PaymentReport, err = s.paymentReportOf(ctx, in.Number); err != nil {
+		return nil, s.fail("show ticket's payment report", err)
 	}
 	return &showTicketOutput{Body: v}, nil
 }
