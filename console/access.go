@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 
 	"turno/agents"
@@ -23,13 +24,25 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, Prefix+"/queue", http.StatusSeeOther)
 }
 
-// safeNext is where to go after login: a console path, never elsewhere.
+// safeNext is where to go after login: a console path, never elsewhere
+// (no scheme, host, "//", backslash or dot segments that leave /console/).
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, Prefix+"/") || strings.HasPrefix(next, Prefix+"/login") ||
-		strings.ContainsAny(next, "\\\r\n") || strings.Contains(next, "//") {
-		return Prefix + "/queue"
+	home := Prefix + "/queue"
+	if next == "" || strings.ContainsAny(next, "\\\r\n") || strings.HasPrefix(next, "//") {
+		return home
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return home
+	}
+	clean := path.Clean(u.Path)
+	if !strings.HasPrefix(clean, Prefix+"/") || strings.HasPrefix(clean, Prefix+"/login") {
+		return home
+	}
+	if u.RawQuery != "" {
+		clean += "?" + u.RawQuery
+	}
+	return clean
 }
 
 func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {

@@ -76,6 +76,20 @@ func TestConsoleSecurity(t *testing.T) {
 		if sess == nil || !sess.HttpOnly || sess.SameSite != http.SameSiteLaxMode || sess.Secure || len(sess.Value) < 40 {
 			t.Fatalf("session cookie over plain HTTP: %+v", sess)
 		}
+		// After login, back to the page asked for, but never elsewhere.
+		for next, want := range map[string]string{
+			fmt.Sprintf("/console/tickets/%d", own): fmt.Sprintf("/console/tickets/%d", own),
+			"//evil.example/console/":             "/console/queue",
+			"https://evil.example/":               "/console/queue",
+			"/console/../portal/":                 "/console/queue",
+		} {
+			nb := e.client()
+			f := nb.fields("/console/login")
+			r, _ := nb.post("/console/login", url.Values{"csrf": {f.Get("csrf")}, "email": {"ana@proveedor.cl"}, "password": {pw}, "next": {next}})
+			if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != want {
+				t.Fatalf("next %q: %d → %q, want %q", next, r.StatusCode, r.Header.Get("Location"), want)
+			}
+		}
 		csp := resp.Header.Get("Content-Security-Policy")
 		if !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe-inline") {
 			t.Fatalf("CSP %q", csp)
@@ -110,6 +124,39 @@ func TestConsoleSecurity(t *testing.T) {
 		}
 		if resp, body := ana.get("/console/queue?status=bogus"); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `role="alert"`) {
 			t.Fatalf("a bad filter: %d", resp.StatusCode)
+		}
+	})
+
+	t.Run("the queue's change marker follows new mail", func(t *testing.T) {
+		marker := func() string {
+			resp, body := ana.get("/console/queue/marker")
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" {
+				t.Fatalf("marker: %d %s", resp.StatusCode, body)
+			}
+			return body
+		}
+		before := marker()
+		if again := marker(); again != before {
+			t.Fatalf("the marker changed by itself: %s → %s", before, again)
+		}
+		_, page := ana.get("/console/queue")
+		if !strings.Contains(page, strings.TrimSpace(strings.Split(before, `"`)[3])) {
+			t.Fatal("the page does not carry the marker it would poll")
+		}
+		n := e.mail("soporte", "Rosa <rosa@cliente.cl>", "Cambio de plan", "").Ticket
+		if after := marker(); after == before {
+			t.Fatal("the marker did not change with a new ticket")
+		}
+		vmarker, _ := ana.get("/console/queue/marker?dept=ventas")
+		if vmarker.StatusCode != http.StatusOK {
+			t.Fatalf("marker of another department: %d", vmarker.StatusCode)
+		}
+		_, q := ana.get("/console/queue?dept=ventas")
+		if strings.Contains(q, "Cotización de ventas") {
+			t.Fatal("filtering by another department shows its tickets")
+		}
+		if _, q := ana.get("/console/queue"); !strings.Contains(q, fmt.Sprintf(`data-number="%d"`, n)) {
+			t.Fatal("the new ticket is not in the queue")
 		}
 	})
 
