@@ -79,9 +79,9 @@ func TestConsoleSecurity(t *testing.T) {
 		// After login, back to the page asked for, but never elsewhere.
 		for next, want := range map[string]string{
 			fmt.Sprintf("/console/tickets/%d", own): fmt.Sprintf("/console/tickets/%d", own),
-			"//evil.example/console/":             "/console/queue",
-			"https://evil.example/":               "/console/queue",
-			"/console/../portal/":                 "/console/queue",
+			"//evil.example/console/":               "/console/queue",
+			"https://evil.example/":                 "/console/queue",
+			"/console/../portal/":                   "/console/queue",
 		} {
 			nb := e.client()
 			f := nb.fields("/console/login")
