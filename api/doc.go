@@ -24,7 +24,8 @@
 // {"error":{"code","message","field"}} with code bad_request (400: bad
 // input, malformed JSON, unknown fields; nothing changed), unauthorized
 // (401), not_found (404: also another department's ticket), conflict (409:
-// newer messages arrived since the one answered; "newer" lists them),
+// newer messages arrived since the one answered, "newer" lists them; or a
+// payment report's decision contradicting the one taken),
 // idempotency_key_reused (422), too_large (413), rate_limited (429),
 // unavailable (503) or internal (500: details only in the log).
 package api

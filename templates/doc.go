@@ -20,6 +20,13 @@
 //	welcome                      Welcome
 //	billing_data_required        BillingDataRequired
 //
+// Reply texts (replytext.go) are not emails: they are what Turno writes
+// as an agent's reply on a ticket, the body ticket_reply then carries,
+// rendered by RenderReply from replies/<lang>/<name>.txt (not
+// overridable; golden files testdata/golden/<lang>/<name>.reply.txt):
+//
+//	payment_report_rejected      PaymentReportRejected
+//
 // Every template also reaches the Company given to Load (name, support
 // address, website, phone, footer) as {{company.Name}} and so on.
 // SampleData returns realistic values of each struct and DecodeData reads
