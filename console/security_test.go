@@ -10,6 +10,7 @@ import (
 
 	"turno/console"
 	"turno/tickets"
+	"turno/web"
 )
 
 // TestConsoleSecurity walks the console's doors with a plain HTTP client
@@ -312,6 +313,28 @@ func TestConsoleSecurity(t *testing.T) {
 		}
 		if resp := e.client().login("carla@proveedor.cl", pw); resp.StatusCode != http.StatusOK {
 			t.Fatalf("a deactivated agent logs in: %d", resp.StatusCode)
+		}
+	})
+
+	t.Run("twenty wrong passwords lock the address, whatever the password", func(t *testing.T) {
+		e.agent("dana@proveedor.cl", "Dana", "soporte")
+		b := e.client()
+		f := b.fields("/console/login")
+		try := func(password string) (int, string) {
+			resp, body := b.post("/console/login", url.Values{"csrf": {f.Get("csrf")}, "email": {"dana@proveedor.cl"}, "password": {password}})
+			return resp.StatusCode, body
+		}
+		for i := range web.Lockout {
+			if code, body := try(fmt.Sprintf("wrong password %02d", i)); code != http.StatusOK || !strings.Contains(body, `id="login-error"`) {
+				t.Fatalf("attempt %d: %d", i+1, code)
+			}
+		}
+		if code, body := try(pw); code != http.StatusOK || !strings.Contains(body, `id="login-error"`) {
+			t.Fatalf("the right password while locked: %d", code)
+		}
+		// Another agent's login is not affected.
+		if resp := e.client().login("ana@proveedor.cl", pw); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("ana locked out by dana's failures: %d", resp.StatusCode)
 		}
 	})
 
