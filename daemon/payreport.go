@@ -39,7 +39,7 @@ func (l *billingLedger) set(b *billing.Service) {
 func (l *billingLedger) svc() (*billing.Service, error) {
 	b := l.b.Load()
 	if b == nil || !b.Wired() {
-		return nil, errors.New("billing is not started yet")
+		return nil, fmt.Errorf("billing is not started yet: %w", tickets.ErrPaymentsUnavailable)
 	}
 	return b, nil
 }

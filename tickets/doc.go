@@ -71,6 +71,10 @@
 //   - ticket_client_index: {_id: client ID, tickets: [numbers], complete}:
 //     each client's tickets, a superset kept ahead of the tickets
 //     (clientindex.go), so a customer's list reads by _id (customer.go).
+//   - ticket_payment_reports: {_id: ticket number, report, receipt,
+//     proposed invoices, state}: the structured payment report a ticket
+//     holds (payreport.go), proposed from a payment mail or the portal,
+//     confirmed or rejected by an agent.
 //
 // # Changing a ticket
 //
