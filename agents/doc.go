@@ -1,4 +1,5 @@
-// Package agents owns agent accounts, their departments and API tokens.
+// Package agents owns agent accounts, their departments, API tokens and
+// console passwords.
 //
 // # Collections
 //
@@ -18,6 +19,10 @@
 //     The token itself is never stored: it is printed once. Printed
 //     tokens are "turno_" and 32 random bytes in base64url; last used is
 //     written at most once a minute per token.
+//   - agent_passwords: _id is the agent's primary address; the argon2id
+//     hash (clients' hashing) of the console password and when it was set,
+//     kept apart from agents so no listing of agents carries a hash
+//     (password.go).
 //
 // Every lookup on a request path (a token, an address) is an _id read.
 package agents
