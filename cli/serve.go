@@ -89,8 +89,12 @@ directory ("turno tickets list", "turno tickets reply N --file answer.txt").
   Token %s
   e.g.  curl -H "Authorization: Bearer $TOKEN" http://%s/api/v1/tickets
   Console  http://%s/console/  log in as %s, password %s
+The development customer is %s (client %s).
+  Portal   http://%s/portal/  its welcome mail in dev-mail holds the link to
+           choose a password ("turno clients password %s" sends another)
 Press Ctrl-C to stop.
 
 `, addr, box, d.Dev.IMAPAddr, user, pass, d.Dev.SMTPAddr, user, pass, sent, d.HTTP.Addr(), d.HTTP.Addr(), d.HTTP.Addr(),
-		daemon.DevAgent, d.HTTP.Addr(), d.DevToken, d.HTTP.Addr(), d.HTTP.Addr(), daemon.DevAgent, d.DevPassword)
+		daemon.DevAgent, d.HTTP.Addr(), d.DevToken, d.HTTP.Addr(), d.HTTP.Addr(), daemon.DevAgent, d.DevPassword,
+		daemon.DevClientAddress, daemon.DevClientID, d.HTTP.Addr(), daemon.DevClientID)
 }

@@ -213,6 +213,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 			return fail(err)
 		}
 		d.DevToken = tok
+		if err := d.startDevClient(ctx); err != nil { // daemon/devclient.go
+			return fail(err)
+		}
 	}
 	if err := d.startConsole(ctx); err != nil { // daemon/console.go
 		return fail(err)

@@ -142,15 +142,55 @@ func TestDevServersAcceptMail(t *testing.T) {
 	if err := sendMail(d.Dev.SMTPAddr, cfg.Dev.User, cfg.Dev.Password); err != nil {
 		t.Fatal(err)
 	}
+	// dev-mail also holds the development customer's welcome mail (sent
+	// by the outbox at any moment): exactly one file is the test's.
 	files, _ := filepath.Glob(filepath.Join(cfg.DataDir, "dev-mail", "*.eml"))
-	if len(files) != 1 {
-		t.Fatalf("want 1 .eml file, got %v", files)
+	var ours [][]byte
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if strings.Contains(string(b), "Subject: Prueba dev") {
+			ours = append(ours, b)
+		}
 	}
-	b, _ := os.ReadFile(files[0])
-	if !strings.Contains(string(b), "Subject: Prueba dev") || !strings.Contains(string(b), "X-Dev-Envelope-To: cliente@example.cl") {
+	if len(ours) != 1 {
+		t.Fatalf("want 1 .eml file with the test's subject, got %d of %v", len(ours), files)
+	}
+	if b := ours[0]; !strings.Contains(string(b), "X-Dev-Envelope-To: cliente@example.cl") {
 		t.Fatalf("saved message:\n%s", b)
 	}
 	if n, err := imapMessages(d.Dev.IMAPAddr, cfg.Dev.User, cfg.Dev.Password); err != nil || n != 0 {
 		t.Fatalf("dev IMAP INBOX: %d messages, %v", n, err)
+	}
+}
+
+// --dev creates the development customer once and mails its welcome (the
+// link to choose a portal password) to dev-mail; a restart sends no second.
+func TestDevCustomerGetsItsWelcomeOnce(t *testing.T) {
+	cfg := testConfig(t)
+	for range 2 {
+		d, done := start(t, daemon.Options{Config: cfg, Dev: true})
+		if c, err := d.Clients.Get(context.Background(), daemon.DevClientID); err != nil || c.Email != daemon.DevClientAddress {
+			t.Fatalf("dev client: %+v, %v", c, err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			files, _ := filepath.Glob(filepath.Join(cfg.DataDir, "dev-mail", "*.eml"))
+			if len(files) > 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		d.Stop()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(cfg.DataDir, "dev-mail", "*.eml"))
+	if len(files) != 1 {
+		t.Fatalf("want the one welcome mail, got %v", files)
+	}
+	b, _ := os.ReadFile(files[0])
+	if !strings.Contains(string(b), "X-Dev-Envelope-To: "+daemon.DevClientAddress) || !strings.Contains(string(b), "set-password") {
+		t.Fatalf("welcome mail:\n%s", b)
 	}
 }
