@@ -2,6 +2,11 @@ package portal_test
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,9 +17,11 @@ import (
 
 	"turno/billing"
 	"turno/clients"
+	"turno/daemon"
 	"turno/internal/browser"
 	"turno/mailout"
 	"turno/scheduler"
+	"turno/tickets"
 )
 
 // The loop the portal closes, in a real browser on a real --dev daemon: a
@@ -120,6 +127,102 @@ func TestBrowserHeldClientCompletesDataAndSeesInvoice(t *testing.T) {
 	b.Visit(base+"/portal/facturas?lang=en", "invoices-en")
 	b.Visit(base+"/portal/datos", "mis-datos-en")
 	b.Visit(base+"/portal/datos?lang=es", "mis-datos-final")
+
+	reportAndConfirmPayment(t, b, d, base, dir, email, invs[0].Number, owed)
+}
+
+// reportAndConfirmPayment: the customer reports the invoice's payment with
+// a receipt (a disguised file first, refused beside its field) → the
+// ticket is in the payments department holding the report matched to the
+// invoice → the dev agent confirms it → Facturas shows it paid, and
+// payment_received went to the principal address only (not the billing
+// contact), through dev-mail. Phone-width screenshots of Facturas and
+// Reportar pago on the way.
+func reportAndConfirmPayment(t *testing.T, b *browser.Browser, d *daemon.Daemon, base, dir, email string, number, owed int64) {
+	t.Helper()
+	ctx := context.Background()
+	files := t.TempDir()
+	fake, receipt := filepath.Join(files, "comprobante.pdf"), filepath.Join(files, "comprobante-transferencia.png")
+	if err := os.WriteFile(fake, []byte("<html><script>alert(1)</script></html>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(receipt, pngBytes(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.Do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	b.Visit(base+"/portal/facturas", "facturas-telefono")
+	b.Submit("#pay-report", "#pay-send")
+	b.Check("reportar-pago-telefono")
+	b.Do(chromedp.EmulateViewport(1280, 900)) // the desktop again
+	b.Visit(base+"/portal/pago", "reportar-pago")
+	if !browser.Get(b, chromedp.Evaluate[bool](fmt.Sprintf(`document.querySelector("#invoice-%d").checked`, number))) {
+		t.Fatal("the only unpaid invoice is not preselected")
+	}
+	if got := browser.Get(b, chromedp.Value(chromedp.CSS("#amount"))); got != tickets.Pesos(owed)[1:] {
+		t.Fatalf("the amount is not prefilled with what the one invoice owes: %q", got)
+	}
+	b.Do(chromedp.SetValue(chromedp.CSS("#bank"), "Santander"))
+	b.Fill("#operation", "98765432")
+	b.Do(chromedp.SetUploadFiles(chromedp.CSS("#receipt"), []string{fake}))
+	b.Submit("#pay-send", "#receipt-error")
+	b.Check("reportar-pago-comprobante-invalido")
+	if msg := b.Text("#receipt-error"); !strings.Contains(msg, "no es un PDF, JPG o PNG") {
+		t.Fatalf("error beside the receipt: %q", msg)
+	}
+	if ts, _ := d.Tickets.ClientTickets(ctx, "C-300", 10); len(ts) != 1 { // the support ticket only
+		t.Fatalf("a refused report opened a ticket: %d tickets", len(ts))
+	}
+	b.Do(chromedp.SetUploadFiles(chromedp.CSS("#receipt"), []string{receipt}))
+	b.Submit("#pay-send", "#payment-report")
+	b.Check("pago-reportado")
+	loc := b.Location()
+	m := regexp.MustCompile(`/portal/tickets/(\d+)\?n=reported$`).FindStringSubmatch(loc)
+	if m == nil {
+		t.Fatalf("after the report at %s", loc)
+	}
+	n, _ := strconv.ParseInt(m[1], 10, 64)
+	agent, err := d.Agents.Actor(ctx, daemon.DevAgent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, _, err := d.Tickets.Show(ctx, n)
+	if err != nil || tk.Department != tickets.DefaultPaymentsDepartment || tk.Channel != tickets.ChannelPortal {
+		t.Fatalf("the report's ticket: %+v %v", tk, err)
+	}
+	rep, err := d.Tickets.PaymentReportOf(ctx, agent, n)
+	if err != nil || len(rep.Proposed) != 1 || rep.Proposed[0] != number || *rep.Report.Amount != owed || rep.Receipt == nil ||
+		rep.Receipt.ContentType != "image/png" {
+		t.Fatalf("the report: %+v %v", rep, err)
+	}
+	got := browser.Get(b, chromedp.Evaluate[string](`fetch(document.querySelector("#report-receipt").getAttribute("href")).then(r =>
+		r.status + "|" + r.headers.get("content-type") + "|" + r.headers.get("content-disposition"))`, chromedp.EvalAwaitPromise))
+	if parts := strings.Split(got, "|"); len(parts) != 3 || parts[0] != "200" || parts[1] != "image/png" || !strings.HasPrefix(parts[2], "attachment;") {
+		t.Fatalf("receipt download: %s", got)
+	}
+
+	if _, err := d.Tickets.ConfirmPayment(ctx, agent, n, tickets.ConfirmInput{}); err != nil {
+		t.Fatal(err)
+	}
+	b.Visit(base+"/portal/facturas", "facturas-pagada")
+	if s := b.Text(fmt.Sprintf("#invoice-%d .badge", number)); s != "Pagada" {
+		t.Fatalf("invoice %d shows %q", number, s)
+	}
+	if s := b.Text("#owed"); !strings.Contains(s, "No tiene documentos pendientes") {
+		t.Fatalf("owed: %q", s)
+	}
+	b.Visit(fmt.Sprintf("%s/portal/tickets/%d", base, n), "pago-confirmado")
+	if s := b.Text("#report-state"); s != "Confirmado" {
+		t.Fatalf("report state %q", s)
+	}
+	outbox := d.Store.DB.Collection(mailout.OutboxCollection)
+	waitMail(t, outbox, email, "payment_received")
+	if n, _ := outbox.CountDocuments(ctx, bson.D{{Key: "template", Value: "payment_received"}}); n != 1 {
+		t.Fatalf("%d payment_received mails queued", n)
+	}
+	to := waitDevMail(t, dir, "Recibimos su pago")
+	if len(to) != 1 || to[0] != email {
+		t.Fatalf("payment_received went to %v", to)
+	}
 }
 
 // waitMail waits for an outbox entry of template to addr.

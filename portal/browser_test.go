@@ -164,3 +164,36 @@ func TestBrowserAccessLoop(t *testing.T) {
 	}
 	b.Visit(base+"/portal/no-such-page", "not-found")
 }
+
+// waitDevMail waits for the mails in dev-mail whose subject starts with
+// subject and returns their recipients (every To of every such mail).
+func waitDevMail(t *testing.T, dir, subject string) []string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var to []string
+		files, _ := filepath.Glob(filepath.Join(dir, "dev-mail", "*.eml"))
+		for _, f := range files {
+			fh, err := os.Open(f)
+			if err != nil {
+				continue
+			}
+			mr, err := mail.CreateReader(fh)
+			if err == nil {
+				if s, _ := mr.Header.Subject(); strings.HasPrefix(s, subject) {
+					tos, _ := mr.Header.AddressList("To")
+					for _, a := range tos {
+						to = append(to, a.Address)
+					}
+				}
+			}
+			fh.Close()
+		}
+		if len(to) > 0 {
+			return to
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no mail %q in dev-mail", subject)
+	return nil
+}

@@ -76,6 +76,9 @@ func (p *Portal) payView(r *http.Request, unpaid []billing.Invoice, f pagoForm, 
 	if v.Date == "" {
 		v.Date = v.Today
 	}
+	if f.amount == "" && f.invoices == nil && len(unpaid) == 1 {
+		v.Amount = strings.TrimPrefix(templates.Money(unpaid[0].Balance()), "$") // what the one preselected invoice owes
+	}
 	for _, inv := range unpaid {
 		v.Invoices = append(v.Invoices, payInvoice{Number: inv.Number, Title: billing.DocumentTitle(inv.Document, lang),
 			Due: dateText(lang, inv.DueDate), Balance: templates.Money(inv.Balance()), Overdue: inv.DueDate != "" && inv.DueDate < v.Today,
@@ -183,8 +186,11 @@ func (p *Portal) reportPago(w http.ResponseWriter, r *http.Request) {
 		rep.Operation = &f.operation
 	}
 	up, uerr := readUpload(r, "receipt")
-	if uerr != nil {
+	switch {
+	case errors.Is(uerr, errUploadSize):
 		errs["receipt"] = p.Site.T(r, uerr.Error(), MaxUpload>>20)
+	case uerr != nil:
+		errs["receipt"] = p.Site.T(r, uerr.Error())
 	}
 	if len(errs) > 0 {
 		p.log.Info("portal: payment report refused", "client", c.ID, "fields", len(errs))

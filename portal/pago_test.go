@@ -179,7 +179,7 @@ func TestReportarPagoRefusesDisguisedReceiptOthersInvoiceAndCSRFLess(t *testing.
 	html := []byte("<html><script>alert(document.cookie)</script></html>")
 	resp, body := a.postMultipart("/portal/pago", a.payForm(mine[0].Number, amount), &file{name: "comprobante.pdf", contentType: "application/pdf", data: html})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="receipt-error"`) ||
-		!strings.Contains(body, "no es un PDF, JPG o PNG") {
+		!strings.Contains(body, "no es un PDF, JPG o PNG") || strings.Contains(body, "%!") {
 		t.Fatalf("disguised receipt: %d\n%s", resp.StatusCode, body)
 	}
 	nothing("disguised receipt")
