@@ -40,6 +40,11 @@ else
   echo "== npm missing: the browser tests will skip"
 fi
 
+# Screenshots of every page the browser tests visit and the billing PDF's
+# first page, kept for a person to look at.
+export TURNO_TEST_ARTIFACTS="${TURNO_TEST_ARTIFACTS:-$PWD/test-artifacts}"
+rm -rf "$TURNO_TEST_ARTIFACTS"; mkdir -p "$TURNO_TEST_ARTIFACTS"
+
 echo "== go test"
 log=$(mktemp)
 set +e
@@ -60,5 +65,6 @@ if [ $vulnstatus -ne 0 ]; then
   echo "== govulncheck failed: our code calls a vulnerable function (see its output above)"
   [ $status -ne 0 ] || status=$vulnstatus
 fi
+echo "artifacts (screenshots, PDF pages): $TURNO_TEST_ARTIFACTS ($(find "$TURNO_TEST_ARTIFACTS" -name '*.png' | wc -l) PNG files)"
 echo "$pass passed, $fail failed, $skip skipped"
 exit $status
