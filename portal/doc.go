@@ -1,10 +1,10 @@
 // Package portal is the customers' web pages under /portal/ on the HTTP
 // listener: a thin layer over packages clients, billing and tickets, on
-// package web's shared
-// sessions, CSRF protection, headers, templates and rate limits. It reads
-// and writes no collection itself: every fact comes from a domain
-// package's methods, and every read is scoped to the session's client
-// (the client ID comes from the session, never from the URL or a form).
+// package web's shared sessions, CSRF protection, headers, templates and
+// rate limits. It reads and writes no collection itself but the raw
+// store's uploads (see Uploads): every fact comes from a domain package's
+// methods, and every read is scoped to the session's client (the client
+// ID comes from the session, never from the URL or a form).
 //
 // # Pages
 //
@@ -25,9 +25,13 @@
 //	POST /portal/contactos/{id}   save it; POST …/{id}/eliminar removes it
 //	GET  /portal/facturas         Facturas: unpaid and paid invoices, the total owed
 //	GET  /portal/facturas/N.pdf   invoice N's PDF (billing renders it), as an attachment
+//	GET  /portal/facturas/N-dte.pdf  its tax document's PDF (billing.DTEDocumentOf), when the issuer answered
+//	GET  /portal/pago             Reportar pago: the unpaid invoices as checkboxes and the report's fields
+//	POST /portal/pago             tickets.OpenPaymentReport (multipart: the receipt), then the ticket
 //	GET  /portal/tickets          the client's tickets (tickets.ClientTickets)
 //	GET  /portal/tickets/nuevo    the form to open one; POST /portal/tickets opens it
-//	GET  /portal/tickets/{n}      one ticket and its public messages; POST replies
+//	GET  /portal/tickets/{n}      one ticket and its public messages (and the payment report it holds); POST replies
+//	GET  /portal/tickets/{n}/comprobante  that report's receipt, as an attachment
 //	GET  /portal/static/…         the stylesheet
 //
 // The set-password path is the one `[access] portal_url` makes the mail
@@ -49,6 +53,18 @@
 // for it). Setting a password ends every other session of the client and
 // clears the lockout.
 //
+// # Uploads
+//
+// A payment receipt is checked by its bytes (http.DetectContentType: a
+// PDF, JPEG or PNG, whatever its name or claimed type) and its size
+// (MaxUpload, 5 MB); a bad one is an error beside the field and nothing is
+// stored or opened. An accepted one is stored once per SHA-256 in the
+// intake's raw store (mailin.RawStore, the mail_raw bucket; the portal's
+// only write outside the domain services), and tickets.Receipt.Ref is that
+// hash. It is served back with its checked type, Content-Disposition
+// attachment and nosniff, only to the ticket's client. Forms may be up to
+// 8 MB (web.Options.MaxForm).
+//
 // # Scope and what is left out
 //
 // Every page reads the client ID from the session; a contact, invoice, PDF
@@ -57,5 +73,6 @@
 // error). Customers write tickets and replies as the client's principal
 // address. Mis datos does not change the principal address (the login);
 // contacts get no portal access of their own yet (clients.LoginClient
-// knows principal addresses only); tickets take no attachments yet.
+// knows principal addresses only); tickets take no attachments yet (only
+// the payment report's receipt).
 package portal
