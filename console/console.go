@@ -14,8 +14,10 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"turno/agents"
+	"turno/billing"
 	"turno/clients"
 	"turno/clock"
+	"turno/mailin"
 	"turno/replies"
 	"turno/tickets"
 	"turno/web"
@@ -48,8 +50,11 @@ type Options struct {
 	Tickets *tickets.Service
 	// Replies are the saved replies offered in the reply form; nil: none.
 	Replies *replies.Store
-	// Clients names a ticket's client on its page; nil: the ID only.
+	// Clients shows a ticket's client beside it; nil: the ID only.
 	Clients *clients.Registry
+	// Billing adds the client's contracts, unpaid invoices and balance;
+	// nil: none shown.
+	Billing *billing.Service
 	// Departments are the configured ones (the filter's choices for an
 	// admin; an agent sees their own).
 	Departments    []string
@@ -66,6 +71,7 @@ type Console struct {
 	Site *web.Site
 	o    Options
 	log  *slog.Logger
+	raw  *mailin.RawStore
 }
 
 // New builds the console without mounting it.
@@ -82,7 +88,7 @@ func New(opts Options) (*Console, error) {
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
-	c := &Console{o: opts, log: opts.Logger}
+	c := &Console{o: opts, log: opts.Logger, raw: mailin.NewRawStore(opts.DB)}
 	pages, _ := fs.Sub(pagesFS, "pages")
 	site, err := web.New(web.Options{DB: opts.DB, Surface: "console", CookieName: CookieName, Prefix: Prefix,
 		Pages: pages, Messages: messages, SessionTTL: opts.SessionTTL, TrustedProxies: opts.TrustedProxies,
@@ -118,6 +124,10 @@ func (c *Console) Handler() http.Handler {
 	for _, a := range []string{"reply", "note", "assign", "status", "priority"} {
 		m.HandleFunc("POST "+Prefix+"/tickets/{n}/"+a, c.action(c.ticketAction(a)))
 	}
+	for _, a := range []string{"confirm", "reject"} {
+		m.HandleFunc("POST "+Prefix+"/tickets/{n}/payment/"+a, c.action(c.paymentAction(a)))
+	}
+	m.HandleFunc("GET "+Prefix+"/tickets/{n}/files/{m}/{i}", c.page(c.file))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { c.Site.Error(w, r, http.StatusNotFound) })
 	shared := c.Site.Static()
 	own := c.static()

@@ -36,7 +36,10 @@ type env struct {
 	n    int
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with cfg changed by tune first.
+func newEnvWith(t *testing.T, tune func(*config.Config)) *env {
 	t.Helper()
 	srv := testenv.SMTP(t, nil)
 	host, port, _ := net.SplitHostPort(srv.Addr)
@@ -48,6 +51,9 @@ func newEnv(t *testing.T) *env {
 	cfg.Outbox.Relays = []config.RelayConfig{{Host: host, Port: p, TLS: "none"}}
 	cfg.Departments = map[string]config.DepartmentConfig{"soporte": {}, "ventas": {Name: "Ventas"}}
 	cfg.Console.Enabled = true
+	if tune != nil {
+		tune(&cfg)
+	}
 	d, err := daemon.New(daemon.Options{Config: cfg, Logger: testenv.Logger(t)})
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"turno/clients"
 	"turno/replies"
 	"turno/tickets"
 	"turno/web"
@@ -28,7 +27,11 @@ type item struct {
 	Text    string
 	Quoted  string
 	Files   []tickets.Attach
-	State   string // a reply's, when not sent
+	// Msg is the message's index in the thread (file links); Download:
+	// its files can be downloaded (files.go).
+	Msg      int
+	Download bool
+	State    string // a reply's, when not sent
 	// Event is an event's sentence (after Who), in the page's language.
 	Event string
 }
@@ -40,7 +43,9 @@ type draft struct {
 
 type ticketView struct {
 	T            tickets.Ticket
-	ClientName   string
+	Client       *clientPanel
+	Report       *reportView
+	Reason       string // a refused rejection's reason, kept
 	AssigneeName string
 	Items        []item
 	Answers      string
@@ -84,7 +89,7 @@ func (c *Console) ticket(w http.ResponseWriter, r *http.Request) {
 	}
 	v := ticketView{Done: r.URL.Query().Get("done")}
 	switch v.Done {
-	case "reply", "note", "assign", "status", "priority":
+	case "reply", "note", "assign", "status", "priority", "confirm", "reject":
 	default:
 		v.Done = ""
 	}
@@ -119,15 +124,16 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, n int64, 
 	t := th.Ticket
 	v.T = t
 	v.AssigneeName = names[t.Assignee]
-	if c.o.Clients != nil && t.ClientID != "" {
-		cl, err := c.o.Clients.Get(ctx, t.ClientID)
-		var nf *clients.NotFoundError
-		switch {
-		case err == nil:
-			v.ClientName = cl.Name
-		case !errors.As(err, &nf):
-			c.log.Warn("console: client of ticket", "ticket", n, "err", err)
-		}
+	if v.Client, err = c.clientPanel(ctx, act, t); err != nil {
+		c.internal(w, r, "ticket's client", err)
+		return
+	}
+	if v.Report, err = c.report(ctx, act, n); err != nil {
+		c.internal(w, r, "ticket's payment report", err)
+		return
+	}
+	if v.Report != nil {
+		v.Report.Reason = v.Reason
 	}
 	v.Items = c.thread(r, now, th, names)
 	v.Answers = answersKey(th)
@@ -196,9 +202,9 @@ func (c *Console) thread(r *http.Request, now time.Time, th *tickets.Thread, nam
 	lang := langOf(r)
 	tr := func(key string, args ...any) string { return c.Site.T(r, key, args...) }
 	var out []item
-	for _, m := range th.Messages {
+	for i, m := range th.Messages {
 		it := item{Kind: "in", Who: m.From.Name, Address: m.From.Address, At: m.ArrivedAt.In(c.o.Location),
-			Text: m.Text, Quoted: m.Quoted, Files: m.Attachments}
+			Text: m.Text, Quoted: m.Quoted, Files: m.Attachments, Msg: i, Download: downloadable(m)}
 		switch m.Direction {
 		case tickets.DirReply:
 			it.Kind = "reply"
