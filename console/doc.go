@@ -23,7 +23,21 @@
 //	POST /console/tickets/{n}/assign    assignee ("" unassigns)
 //	POST /console/tickets/{n}/status    open, pending, solved, closed
 //	POST /console/tickets/{n}/priority  high, medium, low ("" back to computed)
+//	POST /console/tickets/{n}/payment/confirm  the payment report: pay its (or the named) invoices
+//	POST /console/tickets/{n}/payment/reject   with a reason the customer reads
+//	GET  /console/tickets/{n}/files/{m}/{i}    attachment i of message m, as a download
 //	GET  /console/static/…              turno.css (web), console.css and console.js
+//
+// Beside a ticket, the requester's client (client.go): its record
+// (clients.Registry), active contracts, unpaid invoices and balance
+// (billing.Service, Options.Billing; nothing of billing without it), its
+// recent tickets in the agent's departments (tickets.RecentClientTickets)
+// and the ticket's payment report (tickets.PaymentReportOf) with its
+// confirm and reject forms. Attachments of customer mail (files.go) are
+// read back from the raw message store (mailin.RawStore) after the
+// ticket is read with the agent as the actor, and always served as
+// downloads (Content-Disposition: attachment, application/octet-stream,
+// nosniff, a sandbox CSP).
 //
 // Without a session a page redirects to the login page and an action or
 // the marker answers 401. Every request re-reads the agent by _id: a
