@@ -5,114 +5,50 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"turno/agents"
 	"turno/api"
-	"turno/clients"
-	"turno/clock"
-	"turno/config"
-	"turno/daemon"
+	"turno/bench/internal/seed"
 	"turno/httpapi"
-	"turno/store"
-	"turno/tickets"
 )
 
-// departments the tickets are spread over; the bench agent works all four.
-var departments = []string{"soporte", "ventas", "pagos", "tecnico"}
-
-const agentEmail = "ana@proveedor.cl"
-
-// env is one embedded store with the daemon's parts and the API served
-// over HTTP on loopback.
+// env is one embedded store with the daemon's parts (seed.Env) and the
+// API served over HTTP on loopback.
 type env struct {
-	tmp    string
-	st     *store.Store
-	cfg    config.Config
-	tk     *tickets.Service
-	actor  tickets.Actor
+	*seed.Env
 	token  string
 	hs     *httpapi.Server
 	base   string // http://127.0.0.1:port/api/v1
 	client *http.Client
 }
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
 func newEnv(ctx context.Context) (*env, error) {
-	tmp, err := os.MkdirTemp("", "turno-bench-api")
+	se, err := seed.Open(ctx)
 	if err != nil {
 		return nil, err
 	}
-	e := &env{tmp: tmp}
-	if err := e.start(ctx); err != nil {
+	e := &env{Env: se}
+	if err := e.start(); err != nil {
 		e.close()
 		return nil, err
 	}
 	return e, nil
 }
 
-func (e *env) start(ctx context.Context) error {
-	st, err := store.Open(ctx, store.Options{DataDir: e.tmp, Database: "bench", Logger: quiet})
-	if err != nil {
+func (e *env) start() error {
+	if err := e.Tickets.RepairQueue(context.Background()); err != nil {
 		return err
 	}
-	e.st = st
-	if err := store.EnsureIndexes(ctx, st.DB, daemon.Indexes()); err != nil {
+	var err error
+	if e.token, _, err = e.Agents.CreateToken(context.Background(), seed.AgentEmail, "bench"); err != nil {
 		return err
 	}
-	cfg := config.Default()
-	cfg.DataDir = e.tmp
-	// Closed history gets numbers below NumberStart (never claimed by
-	// Ingest); departments weigh differently so priorities vary.
-	cfg.Tickets.NumberStart = 1_000_000
-	cfg.Tickets.Priority.Departments = map[string]int{"pagos": 10, "tecnico": 5, "ventas": 0}
-	e.cfg = cfg
-
-	ob, err := daemon.NewOutbox(ctx, cfg, st.DB, quiet)
-	if err != nil {
-		return err
-	}
-	reg := clients.New(clients.Options{DB: st.DB, Logger: quiet})
-	for i := range 50 {
-		tier := "standard"
-		if i%5 == 0 {
-			tier = "premium"
-		}
-		if _, err := reg.Add(ctx, clients.Client{ID: fmt.Sprintf("C%02d", i), Name: fmt.Sprintf("Cliente %02d SpA", i),
-			PersonType: "other", Email: fmt.Sprintf("%02d@cliente.cl", i), Active: true, SupportTier: tier}, "bench"); err != nil {
-			return fmt.Errorf("add client: %w", err)
-		}
-	}
-	parts, err := daemon.NewWorkParts(ctx, cfg, st.DB, reg, ob, clock.Real{}, quiet)
-	if err != nil {
-		return err
-	}
-	if err := parts.Tickets.RepairQueue(ctx); err != nil {
-		return err
-	}
-	bill, _, err := daemon.BillingParts(daemon.Options{Config: cfg, Logger: quiet, Clock: clock.Real{}}, st, reg, ob)
-	if err != nil {
-		return err
-	}
-	e.tk = parts.Tickets
-	ag, err := parts.Agents.Add(ctx, agents.Agent{Email: agentEmail, Name: "Ana Rojas", Role: agents.RoleAgent, Departments: departments})
-	if err != nil {
-		return err
-	}
-	e.actor = ag.Actor()
-	if e.token, _, err = parts.Agents.CreateToken(ctx, agentEmail, "bench"); err != nil {
-		return err
-	}
-
-	e.hs = httpapi.New(httpapi.Options{Addr: "127.0.0.1:0", Gatherer: prometheus.NewRegistry(), Logger: quiet})
-	if _, err := api.Mount(e.hs, api.Options{Tickets: parts.Tickets, Agents: parts.Agents, Replies: parts.Replies,
-		Clients: reg, Billing: bill, Logger: quiet}); err != nil {
+	e.hs = httpapi.New(httpapi.Options{Addr: "127.0.0.1:0", Gatherer: prometheus.NewRegistry(), Logger: seed.Quiet})
+	if _, err := api.Mount(e.hs, api.Options{Tickets: e.Tickets, Agents: e.Agents, Replies: e.Replies,
+		Clients: e.Clients, Billing: e.Billing, Logger: seed.Quiet}); err != nil {
 		return err
 	}
 	if err := e.hs.Start(); err != nil {
@@ -128,10 +64,7 @@ func (e *env) close() {
 	if e.hs != nil {
 		_ = e.hs.Shutdown(ctx)
 	}
-	if e.st != nil {
-		_ = e.st.Close(ctx)
-	}
-	_ = os.RemoveAll(e.tmp)
+	e.Env.Close()
 }
 
 // call makes one API request and reads the whole answer; any status but

@@ -5,69 +5,24 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"turno/bench/internal/seed"
 	"turno/tickets"
 )
 
 const page = 50
 
-// durations of one measurement, sorted by stats.
-type durations []time.Duration
-
-func (d durations) pct(p float64) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	i := int(float64(len(s))*p+0.999999) - 1
-	return s[min(max(i, 0), len(s)-1)]
-}
-
-func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/1e6) }
-
-// pair times api and direct alternately n times (after 3 untimed rounds).
-func pair(n int, api, direct func(i int) error) (durations, durations, error) {
-	ds, err := alternate(n, api, direct)
-	if err != nil {
-		return nil, nil, err
-	}
-	return ds[0], ds[1], nil
-}
-
-// alternate times each of fns in turn, n rounds after 3 untimed ones
-// (round i calls each with i, from -3).
-func alternate(n int, fns ...func(i int) error) ([]durations, error) {
-	ds := make([]durations, len(fns))
-	for i := -3; i < n; i++ {
-		for j, fn := range fns {
-			start := time.Now()
-			if err := fn(i); err != nil {
-				return nil, err
-			}
-			if i >= 0 {
-				ds[j] = append(ds[j], time.Since(start))
-			}
-		}
-	}
-	return ds, nil
-}
-
-func report(what, apiName, directName string, a, d durations) {
-	fmt.Printf("%-18s %s p50 %s p99 %s  %s p50 %s p99 %s  ratio p50 %.2f p99 %.2f\n", what,
-		apiName, ms(a.pct(.5)), ms(a.pct(.99)), directName, ms(d.pct(.5)), ms(d.pct(.99)),
-		float64(a.pct(.5))/float64(d.pct(.5)), float64(a.pct(.99))/float64(d.pct(.99)))
-}
-
 // directPage reads the queue's first page as Queue does for the agent:
 // the projection, the agent's departments, sorted by sort_key, one more
 // than the page, without events.
 func directPage(ctx context.Context, e *env) func(int) error {
-	queue := e.st.DB.Collection(tickets.CollQueue)
-	q := bson.D{{Key: "department", Value: bson.D{{Key: "$in", Value: e.actor.Departments}}}}
+	queue := e.St.DB.Collection(tickets.CollQueue)
+	q := bson.D{{Key: "department", Value: bson.D{{Key: "$in", Value: e.Actor.Departments}}}}
 	opts := options.Find().SetSort(bson.D{{Key: "sort_key", Value: 1}}).SetLimit(page + 1).
 		SetProjection(bson.D{{Key: "events", Value: 0}})
 	return func(int) error {
@@ -98,36 +53,36 @@ func measureWork(total, notClosed, n, nShow, nReplies int) error {
 	}
 	defer e.close()
 	start := time.Now()
-	nums, err := seedOpen(ctx, e.tk, notClosed, true)
+	nums, err := seed.OpenTickets(ctx, e.Tickets, notClosed, true)
 	if err != nil {
 		return err
 	}
-	if err := mixStatuses(ctx, e.tk, e.actor, nums); err != nil {
+	if err := seed.MixStatuses(ctx, e.Tickets, e.Actor, nums); err != nil {
 		return err
 	}
 	tOpen := time.Since(start)
 	start = time.Now()
-	if err := insertClosed(ctx, e, 1, total-notClosed, true); err != nil {
+	if err := seed.InsertClosed(ctx, e.St.DB, 1, total-notClosed, true); err != nil {
 		return err
 	}
 	fmt.Printf("store: %d tickets in %d departments: %d not closed (ingested, a third with a follow-up; new/open/pending/solved) in %.0fs, %d closed (inserted, a message each) in %.0fs\n",
-		total, len(departments), notClosed, tOpen.Seconds(), total-notClosed, time.Since(start).Seconds())
+		total, len(seed.Departments), notClosed, tOpen.Seconds(), total-notClosed, time.Since(start).Seconds())
 
 	// 1. The queue's first page and one ticket's show.
-	a, d, err := pair(n, apiPage(e), directPage(ctx, e))
+	a, d, err := seed.Pair(n, apiPage(e), directPage(ctx, e))
 	if err != nil {
 		return err
 	}
-	report("list first page", "api", "direct", a, d)
+	seed.Report("list first page", "api", "direct", a, d)
 
 	rng := rand.New(rand.NewPCG(11, 1))
 	pick := make([]int64, nShow+3)
 	for i := range pick {
 		pick[i] = nums[rng.IntN(len(nums))]
 	}
-	tc, mc := e.st.DB.Collection(tickets.CollTickets), e.st.DB.Collection(tickets.CollMessages)
+	tc, mc := e.St.DB.Collection(tickets.CollTickets), e.St.DB.Collection(tickets.CollMessages)
 	threadOpts := options.Find().SetSort(bson.D{{Key: "arrived_at", Value: 1}, {Key: "_id", Value: 1}})
-	a, d, err = pair(nShow, func(i int) error {
+	a, d, err = seed.Pair(nShow, func(i int) error {
 		return e.call("GET", fmt.Sprintf("/tickets/%d", pick[i+3]), nil, "", 200)
 	}, func(i int) error {
 		num := pick[i+3]
@@ -163,7 +118,7 @@ func measureWork(total, notClosed, n, nShow, nReplies int) error {
 	if err != nil {
 		return err
 	}
-	report("show ticket", "api", "direct", a, d)
+	seed.Report("show ticket", "api", "direct", a, d)
 
 	// 2. Replies on distinct new or open tickets, against raw inserts.
 	var targets []int64
@@ -176,7 +131,7 @@ func measureWork(total, notClosed, n, nShow, nReplies int) error {
 		return fmt.Errorf("only %d new or open tickets for %d replies", len(targets), nReplies)
 	}
 	text := strings.Repeat("Gracias por escribirnos: revisamos el servidor y ya responde. ", 10) // ~620 B
-	scratch := e.st.DB.Collection("bench_scratch")
+	scratch := e.St.DB.Collection("bench_scratch")
 	var replyReq [][]byte
 	for _, num := range targets[:nReplies+3] {
 		var t tickets.Ticket
@@ -190,7 +145,7 @@ func measureWork(total, notClosed, n, nShow, nReplies int) error {
 		replyReq = append(replyReq, b)
 	}
 	now := time.Now().UTC()
-	a, d, err = pair(nReplies, func(i int) error {
+	a, d, err = seed.Pair(nReplies, func(i int) error {
 		return e.call("POST", fmt.Sprintf("/tickets/%d/replies", targets[i+3]), replyReq[i+3], fmt.Sprintf("bench-reply-%d", i+3), 0)
 	}, func(i int) error {
 		key := fmt.Sprintf("raw%d@bench", i+3)
@@ -198,13 +153,13 @@ func measureWork(total, notClosed, n, nShow, nReplies int) error {
 			MessageID: key, From: tickets.Address{Name: "Ana Rojas — Soporte", Address: "soporte@turno.example"},
 			To: []tickets.Address{{Address: "cliente@cliente.cl"}}, Subject: "Re: [Ticket #1] Consulta", Kind: "normal",
 			Text: text, Mailbox: "soporte", ArrivedAt: now, StoredAt: now, Thread: "reply", Direction: tickets.DirReply,
-			Agent: agentEmail, AgentName: "Ana Rojas", Answers: "o1@bench", OutboxID: key, RequestHash: key, State: "sent"})
+			Agent: seed.AgentEmail, AgentName: "Ana Rojas", Answers: "o1@bench", OutboxID: key, RequestHash: key, State: "sent"})
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	report("reply", "api", "raw insert", a, d)
+	seed.Report("reply", "api", "raw insert", a, d)
 	return nil
 }
 
@@ -221,29 +176,29 @@ func measureHistory(open, closed, n int) error {
 			return err
 		}
 		defer e.close()
-		nums, err := seedOpen(ctx, e.tk, open, false)
+		nums, err := seed.OpenTickets(ctx, e.Tickets, open, false)
 		if err != nil {
 			return err
 		}
-		if err := mixStatuses(ctx, e.tk, e.actor, nums); err != nil {
+		if err := seed.MixStatuses(ctx, e.Tickets, e.Actor, nums); err != nil {
 			return err
 		}
 		envs[i] = e
 	}
 	start := time.Now()
-	if err := insertClosed(ctx, envs[1], 1, closed, false); err != nil {
+	if err := seed.InsertClosed(ctx, envs[1].St.DB, 1, closed, false); err != nil {
 		return err
 	}
 	fmt.Printf("history: two stores with the same %d open tickets (ingested); %d closed inserted into one in %.0fs (InsertMany of 99)\n",
 		open, closed, time.Since(start).Seconds())
-	ds, err := alternate(n, apiPage(envs[0]), apiPage(envs[1]), directPage(ctx, envs[0]), directPage(ctx, envs[1]))
+	ds, err := seed.Alternate(n, apiPage(envs[0]), apiPage(envs[1]), directPage(ctx, envs[0]), directPage(ctx, envs[1]))
 	if err != nil {
 		return err
 	}
-	report("queue, 0 closed", "api", "direct", ds[0], ds[2])
-	report(fmt.Sprintf("queue, %d closed", closed), "api", "direct", ds[1], ds[3])
+	seed.Report("queue, 0 closed", "api", "direct", ds[0], ds[2])
+	seed.Report(fmt.Sprintf("queue, %d closed", closed), "api", "direct", ds[1], ds[3])
 	fmt.Printf("queue, %d closed / 0 closed  api p50 %.2f p99 %.2f  direct p50 %.2f p99 %.2f\n", closed,
-		float64(ds[1].pct(.5))/float64(ds[0].pct(.5)), float64(ds[1].pct(.99))/float64(ds[0].pct(.99)),
-		float64(ds[3].pct(.5))/float64(ds[2].pct(.5)), float64(ds[3].pct(.99))/float64(ds[2].pct(.99)))
+		float64(ds[1].Pct(.5))/float64(ds[0].Pct(.5)), float64(ds[1].Pct(.99))/float64(ds[0].Pct(.99)),
+		float64(ds[3].Pct(.5))/float64(ds[2].Pct(.5)), float64(ds[3].Pct(.99))/float64(ds[2].Pct(.99)))
 	return nil
 }
