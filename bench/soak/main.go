@@ -232,6 +232,7 @@ func (o *run) measure(ctx context.Context, name, dir string) (result, error) {
 			time.Sleep(rest)
 		}
 	}
+	fmt.Printf("  the billing cycle's per-run reads, timed from here:\n%s", p.queryCosts(ctx))
 	if peak, err := c.rssKB(); err == nil {
 		r.peakKB = max(peak, r.rssKB)
 	}

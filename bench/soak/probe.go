@@ -9,9 +9,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/smtp"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"turno/billing"
 	"turno/clients"
@@ -213,4 +216,52 @@ func (p *prober) invoice(ctx context.Context) (time.Duration, error) {
 		return 0, fmt.Errorf("invoice of %s: number %d, mailed %v", id, inv.Number, inv.Mailed)
 	}
 	return d, nil
+}
+
+// queryCosts times, once, the per-run reads billing's cycle makes (each a
+// scan on the embedded store): what an invoice's cost is made of.
+func (p *prober) queryCosts(ctx context.Context) string {
+	inv := p.st.DB.Collection(billing.InvoicesCollection)
+	today := scheduler.DateOf(time.Now(), p.loc)
+	qs := []struct {
+		name string
+		run  func() (int, error)
+	}{
+		{"invoices{number:0} sorted (repairNumbering)", func() (int, error) {
+			return count(ctx, inv, bson.D{{Key: "number", Value: int64(0)}},
+				options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}))
+		}},
+		{"invoices{mailed:false,number>0} (mailPending)", func() (int, error) {
+			return count(ctx, inv, bson.D{{Key: "mailed", Value: false}, {Key: "number", Value: bson.D{{Key: "$gt", Value: 0}}}}, nil)
+		}},
+		{"contracts due today sorted (dueContracts)", func() (int, error) {
+			return count(ctx, p.st.DB.Collection(billing.ContractsCollection), bson.D{
+				{Key: "anchor_day", Value: bson.D{{Key: "$in", Value: billing.AnchorsFor(today)}}}, {Key: "active", Value: true}},
+				options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+		}},
+	}
+	var b strings.Builder
+	for _, q := range qs {
+		t0 := time.Now()
+		n, err := q.run()
+		if err != nil {
+			fmt.Fprintf(&b, "    %s: %v\n", q.name, err)
+			continue
+		}
+		fmt.Fprintf(&b, "    %s: %s (%d found)\n", q.name, ms(time.Since(t0)), n)
+	}
+	return b.String()
+}
+
+func count(ctx context.Context, coll *mongo.Collection, f bson.D, o *options.FindOptionsBuilder) (int, error) {
+	if o == nil {
+		o = options.Find()
+	}
+	cur, err := coll.Find(ctx, f, o)
+	if err != nil {
+		return 0, err
+	}
+	var all []bson.Raw
+	err = cur.All(ctx, &all)
+	return len(all), err
 }

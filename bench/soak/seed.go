@@ -168,7 +168,7 @@ func seedTickets(ctx context.Context, db *mongo.Database, sz sizes, now time.Tim
 	made := 0
 	for i := range sz.Tickets {
 		n := int64(i + 1)
-		at := now.Add(-year + time.Duration(i)*year/time.Duration(sz.Tickets))
+		at := now.Add(-year + time.Duration(i)*(year/time.Duration(sz.Tickets)))
 		from := tickets.Address{Address: clientID(i%sz.Clients) + "@historia.cl"}
 		origin := fmt.Sprintf("t%d@history.bench", n)
 		t := tickets.Ticket{ID: strconv.FormatInt(n, 10), Number: n, Subject: fmt.Sprintf("Consulta antigua %d", n),
@@ -223,7 +223,7 @@ func seedOutbox(ctx context.Context, db *mongo.Database, sz sizes, now time.Time
 	cb := &batchInserter{coll: db.Collection(mailout.ClaimsCollection)}
 	templates := []string{"invoice_issued", "collection_note", "ticket_reply", "ticket_ack"}
 	for i := range sz.Outbox {
-		at := now.Add(-year + time.Duration(i)*year/time.Duration(sz.Outbox))
+		at := now.Add(-year + time.Duration(i)*(year/time.Duration(sz.Outbox)))
 		to := clientID(i%sz.Clients) + "@historia.cl"
 		id := fmt.Sprintf("h%08d", i)
 		e := mailout.Entry{ID: id, Key: fmt.Sprintf("history:%d:%s", i, to), State: mailout.StateSent, Priority: 5,
