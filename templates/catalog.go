@@ -30,6 +30,7 @@ func catalog() []kind {
 		{"password_reset", samplePasswordReset},
 		{"welcome", sampleWelcome},
 		{"billing_data_required", sampleBillingDataRequired},
+		{"login_locked", sampleLoginLocked},
 	}
 }
 

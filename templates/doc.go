@@ -19,6 +19,7 @@
 //	password_reset               PasswordReset
 //	welcome                      Welcome
 //	billing_data_required        BillingDataRequired
+//	login_locked                 LoginLocked
 //
 // Reply texts (replytext.go) are not emails: they are what Turno writes
 // as an agent's reply on a ticket, the body ticket_reply then carries,
