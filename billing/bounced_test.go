@@ -91,7 +91,7 @@ func TestBouncedNoteIsResentToThePrincipalOnce(t *testing.T) {
 		t.Fatalf("the bounced note was not re-sent: %v", n)
 	}
 	got, subjects := r.received(t, 2)
-	if len(got[1].To) != 1 || got[1].To[0] != "c1@cliente.cl" || subjects[1] != "Nota de cobro: su pago de $45.990 vence en 3 días" {
+	if len(got[1].To) != 1 || got[1].To[0] != "c1@cliente.cl" || subjects[1] != "Recordatorio de pago: su pago de $45.990 vence en 3 días" {
 		t.Fatalf("re-sent note to %v, subject %q; want the −3 note at the principal", got[1].To, subjects[1])
 	}
 	if e := r.entry(t, resendKey); e == nil || len(e.Cc) != 0 || e.Kind != "collection_note" {

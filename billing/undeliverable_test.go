@@ -267,7 +267,7 @@ func TestBouncedBillingContactIsSuppressedAndReported(t *testing.T) {
 		t.Fatalf("stage 0: %v", n)
 	}
 	got, subjects := r.received(t, 2)
-	if len(got[1].To) != 1 || got[1].To[0] != "c1@cliente.cl" || subjects[1] != "Nota de cobro: su pago de $45.990 vence hoy" {
+	if len(got[1].To) != 1 || got[1].To[0] != "c1@cliente.cl" || subjects[1] != "Recordatorio de pago: su pago de $45.990 vence hoy" {
 		t.Fatalf("stage 0 note to %v, subject %q; want the principal", got[1].To, subjects[1])
 	}
 	if a := r.attempts("conta@cliente.cl"); a != 1 {
@@ -354,7 +354,7 @@ func TestNoteHeldUntilAnAddressIsDeliverable(t *testing.T) {
 		t.Fatalf("after the fix: %v", n)
 	}
 	got, subjects := r.received(t, 1)
-	if got[0].To[0] != "pagos@cliente.cl" || subjects[0] != "Nota de cobro: su pago de $45.990 vence hoy" {
+	if got[0].To[0] != "pagos@cliente.cl" || subjects[0] != "Recordatorio de pago: su pago de $45.990 vence hoy" {
 		t.Fatalf("held note sent to %v, subject %q", got[0].To, subjects[0])
 	}
 	if n := r.run(t, r.svc.Collect, "2026-06-18"); n["notes"] != 0 {

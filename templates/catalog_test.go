@@ -34,10 +34,10 @@ func TestCollectionNoteStages(t *testing.T) {
 		stage  int
 		es, en string
 	}{
-		{-5, "Nota de cobro: su pago de $58.490 vence en 5 días", "Payment reminder: $58.490 due in 5 days"},
-		{-1, "Nota de cobro: su pago de $58.490 vence en 1 día", "Payment reminder: $58.490 due in 1 day"},
-		{0, "Nota de cobro: su pago de $58.490 vence hoy", "Payment reminder: $58.490 due today"},
-		{1, "Nota de cobro: saldo vencido de $58.490", "Payment reminder: overdue balance of $58.490"},
+		{-5, "Recordatorio de pago: su pago de $58.490 vence en 5 días", "Payment reminder: $58.490 due in 5 days"},
+		{-1, "Recordatorio de pago: su pago de $58.490 vence en 1 día", "Payment reminder: $58.490 due in 1 day"},
+		{0, "Recordatorio de pago: su pago de $58.490 vence hoy", "Payment reminder: $58.490 due today"},
+		{1, "Recordatorio de pago: saldo vencido de $58.490", "Payment reminder: overdue balance of $58.490"},
 	}
 	for _, tt := range tests {
 		data := SampleData("collection_note").(CollectionNote)
