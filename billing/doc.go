@@ -37,6 +37,11 @@
 //   - dte_requests {_id: invoice _id, key, trigger, payments, attempts,
 //     next_at, last_error, claimed_by, claimed_until} and dte_documents
 //     {_id: invoice _id, type, folio, pdf}: the DTE issuer hook (dte.go).
+//   - billing_undeliverable {_id: client, addresses, updated_at}: one per
+//     client whose billing mail has nowhere to go, kept on each suppression
+//     and contact change and reconciled at start, so the
+//     turno_billing_undeliverable_clients gauge counts this small
+//     collection (undeliverable_markers.go).
 //
 // The cycle for a business date is a plain loop, every step idempotent:
 // number what a crash left unnumbered; bill held periods whose client is

@@ -61,6 +61,16 @@ func (d *Daemon) startBilling(ctx context.Context, td *teardown) error {
 	}
 	d.Billing, d.Scheduler = svc, sched
 	d.payLedger.set(svc) // payreport.go
+	if svc.Wired() {
+		// The undeliverable-clients gauge follows every suppression and
+		// starts from a reconcile of what changed while stopped.
+		if d.bounces != nil {
+			d.bounces.OnSuppressed(svc.AddressChanged)
+		}
+		if _, err := svc.ReconcileUndeliverable(ctx); err != nil {
+			d.log.Warn("billing: reconcile undeliverable clients", "err", err)
+		}
+	}
 	if err := sched.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -31,17 +32,24 @@ type outboxBounces struct {
 	db    *mongo.Database
 	clock clock.Clock
 	key   []byte // the Message-ID key, which signs the VERP tokens
+	// suppressed, once set (OnSuppressed), hears of each address a proven
+	// bounce marked undeliverable: billing keeps its undeliverable clients
+	// current from it.
+	suppressed atomic.Pointer[func(context.Context, string) error]
 }
 
-var _ tickets.BounceJudge = outboxBounces{}
+var _ tickets.BounceJudge = (*outboxBounces)(nil)
+
+// OnSuppressed sets what hears of newly suppressed addresses.
+func (b *outboxBounces) OnSuppressed(fn func(context.Context, string) error) { b.suppressed.Store(&fn) }
 
 // RecordBounce has only the quoted Message-ID, which proves nothing: it
 // never matches. The ticket service calls JudgeBounce instead.
-func (b outboxBounces) RecordBounce(context.Context, string, []parse.BounceRecipient) (bool, error) {
+func (b *outboxBounces) RecordBounce(context.Context, string, []parse.BounceRecipient) (bool, error) {
 	return false, nil
 }
 
-func (b outboxBounces) JudgeBounce(ctx context.Context, r tickets.BounceReport) (tickets.BounceVerdict, error) {
+func (b *outboxBounces) JudgeBounce(ctx context.Context, r tickets.BounceReport) (tickets.BounceVerdict, error) {
 	bounced := make([]mailout.BouncedRecipient, 0, len(r.Recipients))
 	for _, x := range r.Recipients {
 		if x.Address != "" {
@@ -55,11 +63,18 @@ func (b outboxBounces) JudgeBounce(ctx context.Context, r tickets.BounceReport) 
 	if !v.Matched {
 		bouncesRefused.WithLabelValues(v.Reason).Inc()
 	}
+	if fn := b.suppressed.Load(); fn != nil {
+		for _, a := range v.Suppressed {
+			// The suppression stands either way; a failure here leaves the
+			// gauge to the next reconcile (start, collection run, report).
+			_ = (*fn)(ctx, a)
+		}
+	}
 	return tickets.BounceVerdict{Matched: v.Matched, Reason: v.Reason, Entry: v.Entry, Sensitive: v.Sensitive}, nil
 }
 
 // PurgeRaw strips the stored raw message to its header.
-func (b outboxBounces) PurgeRaw(ctx context.Context, rawRef string) error {
+func (b *outboxBounces) PurgeRaw(ctx context.Context, rawRef string) error {
 	_, err := mailin.NewRawStore(b.db).StripBody(ctx, rawRef)
 	return err
 }

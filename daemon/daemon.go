@@ -90,6 +90,9 @@ type Daemon struct {
 	agentMailOnce sync.Once
 	// payLedger is billing for payment reports (daemon/payreport.go).
 	payLedger *billingLedger
+	// bounces is the tickets' bounce judge, told of suppressions once
+	// billing exists (startBilling).
+	bounces *outboxBounces
 }
 
 // New checks the options. Nothing starts until Run.

@@ -25,6 +25,7 @@ func (d *Daemon) startTickets(ctx context.Context) error {
 		return err
 	}
 	d.Tickets, d.Agents, d.Replies = parts.Tickets, parts.Agents, parts.Replies
+	d.bounces = parts.Bounces
 	d.wirePaymentReports() // payreport.go: billing joins when it starts
 	// A crash between a ticket's write and its queue projection's leaves a
 	// marker: settle them before anyone reads the queue.

@@ -35,6 +35,9 @@ type WorkParts struct {
 	Tickets *tickets.Service
 	Agents  *agents.Service
 	Replies *replies.Store
+	// Bounces judges bounces for Tickets; OnSuppressed, set once billing
+	// exists, hears of every address a proven bounce suppressed.
+	Bounces *outboxBounces
 }
 
 // NewWorkParts builds the tickets service with everything an agent's work
@@ -55,7 +58,8 @@ func NewWorkParts(ctx context.Context, cfg config.Config, db *mongo.Database, re
 	opts.DB, opts.Clock, opts.Logger = db, clk, log.With("component", "tickets")
 	opts.MessageIDKey = key
 	opts.TrustedAuthservID = cfg.Intake.TrustedAuthservID
-	opts.Bounces = outboxBounces{db: db, clock: clk, key: key}
+	bounces := &outboxBounces{db: db, clock: clk, key: key}
+	opts.Bounces = bounces
 	opts.Agents = ag
 	opts.Departments = depts
 	opts.MailDomain = cfg.Mail.Domain
@@ -78,7 +82,7 @@ func NewWorkParts(ctx context.Context, cfg config.Config, db *mongo.Database, re
 	if err != nil {
 		return WorkParts{}, fmt.Errorf("tickets: %w", err)
 	}
-	return WorkParts{Tickets: svc, Agents: ag, Replies: replies.New(db)}, nil
+	return WorkParts{Tickets: svc, Agents: ag, Replies: replies.New(db), Bounces: bounces}, nil
 }
 
 // DevOverrides points the support and From addresses at the dev mailbox,

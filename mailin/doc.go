@@ -37,7 +37,10 @@
 //     the lease epoch of the last cursor write, and status for `turno mail
 //     status` (connected, owner, last poll, error count, last error).
 //   - mail_raw (GridFS bucket) and mail_raw_index (_id = SHA-256 → GridFS
-//     file): raw messages, stored once per content.
+//     file): raw messages, stored once per content. With retention.raw_mail
+//     set, the bytes of mail whose tickets closed before it are dropped
+//     (rawdrop.go): the index document stays, marked dropped, so a refetch
+//     is still known and not stored again.
 //   - mail_messages: the intake ledger, _id = dedup key ("mid:" + normalised
 //     Message-ID, else "raw:" + SHA-256); server copies that delivered it,
 //     the processes that handled it, whether the Sink took it.

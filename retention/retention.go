@@ -17,8 +17,9 @@
 //
 // Kept for ever: tickets and their messages, ticket_seen and
 // ticket_message_ids (the dedup records, see tickets' prune.go), invoices,
-// payments, audit trails, suppressions, bounces. Raw message bytes
-// (retention.raw_mail) are not pruned yet.
+// payments, audit trails, suppressions, bounces. Raw message bytes of
+// tickets closed longer than retention.raw_mail ago are dropped when it is
+// set (default: kept forever); the hash stays.
 package retention
 
 import (
@@ -80,7 +81,7 @@ func New(o Options) *Job {
 	}
 	r := o.Config.Retention
 	now := o.Clock.Now
-	return &Job{Clock: o.Clock, Location: o.Location, Logger: o.Logger, Steps: []Step{
+	j := &Job{Clock: o.Clock, Location: o.Location, Logger: o.Logger, Steps: []Step{
 		{Name: "outbox", Age: r.Outbox.D(), Pruner: mailout.Pruner{DB: o.DB, MessageIDKey: o.MessageIDKey, Logger: o.Logger, Now: now}},
 		{Name: "intake", Age: r.Intake.D(), Pruner: mailin.Pruner{DB: o.DB, Logger: o.Logger}},
 		// Budgets and windows expire by their own rules (tickets'
@@ -88,6 +89,14 @@ func New(o Options) *Job {
 		{Name: "auto_replies", Age: 24 * time.Hour, Pruner: tickets.Pruner{DB: o.DB,
 			Window: o.Config.Tickets.UnknownSenderReplyWindow.D(), Now: now, Logger: o.Logger}},
 	}}
+	if r.RawMail != 0 {
+		// Raw bytes of mail whose every message sits on a ticket closed
+		// before the cut-off (tickets lists them, mailin drops the bytes
+		// and keeps the hash, so a refetch is still known).
+		j.Steps = append(j.Steps, Step{Name: "raw_mail", Age: r.RawMail.D(), Pruner: mailin.RawPruner{DB: o.DB,
+			Candidates: tickets.RawCandidates{DB: o.DB}.List, Logger: o.Logger, Now: now}})
+	}
+	return j
 }
 
 // Register adds the job to sched at hour (local), when enabled.
