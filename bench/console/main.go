@@ -23,8 +23,13 @@
 //     the forms, the requester's client with billing and recent tickets,
 //     the payment report) against tickets.Service.Get of the ticket.
 //
-// Seeding an ingested ticket costs tens of milliseconds on a loaded
-// machine; inserted ones are cheap, so -tickets 10000 is quick to seed.
+// Seeding dominates a full-size run: the projection is built one ticket
+// at a time (RepairQueue's backfill: two reads and a replace by _id each,
+// about 70 ms apiece on this shared 2-core machine at load 4 to 7), so
+// -tickets 10000 spends over 12 minutes there (a run stopped at 14
+// minutes was still in it); an ingested ticket costs about as much. A run
+// that finishes in a few minutes: -tickets 2000 -ingested 100 -n 20
+// -nshow 20.
 package main
 
 import (
