@@ -149,12 +149,7 @@ func (c *Console) Handler() http.Handler {
 // static serves console.css and console.js, with the security headers.
 func (c *Console) static() http.Handler {
 	sub, _ := fs.Sub(assetsFS, "assets")
-	fsrv := http.StripPrefix(Prefix+"/static/", http.FileServer(http.FS(sub)))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		fsrv.ServeHTTP(w, r)
-	})
+	return web.ServeAssets(Prefix+"/static/", sub)
 }
 
 // Sweep removes expired sessions and old rate-limit windows (a daily job).

@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"path"
 	"strings"
 
 	"golang.org/x/text/language"
@@ -166,15 +165,7 @@ func (s *Site) Error(w http.ResponseWriter, r *http.Request, status int) {
 // Static serves the shared assets (the stylesheet) under Prefix+"/static/".
 func (s *Site) Static() http.Handler {
 	sub, _ := fs.Sub(assetsFS, "assets")
-	fsrv := http.StripPrefix(s.opts.Prefix+"/static/", http.FileServer(http.FS(sub)))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if path.Ext(r.URL.Path) == "" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		fsrv.ServeHTTP(w, r)
-	})
+	return ServeAssets(s.opts.Prefix+"/static/", sub)
 }
 
 // lang picks the page language: ?lang= (remembered in a cookie), the
