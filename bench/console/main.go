@@ -23,13 +23,14 @@
 //     the forms, the requester's client with billing and recent tickets,
 //     the payment report) against tickets.Service.Get of the ticket.
 //
-// Seeding dominates a full-size run: the projection is built one ticket
-// at a time (RepairQueue's backfill: two reads and a replace by _id each,
-// about 70 ms apiece on this shared 2-core machine at load 4 to 7), so
-// -tickets 10000 spends over 12 minutes there (a run stopped at 14
-// minutes was still in it); an ingested ticket costs about as much. A run
-// that finishes in a few minutes: -tickets 2000 -ingested 100 -n 20
-// -nshow 20.
+// Seeding dominates a large run: the projection is built one ticket at a
+// time (RepairQueue's backfill), and each projection write is a replace
+// filtered on {_id, $or: version}, which the embedded store answers by
+// scanning ticket_queue: quadratic. On this shared 2-core machine (load 7
+// to 11) -tickets 2000 and -tickets 10000 were both still in the backfill
+// after 5 and 14 minutes (every ticket write's projection step seems to
+// pay the same scan: tickets/projection.go). A run that finishes in a few minutes: -tickets 1000 -ingested 50
+// -n 20 -nshow 20.
 package main
 
 import (
