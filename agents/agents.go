@@ -83,6 +83,7 @@ type Edit struct {
 type Token struct {
 	ID        string    `bson:"_id" json:"id"` // SHA-256 hex of the token; list shows a prefix
 	Agent     string    `bson:"agent,omitempty" json:"agent,omitempty"`
+	Client    string    `bson:"client,omitempty" json:"client,omitempty"` // the client a portal token acts for
 	Scope     string    `bson:"scope" json:"scope"`
 	Label     string    `bson:"label,omitempty" json:"label,omitempty"`
 	CreatedAt time.Time `bson:"created_at" json:"created_at"`

@@ -70,6 +70,31 @@ func (s *Service) CreateGatewayToken(ctx context.Context, label string) (string,
 	return s.insertToken(ctx, Token{Scope: ScopeGateway, Label: label})
 }
 
+// ScopePortal tokens act for one client (Token.Client) on
+// /api/v1/portal and nowhere else.
+const ScopePortal = "portal"
+
+// CreatePortalToken makes a token acting for the client clientID on the
+// portal routes of the API only. The caller checks the client exists.
+func (s *Service) CreatePortalToken(ctx context.Context, clientID, label string) (string, Token, error) {
+	clientID = strings.TrimSpace(clientID)
+	if clientID == "" || len(clientID) > 200 {
+		return "", Token{}, badInput("client", "a portal token needs a client ID")
+	}
+	return s.insertToken(ctx, Token{Client: clientID, Scope: ScopePortal, Label: label})
+}
+
+// AuthenticatePortal returns the client a portal token acts for, recording
+// its use; ErrBadToken for any other token.
+func (s *Service) AuthenticatePortal(ctx context.Context, token string) (string, error) {
+	t, err := s.lookup(ctx, token, ScopePortal)
+	if err != nil {
+		return "", err
+	}
+	s.used(ctx, t)
+	return t.Client, nil
+}
+
 func (s *Service) insertToken(ctx context.Context, t Token) (string, Token, error) {
 	if t.Label != "" {
 		var err error
@@ -86,7 +111,7 @@ func (s *Service) insertToken(ctx context.Context, t Token) (string, Token, erro
 	if _, err := s.tokens().InsertOne(ctx, t); err != nil {
 		return "", Token{}, fmt.Errorf("store token: %w", err)
 	}
-	s.log().Info("agents: token created", "id", t.ID[:12], "agent", t.Agent, "scope", t.Scope, "label", t.Label)
+	s.log().Info("agents: token created", "id", t.ID[:12], "agent", t.Agent, "client", t.Client, "scope", t.Scope, "label", t.Label)
 	return tok, t, nil
 }
 

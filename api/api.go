@@ -90,6 +90,8 @@ func Mount(mux humago.Mux, opts Options) (*Server, error) {
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"agentToken": {Type: "http", Scheme: "bearer",
 			Description: "An agent's API token (turno agents token create EMAIL)."},
+		"portalToken": {Type: "http", Scheme: "bearer",
+			Description: "A portal token acting for one client on /api/v1/portal (turno agents token create --portal CLIENT_ID)."},
 		"paymentsToken": {Type: "http", Scheme: "bearer",
 			Description: "billing.api_token or a gateway token (turno agents token create --gateway); agent tokens are refused."},
 	}
@@ -102,10 +104,11 @@ func Mount(mux humago.Mux, opts Options) (*Server, error) {
 	s.registerPayments()
 	s.registerHeld() // held.go
 	s.registerPaymentReports()
+	s.registerPortal() // portal.go
 	// huma documents a 422 on every route with a body or parameters (its
 	// validation status); ours is 400, and 422 is only a reused key.
 	for _, item := range s.api.OpenAPI().Paths {
-		for _, o := range []*huma.Operation{item.Get, item.Post} {
+		for _, o := range []*huma.Operation{item.Get, item.Post, item.Put} {
 			if o == nil {
 				continue
 			}

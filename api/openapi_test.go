@@ -84,6 +84,10 @@ func TestOpenAPIDocument(t *testing.T) {
 		"POST /api/v1/payments",
 		"POST /api/v1/tickets/{number}/held/{key}/release",
 		"POST /api/v1/tickets/{number}/payment/confirm", "POST /api/v1/tickets/{number}/payment/reject",
+		"GET /api/v1/portal/me", "PUT /api/v1/portal/me", "GET /api/v1/portal/invoices",
+		"GET /api/v1/portal/invoices/{number}/pdf", "GET /api/v1/portal/tickets", "POST /api/v1/portal/tickets",
+		"GET /api/v1/portal/tickets/{number}", "POST /api/v1/portal/tickets/{number}/replies",
+		"POST /api/v1/portal/payment-reports",
 	}
 	have := map[string]bool{}
 	for _, r := range routes {

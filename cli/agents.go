@@ -302,8 +302,9 @@ record payments (/api/v1/payments).`}
 func newTokenCreateCmd(e *env, asJSON *bool) *cobra.Command {
 	var label string
 	var gateway bool
+	var portal string
 	cmd := &cobra.Command{
-		Use:   "create EMAIL [--name LABEL] | create --gateway [--name LABEL]",
+		Use:   "create EMAIL [--name LABEL] | create --gateway [--name LABEL] | create --portal CLIENT_ID [--name LABEL]",
 		Short: "Make a token and print it once, alone on standard output",
 		Long: `Make a token and print it once: standard output is the token alone on its
 line (with --json, one document holding it), so
@@ -314,6 +315,9 @@ captures it. What else there is to say goes to standard error. The token
 cannot be shown again: make a new one and revoke the old if it is lost.`,
 		RunE: func(_ *cobra.Command, args []string) error {
 			switch {
+			case portal != "" && (gateway || len(args) > 0):
+				return errors.New("give one of EMAIL, --gateway or --portal CLIENT_ID")
+			case portal != "":
 			case gateway && len(args) > 0:
 				return errors.New("give either EMAIL or --gateway, not both")
 			case !gateway && len(args) != 1:
@@ -323,9 +327,12 @@ cannot be shown again: make a new one and revoke the old if it is lost.`,
 				var tok string
 				var t agents.Token
 				var err error
-				if gateway {
+				switch {
+				case portal != "":
+					tok, t, err = s.CreatePortalToken(ctx, portal, label)
+				case gateway:
 					tok, t, err = s.CreateGatewayToken(ctx, label)
-				} else {
+				default:
 					tok, t, err = s.CreateToken(ctx, args[0], label)
 				}
 				if err != nil {
@@ -341,6 +348,8 @@ cannot be shown again: make a new one and revoke the old if it is lost.`,
 				who := "agent " + t.Agent
 				if gateway {
 					who = "the payments gateway"
+				} else if portal != "" {
+					who = "client " + t.Client + " on /api/v1/portal"
 				}
 				fmt.Fprintf(e.stderr, "turno: token %s for %s; it is shown only this once (revoke with: turno agents token revoke %s)\n",
 					t.ID[:tokenIDShown], who, t.ID[:tokenIDShown])
@@ -350,6 +359,7 @@ cannot be shown again: make a new one and revoke the old if it is lost.`,
 	}
 	cmd.Flags().StringVar(&label, "name", "", "a label to tell the token apart (where it is used)")
 	cmd.Flags().BoolVar(&gateway, "gateway", false, "a payments-gateway token instead of an agent's")
+	cmd.Flags().StringVar(&portal, "portal", "", "a portal token acting for this client on /api/v1/portal")
 	return cmd
 }
 

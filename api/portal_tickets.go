@@ -1,0 +1,168 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"turno/tickets"
+)
+
+// PortalTicket is one of the client's tickets as the customer sees it.
+type PortalTicket struct {
+	Number     int64     `json:"number"`
+	Subject    string    `json:"subject"`
+	Status     string    `json:"status"`
+	Department string    `json:"department"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// PortalMessage is a public message of a ticket (no internal notes).
+type PortalMessage struct {
+	From      string    `json:"from" doc:"The customer's address, or empty for support"`
+	Name      string    `json:"name" doc:"The writer's name: the customer's, or the agent's"`
+	Support   bool      `json:"support" doc:"true: written by support"`
+	Text      string    `json:"text"`
+	ArrivedAt time.Time `json:"arrived_at"`
+}
+
+// PortalThread is a ticket with its public messages, oldest first.
+type PortalThread struct {
+	Ticket   PortalTicket    `json:"ticket"`
+	Messages []PortalMessage `json:"messages"`
+}
+
+type portalTicketsOutput struct {
+	Body struct {
+		Tickets []PortalTicket `json:"tickets" doc:"Newest first, at most 100"`
+	}
+}
+
+type portalThreadOutput struct{ Body PortalThread }
+
+type portalOpenInput struct {
+	Key  string `header:"Idempotency-Key" maxLength:"200" doc:"The same key opens one ticket: a retry answers the same number"`
+	Body struct {
+		Department string `json:"department" minLength:"1" maxLength:"100" doc:"One of the departments offered"`
+		Subject    string `json:"subject" minLength:"1" maxLength:"300"`
+		Text       string `json:"text" minLength:"1" maxLength:"20000"`
+	}
+}
+
+type portalReplyInput struct {
+	Number int64  `path:"number" minimum:"1" doc:"The ticket number"`
+	Key    string `header:"Idempotency-Key" maxLength:"200" doc:"The same key adds the message once"`
+	Body   struct {
+		Text string `json:"text" minLength:"1" maxLength:"20000"`
+	}
+}
+
+type portalOpenOutput struct {
+	Body struct {
+		Number int64 `json:"number" doc:"The ticket opened"`
+	}
+}
+
+type portalReplyOutput struct {
+	Body struct {
+		Number int64 `json:"number"`
+		Added  bool  `json:"added"`
+	}
+}
+
+func (s *Server) registerPortalTickets() {
+	op := s.portalOp("portalTickets", http.MethodGet, "/tickets", "The client's tickets")
+	huma.Register(s.api, op, s.portalTickets)
+
+	op = s.portalOp("portalTicket", http.MethodGet, "/tickets/{number}", "One of the client's tickets", http.StatusNotFound)
+	op.Description = "The ticket and its public messages (internal notes are never shown). Another client's ticket is 404."
+	huma.Register(s.api, op, s.portalTicket)
+
+	op = s.portalOp("portalOpenTicket", http.MethodPost, "/tickets", "Open a ticket as the client")
+	op.Description = "Opens a ticket (channel portal) written as the client's principal address."
+	op.DefaultStatus = http.StatusCreated
+	huma.Register(s.api, op, s.portalOpen)
+
+	op = s.portalOp("portalReplyTicket", http.MethodPost, "/tickets/{number}/replies", "Add the client's message to a ticket",
+		http.StatusNotFound)
+	op.DefaultStatus = http.StatusCreated
+	huma.Register(s.api, op, s.portalReply)
+}
+
+func portalTicket(t tickets.Ticket) PortalTicket {
+	upd := t.UpdatedAt
+	if upd.IsZero() {
+		upd = t.CreatedAt
+	}
+	return PortalTicket{Number: t.Number, Subject: t.Subject, Status: t.Status, Department: t.Department,
+		CreatedAt: t.CreatedAt, UpdatedAt: upd}
+}
+
+func (s *Server) portalTickets(ctx context.Context, _ *struct{}) (*portalTicketsOutput, error) {
+	ts, err := s.opts.Tickets.ClientTickets(ctx, portalClientOf(ctx), 100)
+	if err != nil {
+		return nil, s.fail("client tickets", err)
+	}
+	out := &portalTicketsOutput{}
+	out.Body.Tickets = []PortalTicket{}
+	for _, t := range ts {
+		out.Body.Tickets = append(out.Body.Tickets, portalTicket(t))
+	}
+	return out, nil
+}
+
+func (s *Server) portalTicket(ctx context.Context, in *numberInput) (*portalThreadOutput, error) {
+	t, msgs, err := s.opts.Tickets.ClientThread(ctx, portalClientOf(ctx), in.Number)
+	if err != nil {
+		return nil, s.fail("client ticket", err)
+	}
+	v := PortalThread{Ticket: portalTicket(*t), Messages: []PortalMessage{}}
+	for _, m := range msgs {
+		pm := PortalMessage{Text: m.Text, ArrivedAt: m.ArrivedAt, Support: m.Direction == tickets.DirReply}
+		if pm.Support {
+			pm.Name = m.AgentName
+		} else {
+			pm.From, pm.Name = m.From.Address, m.From.Name
+		}
+		v.Messages = append(v.Messages, pm)
+	}
+	return &portalThreadOutput{Body: v}, nil
+}
+
+func (s *Server) portalOpen(ctx context.Context, in *portalOpenInput) (*portalOpenOutput, error) {
+	c, err := s.portalClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.opts.Tickets.OpenForClient(ctx, tickets.CustomerRequest{ClientID: c.ID, From: c.Email, Name: c.Name,
+		Department: in.Body.Department, Subject: in.Body.Subject, Text: in.Body.Text, Nonce: nonceOr(in.Key)})
+	if err != nil {
+		return nil, s.fail("open ticket", err)
+	}
+	s.log.Info("api: portal ticket opened", "client", c.ID, "ticket", n)
+	out := &portalOpenOutput{}
+	out.Body.Number = n
+	return out, nil
+}
+
+func (s *Server) portalReply(ctx context.Context, in *portalReplyInput) (*portalReplyOutput, error) {
+	c, err := s.portalClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = s.opts.Tickets.ReplyForClient(ctx, in.Number, tickets.CustomerRequest{ClientID: c.ID, From: c.Email, Name: c.Name,
+		Text: in.Body.Text, Nonce: nonceOr(in.Key)})
+	if errors.Is(err, tickets.ErrNotFound) {
+		return nil, newErr(http.StatusNotFound, CodeNotFound, "", "no such ticket")
+	}
+	if err != nil {
+		return nil, s.fail("reply ticket", err)
+	}
+	out := &portalReplyOutput{}
+	out.Body.Number, out.Body.Added = in.Number, true
+	return out, nil
+}
