@@ -12,6 +12,9 @@ import (
 
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
+
+	"turno/billing"
+	"turno/clients"
 )
 
 // portalToken makes a portal token acting for client id.
@@ -214,5 +217,50 @@ func TestPortalTokenScope(t *testing.T) {
 	}
 	if _, _, err := e.d.Agents.CreatePortalToken(context.Background(), " ", ""); err == nil {
 		t.Error("a portal token without a client")
+	}
+}
+
+// Completing the billing data through PUT /portal/me issues the documents
+// held for them, as the portal's page does, and says how many.
+func TestPortalCompletingBillingReleasesHeld(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := clients.NewClient("C3", "Cliente C3 SpA", "tres@cliente.cl")
+	c.BillingEnabled = true
+	c.Billing = clients.BillingData{RazonSocial: "Cliente C3 SpA", TaxCountry: "CL", TaxID: "76.086.428-5",
+		Domicilio: "Av. Matta 1234", Comuna: "Santiago", Ciudad: "Santiago"} // no giro
+	if _, err := e.d.Clients.Add(ctx, c, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.d.Billing.AddContract(ctx, billing.Contract{ID: "C3-K1", ClientID: "C3", Description: "Hosting",
+		Currency: billing.CLP, Amount: 15000, Exempt: true, AnchorDay: 16, Start: "2026-01-01", Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	e.cycle()
+	tok := e.portalToken("C3")
+	do := e.portalValidator()
+	var me struct{ Missing []struct{ Field string } }
+	r := do("GET", "/api/v1/portal/me", tok, nil)
+	r.json(t, &me)
+	if len(me.Missing) != 1 || me.Missing[0].Field != "billing.giro" {
+		t.Fatalf("missing: %s", r.body)
+	}
+	if invs, _ := e.d.Billing.UnpaidOf(ctx, "C3"); len(invs) != 0 {
+		t.Fatalf("issued while incomplete: %+v", invs)
+	}
+	rec := map[string]any{"name": "Cliente C3 SpA", "phone": "", "mobile": "", "address": "", "comuna": "", "ciudad": "", "region": "",
+		"billing": map[string]any{"razon_social": "Cliente C3 SpA", "tax_country": "CL", "tax_id": "76.086.428-5", "giro": "Servicios",
+			"domicilio": "Av. Matta 1234", "comuna": "Santiago", "ciudad": "Santiago"}}
+	r = do("PUT", "/api/v1/portal/me", tok, rec)
+	var up struct {
+		Released int
+		Missing  []any
+	}
+	r.json(t, &up)
+	if r.code != 200 || up.Released != 1 || len(up.Missing) != 0 {
+		t.Errorf("save: %d %s", r.code, r.body)
+	}
+	if invs, _ := e.d.Billing.UnpaidOf(ctx, "C3"); len(invs) != 1 {
+		t.Errorf("released: %+v", invs)
 	}
 }
