@@ -19,34 +19,66 @@ import (
 // projection, then deletes the marker. A crash leaves the marker, and
 // RepairQueue (called by Queue and at start) re-syncs every marked ticket.
 // Projection writes are guarded by Version, so an older state never
-// replaces a newer one: a stale writer's upsert collides on _id and loses.
+// stays over a newer one (see project).
 
 // queueBackfill is the ticket_counters document recording that the queue
 // projection was built from the tickets of an older installation.
 const queueBackfill = "queue_backfill"
 
 // project writes t's state into the queue projection: upserted while the
-// ticket is not closed, deleted once it is. Never replaces a newer state.
+// ticket is not closed, deleted once it is. Never leaves an older state
+// over a newer one.
+//
+// Every read and write here is by _id alone: on the embedded store a
+// filter on {_id, version} reads the whole ticket_queue collection, which
+// made every ticket write cost a scan of the open queue. So the version
+// guard is a read of the stored copy's version, then a write by _id; a
+// writer that raced us (possible only after its marker was taken over as
+// stale) is caught by reading the ticket's version after the write, and
+// the projection is then synced to the ticket as stored.
 func (s *Service) project(ctx context.Context, t *Ticket) error {
-	notNewer := bson.A{
-		bson.D{{Key: "version", Value: bson.D{{Key: "$lte", Value: t.Version}}}},
-		bson.D{{Key: "version", Value: bson.D{{Key: "$exists", Value: false}}}},
+	if err := s.writeProjection(ctx, t); err != nil {
+		return err
+	}
+	var now struct {
+		Version int64 `bson:"version"`
+	}
+	err := s.c.tickets.FindOne(ctx, bson.D{{Key: "_id", Value: t.ID}},
+		options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&now)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return failed(fmt.Sprintf("read ticket %d", t.Number), err)
+	}
+	if err == nil && now.Version > t.Version {
+		return s.syncProjection(ctx, t.Number) // someone wrote a newer state meanwhile
+	}
+	return nil
+}
+
+// writeProjection writes t's state unless the stored copy is newer.
+func (s *Service) writeProjection(ctx context.Context, t *Ticket) error {
+	var stored struct {
+		Version int64 `bson:"version"`
+	}
+	err := s.c.queue.FindOne(ctx, bson.D{{Key: "_id", Value: t.ID}},
+		options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&stored)
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+	case err != nil:
+		return failed(fmt.Sprintf("read ticket %d's queue copy", t.Number), err)
+	case stored.Version > t.Version:
+		return nil // a newer state is there already
 	}
 	if t.Status == StatusClosed {
-		_, err := s.c.queue.DeleteOne(ctx, bson.D{{Key: "_id", Value: t.ID}, {Key: "$or", Value: notNewer}})
-		if err != nil {
+		if _, err := s.c.queue.DeleteOne(ctx, bson.D{{Key: "_id", Value: t.ID}}); err != nil {
 			return failed(fmt.Sprintf("drop ticket %d from the queue", t.Number), err)
 		}
-		return nil
-	}
-	p := *t
-	p.Events, p.MessageKeys = nil, nil
-	// The same version may be rewritten (it is the same state, or the
-	// stored ticket's state after a crash): only newer ones are kept.
-	_, err := s.c.queue.ReplaceOne(ctx, bson.D{{Key: "_id", Value: t.ID}, {Key: "$or", Value: notNewer}}, &p,
-		options.Replace().SetUpsert(true))
-	if err != nil && !mongo.IsDuplicateKeyError(err) { // duplicate: a newer (or the same) state is there
-		return failed(fmt.Sprintf("queue ticket %d", t.Number), err)
+	} else {
+		p := *t
+		p.Events, p.MessageKeys = nil, nil
+		if _, err := s.c.queue.ReplaceOne(ctx, bson.D{{Key: "_id", Value: t.ID}}, &p,
+			options.Replace().SetUpsert(true)); err != nil && !mongo.IsDuplicateKeyError(err) {
+			return failed(fmt.Sprintf("queue ticket %d", t.Number), err)
+		}
 	}
 	return nil
 }
@@ -67,7 +99,7 @@ func (s *Service) syncProjection(ctx context.Context, n int64) error {
 			}
 			return nil
 		}
-		if err := s.project(ctx, t); err != nil {
+		if err := s.writeProjection(ctx, t); err != nil {
 			return err
 		}
 		again, err := s.getTicket(ctx, n)
