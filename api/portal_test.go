@@ -264,3 +264,22 @@ func TestPortalCompletingBillingReleasesHeld(t *testing.T) {
 		t.Errorf("released: %+v", invs)
 	}
 }
+
+// The same Idempotency-Key opens one ticket: a retry answers its number.
+func TestPortalOpenIsIdempotent(t *testing.T) {
+	e := newEnv(t)
+	e.billed("C1", "uno@cliente.cl", 10000)
+	one := e.portalToken("C1")
+	body := map[string]any{"department": "soporte", "subject": "Ayuda", "text": "Hola"}
+	var a, b struct{ Number int64 }
+	e.do("POST", "/api/v1/portal/tickets", one, body, "Idempotency-Key", "k-1").json(t, &a)
+	e.do("POST", "/api/v1/portal/tickets", one, body, "Idempotency-Key", "k-1").json(t, &b)
+	if a.Number == 0 || a.Number != b.Number {
+		t.Errorf("retry opened %d then %d", a.Number, b.Number)
+	}
+	var list struct{ Tickets []any }
+	e.do("GET", "/api/v1/portal/tickets", one, nil).json(t, &list)
+	if len(list.Tickets) != 1 {
+		t.Errorf("%d tickets after a retry", len(list.Tickets))
+	}
+}
