@@ -7,15 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 
-	"turno/config"
 	"turno/daemon"
-	"turno/internal/testenv"
+	"turno/internal/devserve"
 	"turno/tickets"
 )
 
@@ -87,27 +85,6 @@ func runIn(dataDir string, args ...string) (string, string, int) {
 // directory until it is ready; stop (also run at cleanup) stops it once.
 func startDevServe(t *testing.T) (d *daemon.Daemon, dir string, stop func()) {
 	t.Helper()
-	dir = t.TempDir()
-	cfg := config.Default()
-	cfg.DataDir = dir
-	cfg.HTTP.Listen = "127.0.0.1:0"
-	cfg.Dev.IMAPListen, cfg.Dev.SMTPListen = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Shutdown.GracePeriod = config.Duration(5 * time.Second)
-	d, err := daemon.New(daemon.Options{Config: cfg, Dev: true, Logger: testenv.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- d.Run(context.Background()) }()
-	var once sync.Once
-	stop = func() { once.Do(func() { d.Stop(); <-done }) }
-	t.Cleanup(stop)
-	select {
-	case <-d.Ready():
-	case err := <-done:
-		t.Fatalf("daemon stopped: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("daemon not ready")
-	}
-	return d, dir, stop
+	s := devserve.Start(t)
+	return s.D, s.Dir, s.Stop
 }

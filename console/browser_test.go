@@ -3,12 +3,10 @@ package console_test
 import (
 	"bytes"
 	"context"
-	"net"
 	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,10 +14,9 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"turno/agents"
-	"turno/config"
 	"turno/daemon"
 	"turno/internal/browser"
-	"turno/internal/testenv"
+	"turno/internal/devserve"
 	"turno/replies"
 	"turno/tickets"
 )
@@ -28,41 +25,11 @@ type literal struct{ *bytes.Reader }
 
 func (l literal) Size() int64 { return l.Reader.Size() }
 
-func freePort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // startDev runs serve --dev in-process.
 func startDev(t *testing.T) (*daemon.Daemon, string, string) {
 	t.Helper()
-	dir := t.TempDir()
-	addr := freePort(t)
-	cfg := config.Default()
-	cfg.DataDir = dir
-	cfg.HTTP.Listen = addr
-	cfg.Dev.IMAPListen, cfg.Dev.SMTPListen = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Shutdown.GracePeriod = config.Duration(5 * time.Second)
-	d, err := daemon.New(daemon.Options{Config: cfg, Dev: true, Logger: testenv.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- d.Run(context.Background()) }()
-	var once sync.Once
-	t.Cleanup(func() { once.Do(func() { d.Stop(); <-done }) })
-	select {
-	case <-d.Ready():
-	case err := <-done:
-		t.Fatalf("daemon stopped: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("daemon not ready")
-	}
-	return d, "http://" + addr, dir
+	s := devserve.Start(t)
+	return s.D, s.Base, s.Dir
 }
 
 func waitFor(t *testing.T, what string, fn func() bool) {
