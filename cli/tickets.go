@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"turno/clock"
 	"turno/config"
 	"turno/daemon"
+	"turno/mailout"
 	"turno/store"
 	"turno/tickets"
 )
@@ -150,6 +152,12 @@ type work struct {
 	daemon.WorkParts
 	cfg   config.Config
 	actor tickets.Actor
+	// What with built them from, for commands that build more (billing,
+	// the agents' mail router) the same way.
+	st  *store.Store
+	log *slog.Logger
+	reg *clients.Registry
+	ob  *mailout.Outbox // nil without mail
 }
 
 // with opens the configured database (or the running daemon's store),
@@ -181,14 +189,15 @@ func (t *ticketCmds) with(c *cobra.Command, mail bool, fn func(context.Context, 
 	}()
 	ropts := clients.Options{DB: st.DB, Logger: log, Access: daemon.AccessOptions(cfg)}
 	var mailer tickets.Mailer
+	var ob *mailout.Outbox
 	if mail {
-		ob, err := daemon.NewOutbox(ctx, cfg, st.DB, log)
-		if err != nil {
+		if ob, err = daemon.NewOutbox(ctx, cfg, st.DB, log); err != nil {
 			return err
 		}
 		ropts.Mailer, mailer = ob, ob
 	}
-	parts, err := daemon.NewWorkParts(ctx, cfg, st.DB, clients.New(ropts), mailer, clock.Real{}, log)
+	reg := clients.New(ropts)
+	parts, err := daemon.NewWorkParts(ctx, cfg, st.DB, reg, mailer, clock.Real{}, log)
 	if err != nil {
 		return err
 	}
@@ -196,7 +205,7 @@ func (t *ticketCmds) with(c *cobra.Command, mail bool, fn func(context.Context, 
 	if err != nil {
 		return err
 	}
-	return fn(ctx, &work{WorkParts: parts, cfg: cfg, actor: actor})
+	return fn(ctx, &work{WorkParts: parts, cfg: cfg, actor: actor, st: st, log: log, reg: reg, ob: ob})
 }
 
 // ticketNumber reads a ticket number argument ("100001" or "#100001").

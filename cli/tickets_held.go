@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"turno/agentmail"
-	"turno/clients"
 	"turno/clock"
 	"turno/daemon"
-	"turno/store"
 	"turno/tickets"
 )
 
@@ -75,44 +72,11 @@ is new and exits non-zero; answer again instead.`,
 // builds it (daemon.NewAgentMailRouter) on the same store, with an outbox
 // turno serve delivers from.
 func (t *ticketCmds) withRouter(c *cobra.Command, fn func(context.Context, *work, *agentmail.Router) error) error {
-	e := t.e
-	ctx := c.Context()
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	cfg, err := e.load()
-	if err != nil {
-		return err
-	}
-	if _, dev := daemon.IsDevDataDir(cfg); dev {
-		cfg = daemon.DevOverrides(cfg)
-	}
-	log := e.logger(cfg)
-	st, err := store.Open(ctx, daemon.StoreOptions(cfg, log))
-	if err != nil {
-		return err
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = st.Close(cctx)
-	}()
-	ob, err := daemon.NewOutbox(ctx, cfg, st.DB, log)
-	if err != nil {
-		return err
-	}
-	reg := clients.New(clients.Options{DB: st.DB, Logger: log, Access: daemon.AccessOptions(cfg), Mailer: ob})
-	parts, err := daemon.NewWorkParts(ctx, cfg, st.DB, reg, ob, clock.Real{}, log)
-	if err != nil {
-		return err
-	}
-	actor, err := e.actingAgent(ctx, cfg, parts.Agents, t.as)
-	if err != nil {
-		return err
-	}
-	r, err := daemon.NewAgentMailRouter(cfg, st.DB, parts.Tickets, parts.Agents, reg, ob, nil, clock.Real{}, log)
-	if err != nil {
-		return err
-	}
-	return fn(ctx, &work{WorkParts: parts, cfg: cfg, actor: actor}, r)
+	return t.with(c, true, func(ctx context.Context, w *work) error {
+		r, err := daemon.NewAgentMailRouter(w.cfg, w.st.DB, w.Tickets, w.Agents, w.reg, w.ob, nil, clock.Real{}, w.log)
+		if err != nil {
+			return err
+		}
+		return fn(ctx, w, r)
+	})
 }

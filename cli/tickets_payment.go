@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"turno/clients"
 	"turno/clock"
 	"turno/daemon"
 	"turno/store"
@@ -128,50 +126,17 @@ func paymentError(n int64, err error) error {
 // it (daemon.BillingParts) on the same store, given to tickets as the
 // payment ledger with the configured payments department.
 func (t *ticketCmds) withPayments(c *cobra.Command, fn func(context.Context, *work) error) error {
-	e := t.e
-	ctx := c.Context()
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	cfg, err := e.load()
-	if err != nil {
-		return err
-	}
-	if _, dev := daemon.IsDevDataDir(cfg); dev {
-		cfg = daemon.DevOverrides(cfg)
-	}
-	log := e.logger(cfg)
-	st, err := store.Open(ctx, daemon.StoreOptions(cfg, log))
-	if err != nil {
-		return err
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = st.Close(cctx)
-	}()
-	if err := store.EnsureIndexes(ctx, st.DB, daemon.Indexes()); err != nil {
-		return err
-	}
-	ob, err := daemon.NewOutbox(ctx, cfg, st.DB, log)
-	if err != nil {
-		return err
-	}
-	reg := clients.New(clients.Options{DB: st.DB, Logger: log, Access: daemon.AccessOptions(cfg), Mailer: ob})
-	parts, err := daemon.NewWorkParts(ctx, cfg, st.DB, reg, ob, clock.Real{}, log)
-	if err != nil {
-		return err
-	}
-	actor, err := e.actingAgent(ctx, cfg, parts.Agents, t.as)
-	if err != nil {
-		return err
-	}
-	bill, _, err := daemon.BillingParts(daemon.Options{Config: cfg, Logger: log, Clock: clock.Real{}}, st, reg, ob)
-	if err != nil {
-		return err
-	}
-	parts.Tickets.SetPaymentLedger(daemon.PaymentLedger(bill), cfg.Tickets.PaymentsDepartment)
-	return fn(ctx, &work{WorkParts: parts, cfg: cfg, actor: actor})
+	return t.with(c, true, func(ctx context.Context, w *work) error {
+		if err := store.EnsureIndexes(ctx, w.st.DB, daemon.Indexes()); err != nil {
+			return err
+		}
+		bill, _, err := daemon.BillingParts(daemon.Options{Config: w.cfg, Logger: w.log, Clock: clock.Real{}}, w.st, w.reg, w.ob)
+		if err != nil {
+			return err
+		}
+		w.Tickets.SetPaymentLedger(daemon.PaymentLedger(bill), w.cfg.Tickets.PaymentsDepartment)
+		return fn(ctx, w)
+	})
 }
 
 // shownTicket is what `turno tickets show --json` prints: the thread and
