@@ -140,10 +140,10 @@ func (t *ticketCmds) withPayments(c *cobra.Command, fn func(context.Context, *wo
 }
 
 // shownTicket is what `turno tickets show --json` prints: the thread and
-// the payment report it holds (null when none).
+// the payment report it holds (left out when none: no nulls in --json).
 type shownTicket struct {
 	*tickets.Thread
-	PaymentReport *tickets.PaymentReport `json:"payment_report"`
+	PaymentReport *tickets.PaymentReport `json:"payment_report,omitempty"`
 }
 
 // paymentReportOf is the report on ticket n, nil when it holds none.
