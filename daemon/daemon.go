@@ -185,6 +185,17 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.HTTP = httpapi.New(httpapi.Options{Addr: cfg.HTTP.Listen, Gatherer: d.opts.Registry, Logger: d.log,
 		TLSCertFile: cfg.HTTP.TLSCertFile, TLSKeyFile: cfg.HTTP.TLSKeyFile})
 	d.HTTP.AddCheck("database", st.Ping)
+	// Not ready until everything has started: the listener is up early
+	// (the API, portal and console mount on it later), and a client that
+	// waits for /readyz must find every route there.
+	d.HTTP.AddCheck("started", func(context.Context) error {
+		select {
+		case <-d.ready:
+			return nil
+		default:
+			return errors.New("starting")
+		}
+	})
 	// Clients first (outbox opt-outs, sender lookups), then outbound before
 	// inbound: intake acknowledges through the outbox.
 	d.startClients(cfg)

@@ -674,6 +674,12 @@ func checkRepliesDelivered(t *testing.T, cfg config.Config, msgs []*corpusMessag
 			if err != nil {
 				t.Fatalf("%s: %v", f, err)
 			}
+			// --dev's own accounts get mail too: the dev agent its
+			// notifications of new tickets, the dev customer its welcome.
+			// Only what went to the corpus's senders is checked here.
+			if len(m.To) == 1 && (m.To[0].Address == daemon.DevAgent || m.To[0].Address == daemon.DevClientAddress) {
+				continue
+			}
 			sent = append(sent, m)
 		}
 		return len(sent) >= len(wants), fmt.Sprintf("%d files", len(sent))
