@@ -2,18 +2,13 @@ package cli
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/emersion/go-imap/v2"
 	"github.com/spf13/cobra"
 
 	"turno/daemon"
-	"turno/tickets"
 )
 
 // runBackupCmd runs `turno backup|restore ARGS` against dataDir. (Through
@@ -37,20 +32,7 @@ func TestBackupWhileServeRunsRestoresIntoFreshStore(t *testing.T) {
 	d, dir, stop := startDevServe(t)
 	msg := []byte("Message-ID: <backup@gmail.com>\r\nFrom: Pedro <pedro@gmail.com>\r\nTo: soporte@turno.test\r\n" +
 		"Subject: Respaldo\r\n\r\nHola.\r\n")
-	if _, err := d.Dev.Mailbox.Append("INBOX", literal{bytes.NewReader(msg)}, &imap.AppendOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		_, _, err := d.Tickets.Show(context.Background(), 100000)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, tickets.ErrNotFound) || time.Now().After(deadline) {
-			t.Fatalf("ticket 100000: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	appendAndWaitTicket(t, d, msg, 100000)
 	file := filepath.Join(t.TempDir(), "turno.backup")
 	out, errs, err := runBackupCmd(dir, newBackupCmd, file)
 	if err != nil || !strings.Contains(out, "backup "+file) || !strings.Contains(errs, "tickets: 1 documents") {

@@ -42,20 +42,7 @@ func TestAdminCommandsWhileServeRuns(t *testing.T) {
 
 	msg := []byte("Message-ID: <running@gmail.com>\r\nFrom: Pedro <pedro@gmail.com>\r\nTo: soporte@turno.test\r\n" +
 		"Subject: No puedo entrar\r\n\r\nOlvidé mi clave.\r\n")
-	if _, err := d.Dev.Mailbox.Append("INBOX", literal{bytes.NewReader(msg)}, &imap.AppendOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		_, _, err := d.Tickets.Show(context.Background(), 100000)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, tickets.ErrNotFound) || time.Now().After(deadline) {
-			t.Fatalf("ticket 100000: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	appendAndWaitTicket(t, d, msg, 100000)
 	out, errs, code := runIn(dir, "tickets", "list", "--json")
 	if code != 0 || !strings.Contains(out, "100000") || !strings.Contains(out, "pedro@gmail.com") {
 		t.Fatalf("tickets list while serve runs: code %d\n%s\n%s", code, out, errs)
@@ -87,4 +74,24 @@ func startDevServe(t *testing.T) (d *daemon.Daemon, dir string, stop func()) {
 	t.Helper()
 	s := devserve.Start(t)
 	return s.D, s.Dir, s.Stop
+}
+
+// appendAndWaitTicket appends msg to the dev mailbox of a running serve
+// --dev and waits until it has become ticket n.
+func appendAndWaitTicket(t *testing.T, d *daemon.Daemon, msg []byte, n int64) {
+	t.Helper()
+	if _, err := d.Dev.Mailbox.Append("INBOX", literal{bytes.NewReader(msg)}, &imap.AppendOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, _, err := d.Tickets.Show(context.Background(), n)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, tickets.ErrNotFound) || time.Now().After(deadline) {
+			t.Fatalf("ticket %d: %v", n, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
