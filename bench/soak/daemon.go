@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -133,17 +134,42 @@ const clkTck = 100 // sysconf(_SC_CLK_TCK) on Linux
 
 // cpuOver is the child's CPU use over d, as a fraction of one core.
 func (c *child) cpuOver(d time.Duration) (float64, error) {
+	u, _, err := c.idleOver(d, false)
+	return u, err
+}
+
+// idleOver is the child's CPU use over d, as a fraction of one core, and,
+// when sample is set, the median of its RSS read every 2 s over the same
+// window (one reading swings with the Go heap's collection cycle).
+func (c *child) idleOver(d time.Duration, sample bool) (float64, int64, error) {
 	a, err := c.cpuTicks()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	t0 := time.Now()
-	time.Sleep(d)
+	var rss []int64
+	for end := t0.Add(d); time.Now().Before(end); {
+		step := min(2*time.Second, time.Until(end))
+		if !sample {
+			step = time.Until(end)
+		}
+		time.Sleep(step)
+		if sample {
+			if kb, err := c.rssKB(); err == nil {
+				rss = append(rss, kb)
+			}
+		}
+	}
 	b, err := c.cpuTicks()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return float64(b-a) / clkTck / time.Since(t0).Seconds(), nil
+	var med int64
+	if len(rss) > 0 {
+		slices.Sort(rss)
+		med = rss[len(rss)/2]
+	}
+	return float64(b-a) / clkTck / time.Since(t0).Seconds(), med, nil
 }
 
 // rssKB is VmRSS from /proc/PID/status.

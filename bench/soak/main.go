@@ -10,9 +10,9 @@
 // to finish (CPU under 10% of a core over 5 s, at most -settle), then:
 //
 //   - idle CPU: the child's user+system time from /proc/PID/stat over
-//     -idle with no traffic, as a fraction of one core; RSS: VmRSS from
-//     /proc/PID/status at the end of the idle window and its peak at the
-//     end of the traffic;
+//     -idle with no traffic, as a fraction of one core; RSS: the median of
+//     VmRSS from /proc/PID/status read every 2 s over the idle window, and
+//     its value at the end of the traffic (peak column);
 //   - light traffic for -minutes, one round every -every: one intake (a
 //     customer mail through the dev SMTP server into the support INBOX,
 //     timed to turno_mail_stored_total moving), one send (an agent's reply
@@ -199,13 +199,10 @@ func (o *run) measure(ctx context.Context, name, dir string) (result, error) {
 	defer c.stop()
 	r.settled = c.settle(o.settle)
 	fmt.Printf("  ready in %s, settled after %s more\n", since(t0), r.settled.Round(time.Second))
-	if r.idleCPU, err = c.cpuOver(o.idle); err != nil {
+	if r.idleCPU, r.rssKB, err = c.idleOver(o.idle, true); err != nil {
 		return r, err
 	}
-	if r.rssKB, err = c.rssKB(); err != nil {
-		return r, err
-	}
-	fmt.Printf("  idle: CPU %.2f%% of a core over %s, RSS %.1f MiB\n", 100*r.idleCPU, o.idle, mib(r.rssKB))
+	fmt.Printf("  idle: CPU %.2f%% of a core over %s, RSS %.1f MiB (median of a reading every 2 s)\n", 100*r.idleCPU, o.idle, mib(r.rssKB))
 	p, err := newProber(ctx, c, o.config(dir), strings.ReplaceAll(name, " ", "-"))
 	if err != nil {
 		return r, err
