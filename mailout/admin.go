@@ -72,6 +72,9 @@ func Retry(ctx context.Context, db *mongo.Database, id string, now time.Time) er
 	if e.State != StateFailed && e.State != StateRetry && e.State != StateQueued {
 		return fmt.Errorf("retry %s: entry is %s", id, e.State)
 	}
+	if err := retryGuard(ctx, db, e, now); err != nil {
+		return err
+	}
 	for i := range e.Recipients {
 		if e.Recipients[i].State == RcptFailed {
 			e.Recipients[i].State, e.Recipients[i].Reply = RcptPending, ""

@@ -81,6 +81,12 @@ func (p Pruner) Prune(ctx context.Context, before time.Time) (int, error) {
 	if p.Now != nil {
 		now = p.Now
 	}
+	// Record how far back this run reaches before reading a single row,
+	// so that Retry, which reads it, refuses every entry this run may
+	// have selected (see retryGuard).
+	if err := recordPruneAge(ctx, p.DB, now().Sub(before)); err != nil {
+		return 0, err
+	}
 	entries := p.DB.Collection(OutboxCollection)
 	cur, err := entries.Find(ctx, bson.D{}, options.Find().SetBatchSize(1000).SetProjection(bson.D{
 		{Key: "state", Value: 1}, {Key: "updated_at", Value: 1}, {Key: "attempts", Value: 1}}))
