@@ -45,7 +45,9 @@ func (e *env) withRegistry(mail bool, timeout time.Duration, fn func(ctx context
 		}
 		opts.Mailer = ob
 	}
-	return fn(ctx, clients.New(opts))
+	reg := clients.New(opts)
+	followClientChanges(reg, st, log)
+	return fn(ctx, reg)
 }
 
 // who names the operator in the audit trail: --by, else $USER, else "cli".

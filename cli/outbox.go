@@ -164,6 +164,7 @@ func newSuppressionsCmd(e *env, asJSON *bool) *cobra.Command {
 				if !ok {
 					return fmt.Errorf("%s is not suppressed", args[0])
 				}
+				addressCleared(ctx, st, e.logger(cfgOrDefault(e)), args[0])
 				return e.done(*asJSON, "clear", args[0])
 			})
 		},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -52,6 +53,8 @@ type Registry struct {
 	grace  time.Duration
 
 	clients, logins, addresses, audit, accessColl *mongo.Collection
+
+	onChange atomic.Pointer[changeHook] // see OnChange
 }
 
 // New returns a registry over opts.DB. It does not touch the database;

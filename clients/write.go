@@ -46,6 +46,7 @@ func (r *Registry) Add(ctx context.Context, c Client, by string) (Client, error)
 		return Client{}, dbErr("insert client "+c.ID, err)
 	}
 	r.log.Info("client added", "client", c.ID, "by", by)
+	r.changed(ctx, c.ID)
 	if err := r.flushAudit(ctx, c.ID, d.LastChange); err != nil {
 		r.log.Warn("audit copy failed; the next write retries it", "client", c.ID, "err", err)
 	}
@@ -200,6 +201,7 @@ func (r *Registry) mutate(ctx context.Context, id, by, action string, fn func(*c
 			r.log.Warn("audit copy failed; the next write retries it", "client", id, "err", err)
 		}
 		r.log.Info("client changed", "client", id, "action", action, "by", by, "fields", len(fields))
+		r.changed(ctx, id)
 		return &d, nil
 	}
 	return nil, &TransientError{Err: fmt.Errorf("save client %s: changed concurrently too often, try again", id)}

@@ -67,6 +67,12 @@ func (d *Daemon) startBilling(ctx context.Context, td *teardown) error {
 		if d.bounces != nil {
 			d.bounces.OnSuppressed(svc.AddressChanged)
 		}
+		// ... and every client change made through this process.
+		d.Clients.OnChange(func(ctx context.Context, id string) {
+			if err := svc.ClientChanged(ctx, id); err != nil {
+				d.log.Warn("billing: undeliverable marker after a client change; the next reconcile repairs it", "client", id, "err", err)
+			}
+		})
 		if _, err := svc.ReconcileUndeliverable(ctx); err != nil {
 			d.log.Warn("billing: reconcile undeliverable clients", "err", err)
 		}
