@@ -21,7 +21,8 @@ import (
 // (its priority weight), mailbox "portal", From the client's principal
 // address, a Message-ID derived from the client and the form's nonce (a
 // resubmitted form is the same message: OutcomeDuplicate, the same
-// ticket) and no Date (so the fingerprint of a resubmission matches). A
+// ticket, even when the second request differs) and no Date. Files are
+// stored as the mail they would have come in (customer_files.go). A
 // reply names the ticket by its subject tag and In-Reply-To its first
 // message, so it joins as the requester's mail would.
 
@@ -40,8 +41,13 @@ type CustomerRequest struct {
 	Department string // for a new ticket; one of Options.Departments when set
 	Subject    string // for a new ticket
 	Text       string
-	// Nonce is the form's one-time value: the same nonce is the same request.
+	// Nonce is the form's one-time value: the same nonce is one message,
+	// whatever a second request with it holds.
 	Nonce string
+	// Files attached (customer_files.go), stored in Store; Store may be
+	// nil when there are none.
+	Files []CustomerFile
+	Store FileStore
 }
 
 // check refuses a request that cannot be accepted with an *InputError
@@ -70,7 +76,7 @@ func (r CustomerRequest) check(newTicket bool, depts []string) error {
 	if !utf8.ValidString(r.Text) || !utf8.ValidString(r.Subject) {
 		return &InputError{"text", "is not valid text"}
 	}
-	return nil
+	return checkFiles(r.Files)
 }
 
 func containsStr(xs []string, s string) bool {
@@ -104,8 +110,19 @@ func (s *Service) OpenForClient(ctx context.Context, r CustomerRequest) (int64, 
 	if err := s.isContact(ctx, r.ClientID, r.From); err != nil {
 		return 0, err
 	}
-	res, err := s.Ingest(ctx, Incoming{Msg: customerMessage(r, strings.TrimSpace(r.Subject)), Mailbox: "portal",
-		Department: r.Department, Channel: ChannelPortal, RawRef: "portal"})
+	m := customerMessage(r, strings.TrimSpace(r.Subject))
+	if seen, err := s.seenRequest(ctx, m); err != nil || seen != nil {
+		if seen == nil {
+			return 0, err
+		}
+		return seen.Ticket, err
+	}
+	ref, err := s.storeFiles(ctx, r, m)
+	if err != nil {
+		return 0, err
+	}
+	res, err := s.Ingest(ctx, Incoming{Msg: m, Mailbox: "portal",
+		Department: r.Department, Channel: ChannelPortal, RawRef: ref})
 	if err != nil {
 		return 0, err
 	}
@@ -129,7 +146,14 @@ func (s *Service) ReplyForClient(ctx context.Context, n int64, r CustomerRequest
 	m := customerMessage(r, fmt.Sprintf("Re: %s [Ticket #%d]", t.Subject, t.Number))
 	m.TicketRef = fmt.Sprint(t.Number)
 	m.InReplyTo = t.Origin
-	_, err = s.Ingest(ctx, Incoming{Msg: m, Mailbox: "portal", Department: t.Department, Channel: ChannelPortal, RawRef: "portal"})
+	if seen, err := s.seenRequest(ctx, m); err != nil || seen != nil {
+		return err
+	}
+	ref, err := s.storeFiles(ctx, r, m)
+	if err != nil {
+		return err
+	}
+	_, err = s.Ingest(ctx, Incoming{Msg: m, Mailbox: "portal", Department: t.Department, Channel: ChannelPortal, RawRef: ref})
 	return err
 }
 
