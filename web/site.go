@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -49,8 +50,13 @@ type Options struct {
 	Nav []NavLink
 	// MaxForm bounds a form's body; default 1 MiB.
 	MaxForm int64
-	Clock   clock.Clock
-	Logger  *slog.Logger
+	// TooLarge, when set, answers a multipart form over MaxForm that
+	// passed the cross-origin check, instead of 403 (see toolarge.go).
+	// It must change nothing: no field of the form, the CSRF token
+	// included, was read.
+	TooLarge http.HandlerFunc
+	Clock    clock.Clock
+	Logger   *slog.Logger
 }
 
 // Site is one surface's shared machinery.
@@ -60,6 +66,7 @@ type Site struct {
 	pages                        map[string]*pageSet // lang → pages
 	cop                          *http.CrossOriginProtection
 	ips                          *ipLimiter
+	override                     atomic.Pointer[notifierBox] // SetNotifier
 }
 
 // New builds a site and parses every page in every language; a template
@@ -130,9 +137,13 @@ func (s *Site) Wrap(h http.Handler) http.Handler {
 		}
 		r = r.WithContext(ctx)
 		if !safeMethod(r.Method) {
+			body := r.Body
 			r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxForm)
 			if err := s.cop.Check(r); err != nil {
 				s.forbidden(w, r)
+				return
+			}
+			if s.tooLarge(w, r, body) {
 				return
 			}
 			if !s.validCSRF(r, sess) {

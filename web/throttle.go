@@ -76,8 +76,8 @@ func (s *Site) LoginFailed(ctx context.Context, address string) error {
 	}
 	if n == Lockout {
 		s.opts.Logger.Warn("web: address locked after failed logins", "surface", s.opts.Surface, "until", until)
-		if s.opts.Notifier != nil {
-			if err := s.opts.Notifier.NotifyLockout(ctx, address, until); err != nil {
+		if n := s.notifier(); n != nil {
+			if err := n.NotifyLockout(ctx, address, until); err != nil {
 				return fmt.Errorf("notify lockout: %w", err)
 			}
 		}
