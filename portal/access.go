@@ -68,17 +68,12 @@ func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 		p.internal(w, r, "login", err)
 		return
 	}
-	id, err := p.clients.LoginClient(ctx, addr)
+	sub, err := p.checkLogin(ctx, addr, pw)
 	if err != nil && !errors.Is(err, clients.ErrAccessDenied) {
 		p.internal(w, r, "login", err)
 		return
 	}
-	err = p.clients.VerifyPassword(ctx, id, pw) // an unknown login costs the same hash
-	if err != nil && !errors.Is(err, clients.ErrAccessDenied) {
-		p.internal(w, r, "login", err)
-		return
-	}
-	if locked || err != nil || id == "" {
+	if locked || err != nil {
 		if ferr := p.Site.LoginFailed(ctx, addr); ferr != nil {
 			p.log.Error("portal: count failed login", "err", ferr)
 		}
@@ -88,11 +83,11 @@ func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 	if err := p.Site.LoginSucceeded(ctx, addr); err != nil {
 		p.log.Error("portal: clear failed logins", "err", err)
 	}
-	if _, err := p.Site.Login(ctx, w, r, web.Subject{Kind: SubjectKind, ID: id}); err != nil {
+	if _, err := p.Site.Login(ctx, w, r, sub); err != nil {
 		p.internal(w, r, "login", err)
 		return
 	}
-	p.log.Info("portal login", "client", id, "ip", p.Site.ClientIP(r))
+	p.log.Info("portal login", "kind", sub.Kind, "subject", sub.ID, "ip", p.Site.ClientIP(r))
 	http.Redirect(w, r, Prefix+"/datos", http.StatusSeeOther)
 }
 
@@ -127,7 +122,15 @@ func (p *Portal) forgot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := p.clients.LoginClient(ctx, addr)
+	var contact *clients.ContactLogin
+	if errors.Is(err, clients.ErrAccessDenied) {
+		contact, err = p.clients.LoginContact(ctx, addr)
+	}
 	switch {
+	case err == nil && allowed && contact != nil:
+		if _, err := p.clients.ContactPassword(ctx, addr, "portal"); err != nil {
+			p.log.Error("portal: forgot-password mail", "client", contact.ClientID, "err", err)
+		}
 	case err == nil && allowed:
 		if _, err := p.clients.Password(ctx, id, "portal"); err != nil {
 			// Logged, never shown: the answer must not tell known from unknown.
@@ -142,15 +145,20 @@ func (p *Portal) forgot(w http.ResponseWriter, r *http.Request) {
 }
 
 type setView struct {
-	Client, Token string
-	Action        string
-	Error         string // message key
+	Client, Contact, Token string
+	Action                 string
+	Error                  string // message key
 }
 
 func (p *Portal) setPasswordPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	v := setView{Client: q.Get("client"), Token: q.Get("token"), Action: p.setPath}
-	if err := p.clients.CheckSetPasswordToken(r.Context(), v.Client, v.Token); err != nil {
+	v := setView{Client: q.Get("client"), Contact: q.Get("contact"), Token: q.Get("token"), Action: p.setPath}
+	check := func() error { return p.clients.CheckSetPasswordToken(r.Context(), v.Client, v.Token) }
+	if v.Contact != "" {
+		v.Client = ""
+		check = func() error { return p.clients.CheckContactToken(r.Context(), v.Contact, v.Token) }
+	}
+	if err := check(); err != nil {
 		if !errors.Is(err, clients.ErrAccessDenied) {
 			p.internal(w, r, "set-password", err)
 			return
@@ -163,7 +171,7 @@ func (p *Portal) setPasswordPage(w http.ResponseWriter, r *http.Request) {
 
 func (p *Portal) setPassword(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	v := setView{Client: r.PostForm.Get("client"), Token: r.PostForm.Get("token"), Action: p.setPath}
+	v := setView{Client: r.PostForm.Get("client"), Contact: r.PostForm.Get("contact"), Token: r.PostForm.Get("token"), Action: p.setPath}
 	pw, pw2 := r.PostForm.Get("password"), r.PostForm.Get("password2")
 	if !p.Site.AllowIP(r) {
 		p.Site.Error(w, r, http.StatusTooManyRequests)
@@ -172,6 +180,10 @@ func (p *Portal) setPassword(w http.ResponseWriter, r *http.Request) {
 	if pw != pw2 {
 		v.Error = "set.error.mismatch"
 		p.Site.Render(w, r, http.StatusOK, "set_password", v)
+		return
+	}
+	if v.Contact != "" {
+		p.setContactPassword(w, r, v, pw)
 		return
 	}
 	err := p.clients.SetPasswordWithToken(ctx, v.Client, v.Token, pw)
@@ -230,22 +242,24 @@ func (p *Portal) internal(w http.ResponseWriter, r *http.Request, what string, e
 	p.Site.Error(w, r, http.StatusServiceUnavailable)
 }
 
-// lockoutNotifier mails the owner of a locked login a fresh set-password
-// link through the password mail (the only access mail templates has):
-// its text says to tell support if they did not ask for it.
+// lockoutNotifier mails the owner of a locked login (template
+// login_locked, once per lock window): a client's principal address or a
+// contact with portal access, with a fresh set-password link that also
+// lifts the lock. An address that is neither gets nothing.
 type lockoutNotifier struct{ p *Portal }
 
 func (n lockoutNotifier) NotifyLockout(ctx context.Context, address string, until time.Time) error {
 	id, err := n.p.clients.LoginClient(ctx, address)
-	if errors.Is(err, clients.ErrAccessDenied) {
-		return nil // nobody to tell
-	}
-	if err != nil {
+	if err == nil {
+		_, err = n.p.clients.LoginLocked(ctx, id, until)
 		return err
 	}
-	_, err = n.p.clients.Password(ctx, id, "portal-lockout")
-	if err == nil {
-		n.p.log.Warn("portal: login locked, owner mailed", "client", id, "until", until)
+	if !errors.Is(err, clients.ErrAccessDenied) {
+		return err
+	}
+	_, err = n.p.clients.ContactLoginLocked(ctx, address, until)
+	if errors.Is(err, clients.ErrAccessDenied) {
+		return nil // nobody to tell
 	}
 	return err
 }

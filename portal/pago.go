@@ -204,7 +204,8 @@ func (p *Portal) reportPago(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	doc, err := p.tickets.OpenPaymentReport(r.Context(), tickets.PortalCustomer{ClientID: c.ID, From: c.Email, Name: c.Name,
+	from, name := s.writer(c)
+	doc, err := p.tickets.OpenPaymentReport(r.Context(), tickets.PortalCustomer{ClientID: c.ID, From: from, Name: name,
 		Nonce: r.PostForm.Get("nonce")}, rep, receipt)
 	if field, _, ok := p.fieldError(r, err); ok {
 		errs[field] = p.Site.T(r, "pay.error."+field)

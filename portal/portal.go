@@ -119,8 +119,8 @@ func New(opts Options) (*Portal, error) {
 	}
 	pages, _ := fs.Sub(pagesFS, "pages")
 	site, err := web.New(web.Options{DB: opts.DB, Surface: "portal", CookieName: CookieName, Prefix: Prefix, Nav: nav,
-		Pages: pages, Messages: messages, SessionTTL: opts.SessionTTL, MaxForm: maxForm, TrustedProxies: opts.TrustedProxies,
-		Notifier: lockoutNotifier{p}, Clock: opts.Clock, Logger: opts.Logger})
+		Pages: pages, Messages: allMessages(), SessionTTL: opts.SessionTTL, MaxForm: maxForm, TrustedProxies: opts.TrustedProxies,
+		Notifier: lockoutNotifier{p}, TooLarge: p.tooLarge, Clock: opts.Clock, Logger: opts.Logger})
 	if err != nil {
 		return nil, err
 	}
@@ -173,6 +173,7 @@ func (p *Portal) Handler() http.Handler {
 		m.HandleFunc("GET "+Prefix+"/tickets/{n}", p.ticketPage)
 		m.HandleFunc("POST "+Prefix+"/tickets/{n}", p.replyTicket)
 		m.HandleFunc("GET "+Prefix+"/tickets/{n}/comprobante", p.receiptFile)
+		m.HandleFunc("GET "+Prefix+"/tickets/{n}/archivos/{m}/{i}", p.ticketFile)
 	}
 	if p.billing != nil && p.tickets != nil {
 		m.HandleFunc("GET "+Prefix+"/pago", p.pagoPage)
@@ -192,22 +193,3 @@ func (p *Portal) Handler() http.Handler {
 
 // Sweep removes expired sessions and old rate-limit windows (a daily job).
 func (p *Portal) Sweep(ctx context.Context) error { return p.Site.Sweep(ctx) }
-
-// mustSession is the request's client session; without one it redirects
-// to the login page and returns nil.
-func (p *Portal) mustSession(w http.ResponseWriter, r *http.Request) *web.Session {
-	s := session(r)
-	if s == nil {
-		http.Redirect(w, r, Prefix+"/login?n=expired", http.StatusSeeOther)
-	}
-	return s
-}
-
-// session is the request's client session, or nil.
-func session(r *http.Request) *web.Session {
-	s := web.CurrentSession(r)
-	if s == nil || s.Kind != SubjectKind {
-		return nil
-	}
-	return s
-}

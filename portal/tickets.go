@@ -30,6 +30,7 @@ type ticketsView struct {
 type ticketMsg struct {
 	From, At, Text string
 	Agent          bool
+	Files          []msgFile
 }
 
 type ticketView struct {
@@ -41,6 +42,7 @@ type ticketView struct {
 	Notice   string // message key
 	Closed   bool
 	Report   *reportView
+	Upload   filesField
 }
 
 // reportView is the payment report a ticket holds, as the customer sees it.
@@ -53,9 +55,9 @@ type reportView struct {
 }
 
 type newTicketView struct {
+	filesField
 	Departments   []deptOption
 	Subject, Text string
-	Errors        map[string]string
 	Nonce         string
 }
 
@@ -111,7 +113,7 @@ func (p *Portal) ticketList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Portal) newTicketView(r *http.Request, dept, subject, text string, errs map[string]string) newTicketView {
-	v := newTicketView{Subject: subject, Text: text, Errors: errs, Nonce: r.PostForm.Get("nonce")}
+	v := newTicketView{filesField: newFilesField(errs), Subject: subject, Text: text, Nonce: r.PostForm.Get("nonce")}
 	if v.Nonce == "" {
 		v.Nonce = nonce()
 	}
@@ -150,7 +152,8 @@ func (p *Portal) fieldError(r *http.Request, err error) (string, string, bool) {
 }
 
 // openTicket opens a ticket (channel portal) for the session's client,
-// written as its principal address.
+// written as the signed-in contact or the principal address, with the
+// files attached.
 func (p *Portal) openTicket(w http.ResponseWriter, r *http.Request) {
 	s := p.mustSession(w, r)
 	if s == nil {
@@ -161,17 +164,30 @@ func (p *Portal) openTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	dept, subject, text := r.PostForm.Get("department"), r.PostForm.Get("subject"), r.PostForm.Get("text")
-	n, err := p.tickets.OpenForClient(r.Context(), tickets.CustomerRequest{ClientID: c.ID, From: c.Email, Name: c.Name,
-		Department: dept, Subject: subject, Text: text, Nonce: r.PostForm.Get("nonce")})
-	if field, msg, ok := p.fieldError(r, err); ok {
+	refuse := func(field, msg string) {
 		p.Site.Render(w, r, http.StatusUnprocessableEntity, "ticket_new", p.newTicketView(r, dept, subject, text, map[string]string{field: msg}))
+	}
+	files, err := readFiles(r)
+	if msg, ok := p.filesError(r, err); ok {
+		refuse("files", msg)
+		return
+	}
+	from, name := s.writer(c)
+	n, err := p.tickets.OpenForClient(r.Context(), tickets.CustomerRequest{ClientID: c.ID, From: from, Name: name,
+		Department: dept, Subject: subject, Text: text, Nonce: r.PostForm.Get("nonce"), Files: files, Store: p.raw})
+	if msg, ok := p.filesError(r, err); ok {
+		refuse("files", msg)
+		return
+	}
+	if field, msg, ok := p.fieldError(r, err); ok {
+		refuse(field, msg)
 		return
 	}
 	if err != nil {
 		p.internal(w, r, "open ticket", err)
 		return
 	}
-	p.log.Info("portal: ticket opened", "client", c.ID, "ticket", n)
+	p.log.Info("portal: ticket opened", "client", c.ID, "ticket", n, "files", len(files))
 	http.Redirect(w, r, Prefix+"/tickets/"+strconv.FormatInt(n, 10)+"?n=opened", http.StatusSeeOther)
 }
 
@@ -205,8 +221,12 @@ func (p *Portal) renderTicket(w http.ResponseWriter, r *http.Request, clientID s
 	if v.Nonce == "" {
 		v.Nonce = nonce()
 	}
-	for _, m := range msgs {
-		tm := ticketMsg{At: p.when(r, m.ArrivedAt), Text: m.Text, Agent: m.Direction == tickets.DirReply}
+	if v.Upload.Errors == nil {
+		v.Upload = newFilesField(nil)
+	}
+	for i, m := range msgs {
+		tm := ticketMsg{At: p.when(r, m.ArrivedAt), Text: m.Text, Agent: m.Direction == tickets.DirReply,
+			Files: messageFiles(n, i, m)}
 		switch {
 		case tm.Agent && m.AgentName != "":
 			tm.From = m.AgentName
@@ -262,15 +282,24 @@ func (p *Portal) replyTicket(w http.ResponseWriter, r *http.Request) {
 	if c == nil {
 		return
 	}
-	text := r.PostForm.Get("text")
-	err := p.tickets.ReplyForClient(r.Context(), n, tickets.CustomerRequest{ClientID: c.ID, From: c.Email, Name: c.Name,
-		Text: text, Nonce: r.PostForm.Get("nonce")})
+	text, nc := r.PostForm.Get("text"), r.PostForm.Get("nonce")
+	files, err := readFiles(r)
+	if err == nil {
+		from, name := s.writer(c)
+		err = p.tickets.ReplyForClient(r.Context(), n, tickets.CustomerRequest{ClientID: c.ID, From: from, Name: name,
+			Text: text, Nonce: nc, Files: files, Store: p.raw})
+	}
 	if errors.Is(err, tickets.ErrNotFound) {
 		p.Site.Error(w, r, http.StatusNotFound)
 		return
 	}
+	if msg, ok := p.filesError(r, err); ok {
+		p.renderTicket(w, r, c.ID, n, http.StatusUnprocessableEntity, ticketView{Text: text, Nonce: nc,
+			Upload: newFilesField(map[string]string{"files": msg})})
+		return
+	}
 	if _, msg, ok := p.fieldError(r, err); ok {
-		p.renderTicket(w, r, c.ID, n, http.StatusUnprocessableEntity, ticketView{Text: text, Error: msg, Nonce: r.PostForm.Get("nonce")})
+		p.renderTicket(w, r, c.ID, n, http.StatusUnprocessableEntity, ticketView{Text: text, Error: msg, Nonce: nc})
 		return
 	}
 	if err != nil {

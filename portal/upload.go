@@ -19,10 +19,12 @@ import (
 // MaxUpload bounds a file a customer uploads (a payment receipt).
 const MaxUpload = 5 << 20
 
-// maxForm bounds a portal form's body: a file at MaxUpload and the rest of
-// the form, with room so that a file somewhat over the limit still gets
-// its error beside the field rather than a refused request.
-const maxForm = 8 << 20
+// maxForm bounds a portal form's body: a ticket's files at their total
+// limit (tickets.MaxCustomerFilesTotal, 10 MB) and the rest of the form,
+// with room so that files somewhat over a limit still get their own
+// error; a body over it gets the form again with an error beside the
+// file field (tooLarge), never a generic refusal.
+const maxForm = 12 << 20
 
 // Upload errors: message keys shown beside the file field.
 var (
