@@ -13,6 +13,7 @@ import (
 	"turno/agents"
 	"turno/billing"
 	"turno/clients"
+	"turno/mailin"
 	"turno/replies"
 	"turno/tickets"
 )
@@ -38,6 +39,10 @@ type Options struct {
 	// PaymentsToken is billing.api_token: it may record payments, like
 	// a gateway token.
 	PaymentsToken string
+	// Raw is the raw store (mailin.NewRawStore) where files customers
+	// send through /api/v1/portal are kept (ticket files, payment
+	// receipts); nil: those routes refuse files (503).
+	Raw *mailin.RawStore
 	// Held releases mail held for authentication (agentmail.Router);
 	// nil: the release answers 503.
 	Held Releaser

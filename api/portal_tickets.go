@@ -23,11 +23,12 @@ type PortalTicket struct {
 
 // PortalMessage is a public message of a ticket (no internal notes).
 type PortalMessage struct {
-	From      string    `json:"from" doc:"The customer's address, or empty for support"`
-	Name      string    `json:"name" doc:"The writer's name: the customer's, or the agent's"`
-	Support   bool      `json:"support" doc:"true: written by support"`
-	Text      string    `json:"text"`
-	ArrivedAt time.Time `json:"arrived_at"`
+	From      string           `json:"from" doc:"The customer's address, or empty for support"`
+	Name      string           `json:"name" doc:"The writer's name: the customer's, or the agent's"`
+	Support   bool             `json:"support" doc:"true: written by support"`
+	Text      string           `json:"text"`
+	ArrivedAt time.Time        `json:"arrived_at"`
+	Files     []tickets.Attach `json:"files,omitempty" doc:"The files attached (names, types, sizes, SHA-256)"`
 }
 
 // PortalThread is a ticket with its public messages, oldest first.
@@ -47,9 +48,10 @@ type portalThreadOutput struct{ Body PortalThread }
 type portalOpenInput struct {
 	Key  string `header:"Idempotency-Key" maxLength:"200" doc:"The same key opens one ticket: a retry answers the same number"`
 	Body struct {
-		Department string `json:"department" minLength:"1" maxLength:"100" doc:"One of the departments offered"`
-		Subject    string `json:"subject" minLength:"1" maxLength:"300"`
-		Text       string `json:"text" minLength:"1" maxLength:"20000"`
+		Department string         `json:"department" minLength:"1" maxLength:"100" doc:"One of the departments offered"`
+		Subject    string         `json:"subject" minLength:"1" maxLength:"300"`
+		Text       string         `json:"text" minLength:"1" maxLength:"20000"`
+		Files      []attachmentIn `json:"files,omitempty" maxItems:"5" doc:"Files attached, base64; judged by their bytes: PDF, PNG, JPEG, GIF, text, CSV, DOCX, XLSX, ODT; each up to 5 MB, 10 MB in all (else 400, field files). content_type is ignored"`
 	}
 }
 
@@ -57,7 +59,8 @@ type portalReplyInput struct {
 	Number int64  `path:"number" minimum:"1" doc:"The ticket number"`
 	Key    string `header:"Idempotency-Key" maxLength:"200" doc:"The same key adds the message once"`
 	Body   struct {
-		Text string `json:"text" minLength:"1" maxLength:"20000"`
+		Text  string         `json:"text" minLength:"1" maxLength:"20000"`
+		Files []attachmentIn `json:"files,omitempty" maxItems:"5" doc:"As when opening a ticket"`
 	}
 }
 
@@ -85,12 +88,38 @@ func (s *Server) registerPortalTickets() {
 	op = s.portalOp("portalOpenTicket", http.MethodPost, "/tickets", "Open a ticket as the client")
 	op.Description = "Opens a ticket (channel portal) written as the client's principal address."
 	op.DefaultStatus = http.StatusCreated
+	op.MaxBodyBytes = MaxReplyBody
 	huma.Register(s.api, op, s.portalOpen)
 
 	op = s.portalOp("portalReplyTicket", http.MethodPost, "/tickets/{number}/replies", "Add the client's message to a ticket",
 		http.StatusNotFound)
 	op.DefaultStatus = http.StatusCreated
+	op.MaxBodyBytes = MaxReplyBody
 	huma.Register(s.api, op, s.portalReply)
+}
+
+// customerFiles are the request's files for tickets (which judges them);
+// files without a raw store are 503.
+func (s *Server) customerFiles(in []attachmentIn) ([]tickets.CustomerFile, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	if s.opts.Raw == nil {
+		return nil, newErr(http.StatusServiceUnavailable, CodeUnavailable, "", "no file store: files are not taken here")
+	}
+	out := make([]tickets.CustomerFile, len(in))
+	for i, f := range in {
+		out[i] = tickets.CustomerFile{Filename: f.Filename, Data: f.Data}
+	}
+	return out, nil
+}
+
+// fileStore is Options.Raw as tickets takes it (nil stays nil).
+func (s *Server) fileStore() tickets.FileStore {
+	if s.opts.Raw == nil {
+		return nil
+	}
+	return s.opts.Raw
 }
 
 func portalTicket(t tickets.Ticket) PortalTicket {
@@ -128,6 +157,7 @@ func (s *Server) portalTicket(ctx context.Context, in *numberInput) (*portalThre
 		} else {
 			pm.From, pm.Name = m.From.Address, m.From.Name
 		}
+		pm.Files = m.Attachments
 		v.Messages = append(v.Messages, pm)
 	}
 	return &portalThreadOutput{Body: v}, nil
@@ -138,8 +168,13 @@ func (s *Server) portalOpen(ctx context.Context, in *portalOpenInput) (*portalOp
 	if err != nil {
 		return nil, err
 	}
+	files, err := s.customerFiles(in.Body.Files)
+	if err != nil {
+		return nil, err
+	}
 	n, err := s.opts.Tickets.OpenForClient(ctx, tickets.CustomerRequest{ClientID: c.ID, From: c.Email, Name: c.Name,
-		Department: in.Body.Department, Subject: in.Body.Subject, Text: in.Body.Text, Nonce: nonceOr(in.Key)})
+		Department: in.Body.Department, Subject: in.Body.Subject, Text: in.Body.Text, Nonce: nonceOr(in.Key),
+		Files: files, Store: s.fileStore()})
 	if err != nil {
 		return nil, s.fail("open ticket", err)
 	}
@@ -154,8 +189,12 @@ func (s *Server) portalReply(ctx context.Context, in *portalReplyInput) (*portal
 	if err != nil {
 		return nil, err
 	}
+	files, err := s.customerFiles(in.Body.Files)
+	if err != nil {
+		return nil, err
+	}
 	err = s.opts.Tickets.ReplyForClient(ctx, in.Number, tickets.CustomerRequest{ClientID: c.ID, From: c.Email, Name: c.Name,
-		Text: in.Body.Text, Nonce: nonceOr(in.Key)})
+		Text: in.Body.Text, Nonce: nonceOr(in.Key), Files: files, Store: s.fileStore()})
 	if errors.Is(err, tickets.ErrNotFound) {
 		return nil, newErr(http.StatusNotFound, CodeNotFound, "", "no such ticket")
 	}

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"turno/api"
+	"turno/mailin"
 )
 
 // startAPI mounts /api/v1 (and its OpenAPI document) on the HTTP listener.
@@ -16,6 +17,7 @@ func (d *Daemon) startAPI() error {
 		Billing:       d.Billing,
 		PaymentsToken: d.opts.Config.Billing.APIToken,
 		Held:          d.heldReleaser(), // daemon/agentmail.go
+		Raw:           mailin.NewRawStore(d.Store.DB),
 		Version:       Version,
 		Logger:        d.log,
 	})
