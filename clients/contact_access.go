@@ -194,7 +194,8 @@ func (r *Registry) ContactPassword(ctx context.Context, addr, by string) (string
 }
 
 // sendContactLink stores a new token's hash (generation + 1) and mails its
-// link to the contact; key contact-password:<access id>:<generation>.
+// link to the contact; key contact-password:<access id>:<granted at
+// ms>:<generation> (a grant after a revocation starts a new count).
 func (r *Registry) sendContactLink(ctx context.Context, c *Client, addr, by string) (string, error) {
 	if r.mailer == nil {
 		return "", ErrNoMailer
@@ -203,13 +204,14 @@ func (r *Registry) sendContactLink(ctx context.Context, c *Client, addr, by stri
 		return "", fmt.Errorf("client %s has account mail switched off (mail.account)", c.ID)
 	}
 	id := ContactAccessID(addr)
-	link, gen, expires, err := r.newContactToken(ctx, id)
+	link, d, err := r.newContactToken(ctx, id)
 	if err != nil {
 		return "", err
 	}
+	expires := d.ExpiresAt
 	acc := templates.Access{Login: addr, Link: link, ExpiresAt: expires, PortalURL: r.access.PortalURL}
 	out, err := r.mailer.Enqueue(ctx, mailout.Message{
-		Key: fmt.Sprintf("contact-password:%s:%d", id, gen), Template: "password_reset", Lang: c.Lang,
+		Key: fmt.Sprintf("contact-password:%s:%d:%d", id, d.GrantedAt.UnixMilli(), d.Generation), Template: "password_reset", Lang: c.Lang,
 		Data: templates.PasswordReset{ClientName: c.Name, Access: acc}, To: []string{addr},
 		Priority: mailout.PriorityAccount, Sensitive: true, AutoSubmitted: "auto-generated", ClientID: c.ID, Kind: "account",
 	})
@@ -222,7 +224,7 @@ func (r *Registry) sendContactLink(ctx context.Context, c *Client, addr, by stri
 
 // newContactToken replaces the contact's set-password token (by _id) and
 // returns its link.
-func (r *Registry) newContactToken(ctx context.Context, id string) (string, int64, time.Time, error) {
+func (r *Registry) newContactToken(ctx context.Context, id string) (string, *contactAccessDoc, error) {
 	secret, salt := randomString(32), []byte(randomString(12))
 	expires := r.clock.Now().UTC().Add(r.access.TokenTTL)
 	var d contactAccessDoc
@@ -233,13 +235,13 @@ func (r *Registry) newContactToken(ctx context.Context, id string) (string, int6
 		{Key: "$inc", Value: bson.D{{Key: "generation", Value: 1}}},
 	}, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return "", 0, time.Time{}, ErrAccessDenied // revoked meanwhile
+		return "", nil, ErrAccessDenied // revoked meanwhile
 	}
 	if err != nil {
-		return "", 0, time.Time{}, dbErr("store contact token", err)
+		return "", nil, dbErr("store contact token", err)
 	}
 	q := url.Values{"contact": {id}, "token": {secret}}
-	return strings.TrimRight(r.access.PortalURL, "/") + "/set-password?" + q.Encode(), d.Generation, expires, nil
+	return strings.TrimRight(r.access.PortalURL, "/") + "/set-password?" + q.Encode(), &d, nil
 }
 
 // RevokeContactAccess ends the portal access of the client's contact addr

@@ -113,7 +113,7 @@ func (r *Registry) ContactLoginLocked(ctx context.Context, addr string, until ti
 	if d.LockedMail.Equal(until) {
 		return "", nil
 	}
-	link, _, _, err := r.newContactToken(ctx, l.AccessID)
+	link, _, err := r.newContactToken(ctx, l.AccessID)
 	if err != nil {
 		return "", err
 	}

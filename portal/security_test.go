@@ -92,6 +92,9 @@ func TestTwentyWrongPasswordsLockAndMailTheOwnerOnce(t *testing.T) {
 	if got := len(r.accessMails("uno@example.cl")) - mails; got != 1 {
 		t.Fatalf("owner got %d lockout mails, want exactly 1", got)
 	}
+	if all := r.accessMails("uno@example.cl"); all[len(all)-1].Template != "login_locked" || !all[len(all)-1].Sensitive {
+		t.Fatalf("lockout mail: template %q sensitive %v", all[len(all)-1].Template, all[len(all)-1].Sensitive)
+	}
 	// Locked: the right password is refused with the same message.
 	resp, body := b.post("/portal/login", url.Values{"csrf": {tok}, "email": {"uno@example.cl"}, "password": {pw}})
 	if resp.StatusCode != http.StatusOK || body != first {
