@@ -52,6 +52,13 @@ func TestBrowserHeldClientCompletesDataAndSeesInvoice(t *testing.T) {
 	if hs, err := d.Billing.Holds(ctx, "C-300"); err != nil || len(hs) != 1 {
 		t.Fatalf("held: %v %v", hs, err)
 	}
+	// The billing-data request reached the client, saying what is missing.
+	request := devMailText(t, dir, email, "Complete sus datos de facturación")
+	for _, want := range []string{"RUT", "giro"} {
+		if !strings.Contains(request, want) {
+			t.Fatalf("the billing-data request does not mention %s:\n%s", want, request)
+		}
+	}
 	if _, err := d.Clients.Password(ctx, "C-300", "test"); err != nil {
 		t.Fatal(err)
 	}
@@ -63,6 +70,18 @@ func TestBrowserHeldClientCompletesDataAndSeesInvoice(t *testing.T) {
 	b.Fill("#password", "harina trigo levadura sal")
 	b.Submit("button[type=submit]", "#datos-save")
 	b.Check("mis-datos-incompletos")
+	// Its link (when billing gives one) leads to Mis datos; without one the
+	// mail asks for the data by reply.
+	if link := urlRe.FindString(request); link != "" {
+		b.Visit(link, "mis-datos-desde-correo")
+		if loc := b.Location(); !strings.HasPrefix(loc, base+"/portal/datos") {
+			t.Fatalf("the request's link %s led to %s", link, loc)
+		}
+	} else if !strings.Contains(request, "respondiendo a este correo") {
+		t.Fatalf("the billing-data request has neither a link nor a reply hint:\n%s", request)
+	} else {
+		t.Log("billing_data_required has no UpdateURL: billing sets none yet")
+	}
 
 	fill := func(sel, v string) {
 		t.Helper()
