@@ -17,7 +17,11 @@
 //   - client_audit: one entry per changed field per write (who, when,
 //     field, old, new), _id = client/version/field.
 //   - client_access: _id = client ID → an argon2id hash of the current
-//     set-password token or generated password, its expiry and use.
+//     set-password token or generated password, its expiry and use (and
+//     locked_mail_until: the lock window whose login_locked mail went).
+//   - client_contact_access: _id = ContactAccessID(address) → a contact's
+//     own portal access: its client, token and password hashes
+//     (contact_access.go).
 //
 // # Invariants and crash windows
 //

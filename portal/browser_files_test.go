@@ -103,7 +103,7 @@ func TestBrowserTicketFilesAndContactAccess(t *testing.T) {
 	if s := b.Text("#contact-notice"); !strings.Contains(s, "enlace") {
 		t.Fatalf("notice %q", s)
 	}
-	b.Submit("nav form button", ".alert.ok")
+	b.Submit("nav form button", "form[action='/portal/login']") // Contactos has an .alert.ok too
 	setAndLogin(waitLink(t, dir, contact), contact, "rodrigo elige su frase", "set-password-contacto")
 	b.Check("contacto-mis-datos")
 	b.Visit(base+"/portal/tickets/nuevo", "contacto-ticket-nuevo")

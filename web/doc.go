@@ -48,6 +48,10 @@
 // every instance, while the server-side session already holds a per-session
 // secret that rotates at login; tying the token to it needs a dozen lines
 // and no key management. A refused request gets 403 and changes nothing.
+// One exception to the 403: a multipart form over Options.MaxForm that
+// passed layer 1 goes to the surface's Options.TooLarge, which answers the
+// form again with an error and must change nothing (toolarge.go says why
+// that is safe without the token).
 //
 // # Headers
 //
@@ -73,8 +77,9 @@
 // web_throttle, so every instance sees the same count). After Lockout (20)
 // failed logins for an address within an hour the address is locked until
 // the hour ends, whatever password is given, and the LockoutNotifier the
-// caller provides is called exactly once for it (the update that takes
-// the counter to 20 is the only one that sees 20). The pages answer with
+// caller provides (Options.Notifier, or Site.SetNotifier later) is called
+// exactly once for it (the update that takes the counter to 20 is the
+// only one that sees 20). The pages answer with
 // one generic message whether the address is unknown, the password wrong
 // or the address locked.
 package web
