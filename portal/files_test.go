@@ -151,11 +151,22 @@ func TestOverSizeFormErrorBesideTheField(t *testing.T) {
 	if ts, _ := r.tk.ClientTickets(context.Background(), "C-1", 0); len(ts) != 0 {
 		t.Fatalf("an over-size form opened %d tickets", len(ts))
 	}
-	// Without a session it is the login page, never the form.
+	// Without a session it is refused as before (403), never the form.
 	anon := r.client()
 	anon.csrf("/portal/login")
-	resp, _ = anon.postFiles("/portal/tickets", url.Values{}, file{"grande.pdf", "application/pdf", huge})
-	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/portal/login") {
-		t.Fatalf("over-size form without a session: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	if resp, _ = anon.postFiles("/portal/tickets", url.Values{}, file{"grande.pdf", "application/pdf", huge}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("over-size form without a session: %d", resp.StatusCode)
+	}
+	// Cross-site, it is refused by the cross-origin check first.
+	var body2 bytes.Buffer
+	mw := multipart.NewWriter(&body2)
+	fw, _ := mw.CreateFormFile("files", "grande.pdf")
+	_, _ = fw.Write(huge)
+	_ = mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, r.srv.URL+"/portal/tickets", &body2)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if resp, err := b.c.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-site over-size form: %v %v", resp, err)
 	}
 }

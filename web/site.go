@@ -143,7 +143,7 @@ func (s *Site) Wrap(h http.Handler) http.Handler {
 				s.forbidden(w, r)
 				return
 			}
-			if s.tooLarge(w, r, body) {
+			if sess != nil && s.tooLarge(w, r, body) {
 				return
 			}
 			if !s.validCSRF(r, sess) {

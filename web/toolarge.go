@@ -10,8 +10,9 @@ import (
 // cannot have its CSRF token read: the token is a field of the body. It
 // used to get the generic 403 page. With Options.TooLarge set, such a
 // request that passed the cross-origin check (Sec-Fetch-Site / Origin) is
-// handed to TooLarge instead, which answers the form again with an error
-// beside the file field and changes nothing. That is safe without the
+// handed to TooLarge instead, when it carries a session (forms with
+// files are behind login; without one it is still 403), which answers the
+// form again with an error beside the file field and changes nothing. That is safe without the
 // token: CSRF protection guards state changes, and none happens; the page
 // a cross-site form would get back is unreadable to that site (no CORS),
 // and the session cookie is SameSite=Lax, so a cross-site POST carries no
