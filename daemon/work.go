@@ -75,6 +75,9 @@ func NewWorkParts(ctx context.Context, cfg config.Config, db *mongo.Database, re
 	if mailer != nil {
 		opts.Mailer = mailer
 	}
+	if opts.Location, err = cfg.Location(); err != nil {
+		return WorkParts{}, err
+	}
 	if opts.SLA, err = sla.FromConfig(cfg); err != nil {
 		return WorkParts{}, fmt.Errorf("sla: %w", err)
 	}

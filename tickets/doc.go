@@ -75,6 +75,10 @@
 //     proposed invoices, state}: the structured payment report a ticket
 //     holds (payreport.go), proposed from a payment mail or the portal,
 //     confirmed or rejected by an agent.
+//   - tickets_daily: {_id: "2026-12-03", opened, solved, first_responses,
+//     first_response_seconds}: the operations dashboard's counters per
+//     business day, bumped after the writes they count (stats.go; an
+//     approximation).
 //
 // # Changing a ticket
 //

@@ -137,6 +137,7 @@ func (s *Service) createTicket(ctx context.Context, t *Ticket) error {
 	_, err = s.c.tickets.InsertOne(ctx, t)
 	created := err == nil
 	if created {
+		s.countOpened(ctx, t) // stats.go: the dashboard's counters
 		if err := s.notifyPending(ctx, t.Number); err != nil {
 			return err
 		}

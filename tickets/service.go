@@ -97,9 +97,12 @@ type Options struct {
 	NoQuote bool
 	// SLA is the service-level policy (sla.FromConfig): due times, overdue
 	// marks and breaches (sla.go); nil: none are kept.
-	SLA    *sla.Policy
-	Clock  clock.Clock  // default the wall clock
-	Logger *slog.Logger // default slog.Default()
+	SLA *sla.Policy
+	// Location is the business time zone: the days of the dashboard's
+	// daily counters (stats.go); default UTC.
+	Location *time.Location
+	Clock    clock.Clock  // default the wall clock
+	Logger   *slog.Logger // default slog.Default()
 }
 
 // Sender is the From of agents' replies for a department: Name is the

@@ -136,6 +136,7 @@ func (s *Service) updateLocked(ctx context.Context, n int64, fn func(t *Ticket) 
 				return nil, err
 			}
 		}
+		s.countChange(ctx, &before, t, now) // stats.go: the dashboard's counters
 		if err := s.project(ctx, t); err != nil {
 			return nil, err
 		}
