@@ -15,6 +15,10 @@
 //	outbox_verp   _id = the entry tag of a VERP envelope sender, entry =
 //	              the outbox _id it names (verp.go)
 //	settings      "mailout.message_id_key": the generated Message-ID key
+//	outbox_hourly _id = UTC hour "2026-12-03T14": sent, failed, suppressed
+//	              entries that became final then (the dashboard's chart)
+//	outbox_failed _id = the entry id of an entry that ended failed (the
+//	              dashboard's failure list; stats.go)
 //
 // # Data in
 //

@@ -74,6 +74,7 @@ func (o *Outbox) record(ctx context.Context, e *Entry, out outcome) error {
 		return fmt.Errorf("record %s for %s: %w", out.State, e.ID, errLeaseLost)
 	}
 	if out.State.Final() {
+		o.countFinal(ctx, e, out, now) // stats.go: the dashboard's counters
 		return o.unready(ctx, e.ID)
 	}
 	rd := readyDoc{ID: e.ID, Priority: e.Priority, CreatedAt: e.CreatedAt, Due: out.NextAt, State: StateRetry}
