@@ -44,11 +44,14 @@ type View struct {
 }
 
 // NavLink is one entry of a surface's navigation: Href (absolute path)
-// and the message key of its label; Current is set per request.
+// and the message key of its label; Current is set per request. Show,
+// when set, decides per request whether the link is shown (the console's
+// operations, for admins only); nil shows it to every logged-in visitor.
 type NavLink struct {
 	Href    string
 	Label   string
 	Current bool
+	Show    func(*http.Request) bool
 }
 
 // nav is the navigation for r: none before login.
@@ -56,10 +59,14 @@ func (s *Site) nav(r *http.Request) []NavLink {
 	if CurrentSession(r) == nil {
 		return nil
 	}
-	out := make([]NavLink, len(s.opts.Nav))
-	for i, n := range s.opts.Nav {
+	out := make([]NavLink, 0, len(s.opts.Nav))
+	for _, n := range s.opts.Nav {
+		if n.Show != nil && !n.Show(r) {
+			continue
+		}
 		n.Current = r.URL.Path == n.Href || strings.HasPrefix(r.URL.Path, n.Href+"/")
-		out[i] = n
+		n.Show = nil
+		out = append(out, n)
 	}
 	return out
 }
