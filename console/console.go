@@ -19,6 +19,7 @@ import (
 	"turno/clock"
 	"turno/mailin"
 	"turno/replies"
+	"turno/scheduler"
 	"turno/tickets"
 	"turno/web"
 )
@@ -55,6 +56,9 @@ type Options struct {
 	// Billing adds the client's contracts, unpaid invoices and balance;
 	// nil: none shown.
 	Billing *billing.Service
+	// Scheduler lists the jobs and their runs on the operations pages;
+	// nil: none shown.
+	Scheduler *scheduler.Scheduler
 	// Departments are the configured ones (the filter's choices for an
 	// admin; an agent sees their own).
 	Departments    []string
@@ -92,7 +96,8 @@ func New(opts Options) (*Console, error) {
 	pages, _ := fs.Sub(pagesFS, "pages")
 	site, err := web.New(web.Options{DB: opts.DB, Surface: "console", CookieName: CookieName, Prefix: Prefix,
 		Pages: pages, Messages: messages, SessionTTL: opts.SessionTTL, TrustedProxies: opts.TrustedProxies,
-		ScriptSrc: "'self'", Nav: []web.NavLink{{Href: Prefix + "/queue", Label: "nav.queue"}},
+		ScriptSrc: "'self'", Nav: []web.NavLink{{Href: Prefix + "/queue", Label: "nav.queue"},
+			{Href: Prefix + "/ops", Label: "nav.ops", Show: isAdmin}},
 		Clock: opts.Clock, Logger: opts.Logger})
 	if err != nil {
 		return nil, err
@@ -128,6 +133,7 @@ func (c *Console) Handler() http.Handler {
 		m.HandleFunc("POST "+Prefix+"/tickets/{n}/payment/"+a, c.action(c.paymentAction(a)))
 	}
 	m.HandleFunc("GET "+Prefix+"/tickets/{n}/files/{m}/{i}", c.page(c.file))
+	c.opsRoutes(m) // ops.go: the operations pages, admins only
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { c.Site.Error(w, r, http.StatusNotFound) })
 	shared := c.Site.Static()
 	own := c.static()

@@ -27,6 +27,18 @@
 //	POST /console/tickets/{n}/payment/reject   with a reason the customer reads
 //	GET  /console/tickets/{n}/files/{m}/{i}    attachment i of message m, as a download
 //	GET  /console/static/…              turno.css (web), console.css and console.js
+//	GET  /console/ops…                  operations, admins only (ops.go lists them)
+//
+// The operations pages (ops*.go, pages/ops.html) are an admin's: every
+// other agent gets 404 for each page and action, and the navigation
+// shows their link to admins only. They call what the CLI calls (the
+// mailboxes' status and the quarantine with its retry from mailin, the
+// outbox's depth, failures and suppressions from mailout, the job runs
+// from scheduler, holds and undeliverable contacts from billing), and
+// the dashboard reads small counter collections by _id (tickets_daily,
+// outbox_hourly) instead of the tickets or the outbox. Its charts are
+// SVG drawn here (ops_chart.go): classes for colour, escaped text, and
+// the numbers again in a table.
 //
 // Beside a ticket, the requester's client (client.go): its record
 // (clients.Registry), active contracts, unpaid invoices and balance

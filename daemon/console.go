@@ -33,7 +33,7 @@ func (d *Daemon) startConsole(ctx context.Context) error {
 		return err
 	}
 	c, err := console.Mount(d.HTTP, console.Options{DB: d.Store.DB, Agents: d.Agents, Tickets: d.Tickets,
-		Replies: d.Replies, Clients: d.Clients, Billing: d.Billing, Departments: agents.DepartmentsFromConfig(cfg),
+		Replies: d.Replies, Clients: d.Clients, Billing: d.Billing, Scheduler: d.Scheduler, Departments: agents.DepartmentsFromConfig(cfg),
 		SessionTTL: cfg.Console.SessionTTL.D(), TrustedProxies: proxies, Location: loc,
 		Clock: d.opts.Clock, Logger: d.log.With("component", "console")})
 	if err != nil {
