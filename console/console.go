@@ -133,6 +133,11 @@ func (c *Console) Handler() http.Handler {
 		m.HandleFunc("POST "+Prefix+"/tickets/{n}/payment/"+a, c.action(c.paymentAction(a)))
 	}
 	m.HandleFunc("GET "+Prefix+"/tickets/{n}/files/{m}/{i}", c.page(c.file))
+	m.HandleFunc("GET "+Prefix+"/tickets/{n}/html/{m}", c.page(c.htmlView))
+	m.HandleFunc("POST "+Prefix+"/tickets/{n}/presence", c.action(c.presenceBeacon))
+	for _, a := range []string{"move", "merge", "link"} {
+		m.HandleFunc("POST "+Prefix+"/tickets/{n}/"+a, c.action(c.manageAction(a)))
+	}
 	c.opsRoutes(m) // ops.go: the operations pages, admins only
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { c.Site.Error(w, r, http.StatusNotFound) })
 	shared := c.Site.Static()
@@ -158,8 +163,18 @@ func (c *Console) static() http.Handler {
 	return web.ServeAssets(Prefix+"/static/", sub)
 }
 
-// Sweep removes expired sessions and old rate-limit windows (a daily job).
-func (c *Console) Sweep(ctx context.Context) error { return c.Site.Sweep(ctx) }
+// Sweep removes expired sessions and old rate-limit windows, and the
+// presence marks long past (tickets.PrunePresence): a daily job.
+func (c *Console) Sweep(ctx context.Context) error {
+	if err := c.Site.Sweep(ctx); err != nil {
+		return err
+	}
+	n, err := c.o.Tickets.PrunePresence(ctx)
+	if n > 0 {
+		c.log.Info("console: presence marks pruned", "count", n)
+	}
+	return err
+}
 
 type actorKey struct{}
 

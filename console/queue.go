@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 
 	"turno/agents"
@@ -107,6 +108,10 @@ type row struct {
 	Due        string
 	DueAt      time.Time
 	Assignee   string
+	// Presence says who else has it open (presence.go); Replying: one of
+	// them is writing a reply.
+	Presence string
+	Replying bool
 }
 
 type queueView struct {
@@ -120,13 +125,17 @@ type queueView struct {
 	Error    string
 	Total    int
 	Filtered bool
+	Moved    int64 // a ticket this agent just moved out of their sight
 }
 
 // marker is a hash of what the page shows: it changes when a row is added,
-// removed, reordered or changed.
-func marker(ts []tickets.Ticket) string {
+// removed, reordered or changed, or someone else opens or leaves one.
+func marker(ts []tickets.Ticket, ps map[int64][]tickets.Presence) string {
 	h := sha256.New()
 	for _, t := range ts {
+		for _, p := range ps[t.Number] {
+			fmt.Fprintf(h, "p|%s|%s\n", p.Agent, p.State)
+		}
 		lp := ""
 		if t.LastPublic != nil {
 			lp = t.LastPublic.Key
@@ -158,11 +167,22 @@ func (c *Console) queue(w http.ResponseWriter, r *http.Request) {
 		c.internal(w, r, "queue", err)
 		return
 	}
+	// One read by _id per row (tickets.PresenceOn), never a filter.
+	ps, err := c.o.Tickets.PresenceOn(ctx, a.Actor(), page.Tickets...)
+	if err != nil {
+		c.internal(w, r, "queue", err)
+		return
+	}
 	now := c.o.Clock.Now()
 	for _, t := range page.Tickets {
-		v.Rows = append(v.Rows, c.row(lang, now, t, names))
+		rw := c.row(lang, now, t, names)
+		rw.Presence, rw.Replying = c.presenceText(r, ps[t.Number], true)
+		v.Rows = append(v.Rows, rw)
 	}
-	v.Marker = marker(page.Tickets)
+	v.Marker = marker(page.Tickets, ps)
+	if m, err := strconv.ParseInt(r.URL.Query().Get("moved"), 10, 64); err == nil && m > 0 {
+		v.Moved = m
+	}
 	if page.Next != "" {
 		np := p
 		np.Cursor = page.Next
@@ -173,12 +193,15 @@ func (c *Console) queue(w http.ResponseWriter, r *http.Request) {
 		c.internal(w, r, "queue", err)
 		return
 	}
+	// The views' counts are of the open queue: of one department when the
+	// filter names one, none when it filters by status or overdue.
+	vc := counts.views[p.Dept]
 	for _, view := range []string{"all", "mine", "unassigned"} {
 		vp := p
 		vp.View, vp.Cursor = view, ""
 		l := link{Label: "queue.view." + view, Href: Prefix + "/queue" + vp.query(false), Current: p.View == view}
-		if view == "all" && !v.Filtered {
-			l.Count, l.Counted = counts.total, true
+		if p.Status == "" && !p.Overdue {
+			l.Count, l.Counted = vc[view], true
 		}
 		v.Views = append(v.Views, l)
 	}
@@ -210,13 +233,17 @@ func (c *Console) marker(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":"bad filter"}`, http.StatusBadRequest)
 		return
 	}
+	var ps map[int64][]tickets.Presence
+	if err == nil {
+		ps, err = c.o.Tickets.PresenceOn(r.Context(), a.Actor(), page.Tickets...)
+	}
 	if err != nil {
 		c.log.Error("console: queue marker", "err", err)
 		http.Error(w, `{"error":"unavailable"}`, http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]string{"marker": marker(page.Tickets)})
+	_ = json.NewEncoder(w).Encode(map[string]string{"marker": marker(page.Tickets, ps)})
 }
 
 func (c *Console) row(lang string, now time.Time, t tickets.Ticket, names map[string]string) row {
@@ -282,21 +309,31 @@ func (c *Console) departments(a *agents.Agent) []string {
 type counts struct {
 	total int
 	by    map[string]int
+	// views are the open tickets per view (all, mine, unassigned), of
+	// every department the agent sees (key "") and of each.
+	views map[string]map[string]int
 }
 
-// deptCounts counts the open queue of the departments the agent sees
-// (tickets.QueueStats: one read of the queue projection).
+// deptCounts counts the open queue of the departments the agent sees, by
+// department and by view (tickets.QueueStats: one read of the queue
+// projection).
 func (c *Console) deptCounts(ctx context.Context, a *agents.Agent) (counts, error) {
 	st, err := c.o.Tickets.QueueStats(ctx)
 	if err != nil {
 		return counts{}, err
 	}
-	out := counts{by: map[string]int{}}
+	out := counts{by: map[string]int{}, views: map[string]map[string]int{"": {}}}
 	act := a.Actor()
 	for _, s := range st {
-		if act.Sees(s.Department) {
-			out.by[s.Department] = s.Open
-			out.total += s.Open
+		if !act.Sees(s.Department) {
+			continue
+		}
+		out.by[s.Department] = s.Open
+		out.total += s.Open
+		d := map[string]int{"all": s.Open, "mine": s.Assigned[a.Email], "unassigned": s.Unassigned}
+		out.views[s.Department] = d
+		for k, n := range d {
+			out.views[""][k] += n
 		}
 	}
 	return out, nil

@@ -31,7 +31,10 @@ type item struct {
 	// its files can be downloaded (files.go).
 	Msg      int
 	Download bool
-	State    string // a reply's, when not sent
+	// HasHTML: the message came with an HTML part (htmlview.go); ShowHTML:
+	// the page shows it (?html=Msg).
+	HasHTML, ShowHTML bool
+	State             string // a reply's, when not sent
 	// Event is an event's sentence (after Who), in the page's language.
 	Event string
 }
@@ -61,6 +64,19 @@ type ticketView struct {
 	Conflict     string
 	Draft        draft
 	Due          []dueLine
+	// Presence says who else is on the ticket (presence.go); Replying:
+	// one of them is writing a reply.
+	Presence string
+	Replying bool
+	// Move, merge and link (manage.go): the departments to move to, and
+	// what a refused form held.
+	MoveTo []option
+	Manage manageDraft
+	// showHTML is 1 + the message whose HTML the page shows (0: none);
+	// others: the presence marks read already (marked is true then).
+	showHTML int
+	others   []tickets.Presence
+	marked   bool
 }
 
 type dueLine struct {
@@ -89,9 +105,23 @@ func (c *Console) ticket(w http.ResponseWriter, r *http.Request) {
 	}
 	v := ticketView{Done: r.URL.Query().Get("done")}
 	switch v.Done {
-	case "reply", "note", "assign", "status", "priority", "confirm", "reject":
+	case "reply", "note", "assign", "status", "priority", "confirm", "reject", "move", "merge", "link":
 	default:
 		v.Done = ""
+	}
+	if m, err := strconv.Atoi(r.URL.Query().Get("html")); err == nil && m >= 0 {
+		v.showHTML = m + 1
+	}
+	// Opening the page marks the agent as viewing it (presence.go).
+	others, err := c.o.Tickets.MarkPresence(r.Context(), agentOf(r).Actor(), n, tickets.PresenceViewing)
+	switch {
+	case errors.Is(err, tickets.ErrNotFound):
+		c.Site.Error(w, r, http.StatusNotFound)
+		return
+	case err != nil:
+		c.log.Warn("console: presence", "ticket", n, "err", err)
+	default:
+		v.others, v.marked = others, true
 	}
 	c.renderTicket(w, r, n, http.StatusOK, v)
 }
@@ -136,6 +166,27 @@ func (c *Console) renderTicket(w http.ResponseWriter, r *http.Request, n int64, 
 		v.Report.Reason = v.Reason
 	}
 	v.Items = c.thread(r, now, th, names)
+	for i := range v.Items {
+		if v.Items[i].HasHTML && v.Items[i].Msg+1 == v.showHTML && v.Items[i].Kind != "event" {
+			v.Items[i].ShowHTML = true
+			// The page frames the sanitised view (htmlview.go): allow it.
+			w.Header().Set("Content-Security-Policy", w.Header().Get("Content-Security-Policy")+"; frame-src 'self'")
+		}
+	}
+	if !v.marked {
+		ps, err := c.o.Tickets.PresenceOn(ctx, act, t)
+		if err != nil {
+			c.internal(w, r, "ticket's presence", err)
+			return
+		}
+		v.others = ps[n]
+	}
+	v.Presence, v.Replying = c.presenceText(r, v.others, false)
+	for _, d := range c.o.Departments {
+		if d != t.Department {
+			v.MoveTo = append(v.MoveTo, option{Value: d, Label: d, Raw: true, Selected: d == v.Manage.Department})
+		}
+	}
 	v.Answers = answersKey(th)
 	v.Key, v.NoteKey = newKey(), newKey()
 	if c.o.Replies != nil {
@@ -204,7 +255,7 @@ func (c *Console) thread(r *http.Request, now time.Time, th *tickets.Thread, nam
 	var out []item
 	for i, m := range th.Messages {
 		it := item{Kind: "in", Who: m.From.Name, Address: m.From.Address, At: m.ArrivedAt.In(c.o.Location),
-			Text: m.Text, Quoted: m.Quoted, Files: m.Attachments, Msg: i, Download: downloadable(m)}
+			Text: m.Text, Quoted: m.Quoted, Files: m.Attachments, Msg: i, Download: downloadable(m), HasHTML: hasHTML(m)}
 		switch m.Direction {
 		case tickets.DirReply:
 			it.Kind = "reply"

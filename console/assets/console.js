@@ -22,7 +22,46 @@
       box.focus();
       box.scrollIntoView({ block: "center" });
     });
+    presence(box);
     return;
+  }
+
+  // Presence: tell the console every 20 s that this page is open, and
+  // whether a reply is being written (the box has focus or text), so the
+  // others see it in the queue and above their reply box; say "gone" when
+  // the page is left. The answer is what the others are doing.
+  function presence(box) {
+    var note = document.getElementById("presence");
+    var csrf = document.querySelector("#reply input[name=csrf]");
+    if (!note || !csrf || !note.dataset.url) return;
+    var url = note.dataset.url;
+    function state() {
+      return box && (document.activeElement === box || box.value.trim() !== "") ? "replying" : "viewing";
+    }
+    function body(s) { return new URLSearchParams({ csrf: csrf.value, state: s }); }
+    var last = "viewing";
+    function mark() {
+      var s = state();
+      if (document.hidden && s === "viewing") return;
+      last = s;
+      fetch(url, { method: "POST", credentials: "same-origin", body: body(s), headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (p) {
+          if (!p) return;
+          note.textContent = p.text;
+          note.classList.toggle("replying", !!p.replying);
+        })
+        .catch(function () {});
+    }
+    setInterval(mark, 20000);
+    if (box) {
+      box.addEventListener("focus", function () { if (last !== "replying") mark(); });
+      box.addEventListener("blur", function () { if (last === "replying" && box.value.trim() === "") mark(); });
+    }
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) mark(); });
+    window.addEventListener("pagehide", function () {
+      if (navigator.sendBeacon) navigator.sendBeacon(url, body("gone"));
+    });
   }
 
   // The queue.
