@@ -68,17 +68,18 @@ func presenceKey(email string) string {
 func (s *Service) presence() *mongo.Collection { return s.opts.DB.Collection(CollPresence) }
 
 // MarkPresence records that the actor is viewing or replying on ticket n
-// (for PresenceTTL), or removes their mark (PresenceGone). A ticket the
-// actor does not see is ErrNotFound. It reads the ticket's department and
-// writes one document, both by _id.
-func (s *Service) MarkPresence(ctx context.Context, a Actor, n int64, state string) error {
+// (for PresenceTTL), or removes their mark (PresenceGone), and returns the
+// other agents' current marks (as PresenceOn). A ticket the actor does not
+// see is ErrNotFound. It reads the ticket's department, writes one
+// document and reads it back, each by _id.
+func (s *Service) MarkPresence(ctx context.Context, a Actor, n int64, state string) ([]Presence, error) {
 	switch state {
 	case PresenceViewing, PresenceReplying, PresenceGone:
 	default:
-		return badInput("state", "unknown presence %q (viewing, replying or gone)", state)
+		return nil, badInput("state", "unknown presence %q (viewing, replying or gone)", state)
 	}
 	if a.Email == "" {
-		return badInput("agent", "required")
+		return nil, badInput("agent", "required")
 	}
 	var t struct {
 		Department string `bson:"department"`
@@ -86,18 +87,18 @@ func (s *Service) MarkPresence(ctx context.Context, a Actor, n int64, state stri
 	err := s.c.tickets.FindOne(ctx, bson.D{{Key: "_id", Value: ticketID(n)}},
 		options.FindOne().SetProjection(bson.D{{Key: "department", Value: 1}})).Decode(&t)
 	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && !a.Sees(t.Department)) {
-		return fmt.Errorf("ticket %d: %w", n, ErrNotFound)
+		return nil, fmt.Errorf("ticket %d: %w", n, ErrNotFound)
 	}
 	if err != nil {
-		return failed(fmt.Sprintf("read ticket %d", n), err)
+		return nil, failed(fmt.Sprintf("read ticket %d", n), err)
 	}
 	path := "by." + presenceKey(a.Email)
 	id := bson.D{{Key: "_id", Value: ticketID(n)}}
 	if state == PresenceGone {
 		if _, err := s.presence().UpdateOne(ctx, id, bson.D{{Key: "$unset", Value: bson.D{{Key: path, Value: ""}}}}); err != nil {
-			return failed(fmt.Sprintf("clear presence on ticket %d", n), err)
+			return nil, failed(fmt.Sprintf("clear presence on ticket %d", n), err)
 		}
-		return nil
+		return nil, nil
 	}
 	until := s.clk.Now().UTC().Add(PresenceTTL)
 	p := Presence{Agent: a.Email, Name: a.Name, State: state, Until: until}
@@ -106,9 +107,9 @@ func (s *Service) MarkPresence(ctx context.Context, a Actor, n int64, state stri
 		{Key: "$max", Value: bson.D{{Key: "until", Value: until}}},
 	}, options.UpdateOne().SetUpsert(true))
 	if err != nil && !mongo.IsDuplicateKeyError(err) {
-		return failed(fmt.Sprintf("mark presence on ticket %d", n), err)
+		return nil, failed(fmt.Sprintf("mark presence on ticket %d", n), err)
 	}
-	return nil
+	return s.othersOn(ctx, a, n)
 }
 
 // PresenceOn is, for each of ts the actor sees, the other agents whose
@@ -117,40 +118,49 @@ func (s *Service) MarkPresence(ctx context.Context, a Actor, n int64, state stri
 // of 50 is 50 lookups. Tickets without anyone else are absent.
 func (s *Service) PresenceOn(ctx context.Context, a Actor, ts ...Ticket) (map[int64][]Presence, error) {
 	out := map[int64][]Presence{}
-	now := s.clk.Now()
 	for _, t := range ts {
 		if !a.Sees(t.Department) {
 			continue
 		}
-		var d presenceDoc
-		err := s.presence().FindOne(ctx, bson.D{{Key: "_id", Value: ticketID(t.Number)}}).Decode(&d)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			continue
-		}
+		ps, err := s.othersOn(ctx, a, t.Number)
 		if err != nil {
-			return nil, failed(fmt.Sprintf("read presence on ticket %d", t.Number), err)
+			return nil, err
 		}
-		if !d.Until.After(now) {
-			continue
+		if len(ps) > 0 {
+			out[t.Number] = ps
 		}
-		var ps []Presence
-		for _, p := range d.By {
-			if p.Agent != a.Email && p.Until.After(now) {
-				ps = append(ps, p)
-			}
-		}
-		if len(ps) == 0 {
-			continue
-		}
-		sort.Slice(ps, func(i, j int) bool {
-			if (ps[i].State == PresenceReplying) != (ps[j].State == PresenceReplying) {
-				return ps[i].State == PresenceReplying
-			}
-			return ps[i].Name+ps[i].Agent < ps[j].Name+ps[j].Agent
-		})
-		out[t.Number] = ps
 	}
 	return out, nil
+}
+
+// othersOn are the current marks on ticket n of agents other than a,
+// replying first, then by name.
+func (s *Service) othersOn(ctx context.Context, a Actor, n int64) ([]Presence, error) {
+	var d presenceDoc
+	err := s.presence().FindOne(ctx, bson.D{{Key: "_id", Value: ticketID(n)}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, failed(fmt.Sprintf("read presence on ticket %d", n), err)
+	}
+	now := s.clk.Now()
+	if !d.Until.After(now) {
+		return nil, nil
+	}
+	var ps []Presence
+	for _, p := range d.By {
+		if p.Agent != a.Email && p.Until.After(now) {
+			ps = append(ps, p)
+		}
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		if (ps[i].State == PresenceReplying) != (ps[j].State == PresenceReplying) {
+			return ps[i].State == PresenceReplying
+		}
+		return ps[i].Name+ps[i].Agent < ps[j].Name+ps[j].Agent
+	})
+	return ps, nil
 }
 
 // PrunePresence drops the presence documents last current over an hour

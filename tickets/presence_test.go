@@ -24,10 +24,10 @@ func TestPresenceMarks(t *testing.T) {
 	carla := tickets.Actor{Email: "carla@turno.test", Name: "Carla", Departments: []string{"soporte"}}
 	tk := []tickets.Ticket{*e.ticket(n), *e.ticket(m)}
 
-	if err := e.svc.MarkPresence(ctx, agentAna, n, tickets.PresenceReplying); err != nil {
+	if _, err := e.svc.MarkPresence(ctx, agentAna, n, tickets.PresenceReplying); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.MarkPresence(ctx, carla, n, tickets.PresenceViewing); err != nil {
+	if _, err := e.svc.MarkPresence(ctx, carla, n, tickets.PresenceViewing); err != nil {
 		t.Fatal(err)
 	}
 	show := func(a tickets.Actor) string {
@@ -49,21 +49,26 @@ func TestPresenceMarks(t *testing.T) {
 	want(t, "admin sees", show(admin), "0:Ana:replying 0:Carla:viewing ")
 	want(t, "another department sees", show(outside), "")
 
-	err := e.svc.MarkPresence(ctx, outside, n, tickets.PresenceViewing)
+	_, err := e.svc.MarkPresence(ctx, outside, n, tickets.PresenceViewing)
 	if !errors.Is(err, tickets.ErrNotFound) {
 		t.Fatalf("another department's ticket: %v", err)
 	}
-	inputField(t, e.svc.MarkPresence(ctx, agentAna, n, "typing"), "state")
+	_, err = e.svc.MarkPresence(ctx, agentAna, n, "typing")
+	inputField(t, err, "state")
+	others, err := e.svc.MarkPresence(ctx, agentAna, n, tickets.PresenceReplying)
+	if err != nil || len(others) != 1 || others[0].Name != "Carla" {
+		t.Fatalf("a mark returns the others: %+v, %v", others, err)
+	}
 	want(t, "refusals left no mark", show(admin), "0:Ana:replying 0:Carla:viewing ")
 
 	// Carla renews after a minute; Ana's mark lapses first.
 	e.clk.Advance(time.Minute)
-	if err := e.svc.MarkPresence(ctx, carla, n, tickets.PresenceViewing); err != nil {
+	if _, err := e.svc.MarkPresence(ctx, carla, n, tickets.PresenceViewing); err != nil {
 		t.Fatal(err)
 	}
 	e.clk.Advance(tickets.PresenceTTL - time.Minute)
 	want(t, "after Ana's TTL", show(admin), "0:Carla:viewing ")
-	if err := e.svc.MarkPresence(ctx, carla, n, tickets.PresenceGone); err != nil {
+	if _, err := e.svc.MarkPresence(ctx, carla, n, tickets.PresenceGone); err != nil {
 		t.Fatal(err)
 	}
 	want(t, "after gone", show(admin), "")
@@ -71,7 +76,7 @@ func TestPresenceMarks(t *testing.T) {
 	// The prune drops n's document (past for two hours), keeps m's
 	// (current a minute ago), and drops that one an hour later.
 	e.clk.Advance(2 * time.Hour)
-	if err := e.svc.MarkPresence(ctx, carla, m, tickets.PresenceReplying); err != nil {
+	if _, err := e.svc.MarkPresence(ctx, carla, m, tickets.PresenceReplying); err != nil {
 		t.Fatal(err)
 	}
 	e.clk.Advance(time.Minute)
