@@ -162,6 +162,51 @@ func TestBrowserAgentLoop(t *testing.T) {
 	b.Submit("#save-note", "#done")
 	b.Check("ticket-note")
 
+	// Focusing the reply box tells the others (the script's beacon): Ana
+	// sees the dev agent replying on the ticket.
+	b.Do(chromedp.Focus(chromedp.CSS("#reply-text")))
+	first, _, err := d.Tickets.Show(ctx, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the dev agent marked as replying", func() bool {
+		ps, err := d.Tickets.PresenceOn(ctx, ana.Actor(), *first)
+		return err == nil && len(ps[100000]) == 1 && ps[100000][0].State == tickets.PresenceReplying &&
+			ps[100000][0].Agent == daemon.DevAgent
+	})
+
+	// Ana writes on the second ticket: the dev agent's queue marks its row.
+	if _, err := d.Tickets.MarkPresence(ctx, ana.Actor(), 100001, tickets.PresenceReplying); err != nil {
+		t.Fatal(err)
+	}
+	b.Visit(base+"/console/queue", "queue-presence")
+	if got := b.Text(`tr[data-number="100001"] .presence-tag.replying`); got != "Ana Rojas está respondiendo" {
+		t.Fatalf("the row being answered says %q", got)
+	}
+
+	// A mail with an HTML part: its sanitised view, framed on demand.
+	html := `<p style="color: #1a5fb4">Hola, adjunto el <b>error</b> que aparece:</p><ul><li>Buzón lleno</li></ul>` +
+		`<img src="https://tracker.example/p.gif" alt="pixel"><script>document.title = "pwned"</script>` +
+		`<p onclick="alert(1)">Saludos, Marta</p>`
+	raw := "Message-ID: <h1@cliente.cl>\r\nFrom: Marta <marta@cliente.cl>\r\nTo: " + d.Dev.Mailbox.Address +
+		"\r\nSubject: Error en HTML\r\nDate: Wed, 02 Dec 2026 11:00:00 -0300\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/alternative; boundary=\"a1\"\r\n\r\n--a1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+		"Hola, adjunto el error.\r\n--a1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html + "\r\n--a1--\r\n"
+	if _, err := d.Dev.Mailbox.Append("INBOX", literal{bytes.NewReader([]byte(raw))}, &imap.AppendOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "ticket 100002", ticket(100002))
+	b.Visit(base+"/console/tickets/100002", "ticket-html-link")
+	b.Submit("#html-link-0", "iframe#html-view")
+	waitFor(t, "the framed view loaded", func() bool {
+		return browser.Get(b, chromedp.Evaluate[bool](`(function () { var f = document.getElementById("html-view");
+			return !!f && f.getBoundingClientRect().height > 100; })()`))
+	})
+	b.Check("ticket-html-view")
+	if got := browser.Get(b, chromedp.Evaluate[string](`document.getElementById("html-view").getAttribute("sandbox")`)); got != "" {
+		t.Fatalf("the iframe's sandbox allows %q", got)
+	}
+
 	b.Visit(base+"/console/tickets/100000?lang=en", "ticket-en")
 	if got := b.Text("#reply-h"); got != "Answer the customer" {
 		t.Fatalf("English reply heading %q", got)
