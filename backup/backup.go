@@ -40,7 +40,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -100,25 +99,21 @@ func (o Options) batch() int {
 // writes the archive to w.
 func Write(ctx context.Context, db *mongo.Database, w io.Writer, opts Options) (*Manifest, error) {
 	m := &Manifest{Format: Format, Version: Version, Database: db.Name(), Started: time.Now().UTC()}
-	names, err := db.ListCollectionNames(ctx, bson.D{})
+	names, err := Collections(ctx, db)
 	if err != nil {
-		return nil, fmt.Errorf("list collections: %w", err)
+		return nil, err
 	}
-	sort.Strings(names)
 	tmp, err := os.MkdirTemp("", "turno-backup-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 	for _, name := range names {
-		if strings.HasPrefix(name, "system.") {
-			continue
-		}
 		if strings.ContainsAny(name, "/\\") || name == ".." {
 			return nil, fmt.Errorf("collection %q: a name this format cannot hold", name)
 		}
 		c := Collection{Name: name, File: "collections/" + name + ".bson", Indexes: []json.RawMessage{}}
-		if c.Indexes, err = indexSpecs(ctx, db.Collection(name)); err != nil {
+		if c.Indexes, err = IndexSpecs(ctx, db.Collection(name)); err != nil {
 			return nil, err
 		}
 		if c.Documents, err = dumpFile(ctx, db.Collection(name), filepath.Join(tmp, name+".bson"), opts.batch()); err != nil {
@@ -134,42 +129,6 @@ func Write(ctx context.Context, db *mongo.Database, w io.Writer, opts Options) (
 		return nil, err
 	}
 	return m, nil
-}
-
-// indexSpecs lists a collection's indexes but _id's, as canonical
-// Extended JSON without the server-specific "v" and "ns".
-func indexSpecs(ctx context.Context, coll *mongo.Collection) ([]json.RawMessage, error) {
-	cur, err := coll.Indexes().List(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list indexes of %s: %w", coll.Name(), err)
-	}
-	var specs []bson.D
-	if err := cur.All(ctx, &specs); err != nil {
-		return nil, fmt.Errorf("list indexes of %s: %w", coll.Name(), err)
-	}
-	out := []json.RawMessage{}
-	for _, spec := range specs {
-		var keep bson.D
-		name := ""
-		for _, e := range spec {
-			switch e.Key {
-			case "v", "ns":
-				continue
-			case "name":
-				name, _ = e.Value.(string)
-			}
-			keep = append(keep, e)
-		}
-		if name == "_id_" {
-			continue
-		}
-		b, err := bson.MarshalExtJSON(keep, true, false)
-		if err != nil {
-			return nil, fmt.Errorf("index %s of %s: %w", name, coll.Name(), err)
-		}
-		out = append(out, b)
-	}
-	return out, nil
 }
 
 // dumpFile writes coll's documents in _id order to path.

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -74,7 +73,7 @@ func Restore(ctx context.Context, db *mongo.Database, r io.Reader, opts Options)
 		if n != c.Documents {
 			return nil, fmt.Errorf("restore %s: %d documents in the archive, the manifest says %d", c.Name, n, c.Documents)
 		}
-		if err := createIndexes(ctx, db, c); err != nil {
+		if err := CreateIndexes(ctx, db, c.Name, c.Indexes); err != nil {
 			return nil, err
 		}
 		loaded[c.Name] = true
@@ -93,16 +92,12 @@ func Restore(ctx context.Context, db *mongo.Database, r io.Reader, opts Options)
 // checkTarget refuses a target with documents, or with force drops the
 // archive's collections from it.
 func checkTarget(ctx context.Context, db *mongo.Database, m Manifest, force bool) error {
-	names, err := db.ListCollectionNames(ctx, bson.D{})
+	names, err := Collections(ctx, db)
 	if err != nil {
-		return fmt.Errorf("list the target's collections: %w", err)
+		return fmt.Errorf("the target: %w", err)
 	}
-	sort.Strings(names)
 	var full []string
 	for _, name := range names {
-		if strings.HasPrefix(name, "system.") {
-			continue
-		}
 		n, err := db.Collection(name).CountDocuments(ctx, bson.D{}, options.Count().SetLimit(1))
 		if err != nil {
 			return fmt.Errorf("count %s: %w", name, err)
@@ -180,23 +175,4 @@ func load(ctx context.Context, coll *mongo.Collection, r io.Reader, batch int) (
 func alreadyExists(err error) bool {
 	var ce mongo.CommandError
 	return errors.As(err, &ce) && (ce.Code == 48 || ce.Name == "NamespaceExists")
-}
-
-// createIndexes recreates c's indexes as listIndexes described them.
-func createIndexes(ctx context.Context, db *mongo.Database, c Collection) error {
-	if len(c.Indexes) == 0 {
-		return nil
-	}
-	specs := make(bson.A, 0, len(c.Indexes))
-	for _, raw := range c.Indexes {
-		var spec bson.D
-		if err := bson.UnmarshalExtJSON(raw, true, &spec); err != nil {
-			return fmt.Errorf("index of %s in the manifest: %w", c.Name, err)
-		}
-		specs = append(specs, spec)
-	}
-	if err := db.RunCommand(ctx, bson.D{{Key: "createIndexes", Value: c.Name}, {Key: "indexes", Value: specs}}).Err(); err != nil {
-		return fmt.Errorf("create the indexes of %s: %w", c.Name, err)
-	}
-	return nil
 }
