@@ -55,6 +55,7 @@ func checkExactlyOnce(t *testing.T, f *fixture, n int) {
 	if err != nil || left != 0 {
 		t.Fatalf("%d invoices left unnumbered (err %v)", left, err)
 	}
+	checkNoMarkers(t, f.svc)
 }
 
 // The cycle over 1,000 contracts (5,000 takes over 15 minutes on the

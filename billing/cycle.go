@@ -129,7 +129,7 @@ func (s *Service) client(ctx context.Context, id string, cache map[string]*clien
 // errors (the loop goes on) and stops only on ctx's end.
 func (s *Service) issueBatch(ctx context.Context, d scheduler.Date, batch []Contract, cache map[string]*clients.Client, n counts) []error {
 	var errs []error
-	var docs []any
+	var docs []*Invoice
 	var ids []string
 	for _, c := range batch {
 		cl, err := s.client(ctx, c.ClientID, cache)
@@ -176,6 +176,10 @@ func (s *Service) issueBatch(ctx context.Context, d scheduler.Date, batch []Cont
 	if err != nil {
 		return append(errs, err)
 	}
+	// Every invoice of ids exists and is numbered now.
+	if err := s.clearMarkers(ctx, s.unnumbered(), ids); err != nil {
+		return append(errs, err)
+	}
 	if err := s.mailInvoices(ctx, ids, n); err != nil {
 		errs = append(errs, err)
 	}
@@ -205,7 +209,16 @@ func (s *Service) newInvoice(ctx context.Context, c Contract, cl *clients.Client
 }
 
 // insertInvoices inserts unordered; existing ones (a rerun) are not errors.
-func (s *Service) insertInvoices(ctx context.Context, docs []any) (int, error) {
+// Their markers and client index entries are written first (markers.go):
+// a crash after that leaves markers the next run repairs or drops.
+func (s *Service) insertInvoices(ctx context.Context, invs []*Invoice) (int, error) {
+	if err := s.markInvoices(ctx, invs); err != nil {
+		return 0, err
+	}
+	docs := make([]any, len(invs))
+	for i, inv := range invs {
+		docs[i] = inv
+	}
 	res, err := s.invoices.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	inserted := 0
 	if res != nil {

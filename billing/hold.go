@@ -143,7 +143,7 @@ func (s *Service) retryHolds(ctx context.Context, d scheduler.Date, clientID str
 		if err != nil {
 			return err
 		}
-		k, err := s.insertInvoices(ctx, []any{inv})
+		k, err := s.insertInvoices(ctx, []*Invoice{inv})
 		if err != nil {
 			return err
 		}
@@ -152,6 +152,9 @@ func (s *Service) retryHolds(ctx context.Context, d scheduler.Date, clientID str
 		}
 		n["released"] += k
 		if _, err := s.assignNumbers(ctx, []string{inv.ID}); err != nil {
+			return err
+		}
+		if err := s.clearMarkers(ctx, s.unnumbered(), []string{inv.ID}); err != nil {
 			return err
 		}
 		if err := s.mailInvoices(ctx, []string{inv.ID}, n); err != nil {

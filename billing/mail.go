@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -19,30 +20,46 @@ func isDup(err error) bool { return mongo.IsDuplicateKeyError(err) }
 
 // mailInvoices enqueues invoice_issued for those of ids that are numbered
 // and not yet mailed, then marks them mailed. Keys
-// "invoice:<id>:issued:<recipient>" make a repeat enqueue nothing new.
+// "invoice:<id>:issued:<recipient>" make a repeat enqueue nothing new. The
+// unmailed markers of those already mailed (a rerun marked them again
+// before its insert found them there) are cleared.
 func (s *Service) mailInvoices(ctx context.Context, ids []string, n counts) error {
 	all, err := s.invoicesByID(ctx, ids, nil)
 	if err != nil {
 		return fmt.Errorf("find invoices to mail: %w", err)
 	}
-	invs := all[:0]
-	for _, inv := range all {
-		if inv.Number > 0 && !inv.Mailed {
-			invs = append(invs, inv)
-		}
-	}
-	return s.mailEach(ctx, invs, n)
+	return s.mailUnmailed(ctx, all, n)
 }
 
-// mailPending mails every numbered invoice an earlier run left unmailed.
+// mailPending mails every numbered invoice an earlier run left unmailed:
+// those the invoice_unmailed markers name (markers.go), each read by _id.
 func (s *Service) mailPending(ctx context.Context, n counts) error {
-	cur, err := s.invoices.Find(ctx, bson.D{{Key: "mailed", Value: false}, {Key: "number", Value: bson.D{{Key: "$gt", Value: 0}}}})
+	if err := s.ensureUpgraded(ctx); err != nil {
+		return err
+	}
+	all, err := s.markedInvoices(ctx, s.unmailed(), nil)
 	if err != nil {
 		return fmt.Errorf("find unmailed invoices: %w", err)
 	}
-	var invs []Invoice
-	if err := cur.All(ctx, &invs); err != nil {
-		return fmt.Errorf("read unmailed invoices: %w", err)
+	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	return s.mailUnmailed(ctx, all, n)
+}
+
+// mailUnmailed mails those of all that are numbered and not mailed and
+// clears the markers of those already mailed; unnumbered ones keep theirs.
+func (s *Service) mailUnmailed(ctx context.Context, all []Invoice, n counts) error {
+	invs := make([]Invoice, 0, len(all))
+	var mailed []string
+	for _, inv := range all {
+		switch {
+		case inv.Number > 0 && !inv.Mailed:
+			invs = append(invs, inv)
+		case inv.Mailed:
+			mailed = append(mailed, inv.ID)
+		}
+	}
+	if err := s.clearMarkers(ctx, s.unmailed(), mailed); err != nil {
+		return err
 	}
 	return s.mailEach(ctx, invs, n)
 }
@@ -90,6 +107,10 @@ func (s *Service) mailEach(ctx context.Context, invs []Invoice, n counts) error 
 			bson.D{{Key: "$set", Value: bson.D{{Key: "mailed", Value: true}}}}); err != nil {
 			return fmt.Errorf("mark invoice %s mailed: %w", id, err)
 		}
+	}
+	// Only now, with mailed written, the markers go.
+	if err := s.clearMarkers(ctx, s.unmailed(), done); err != nil {
+		return err
 	}
 	return firstErr
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -215,23 +216,34 @@ func (s *Service) invoicesByID(ctx context.Context, ids []string, proj bson.D) (
 }
 
 // repairNumbering numbers every invoice a crash left without one, oldest
-// first, after completing the counter's last block.
+// first, after completing the counter's last block. It reads the
+// invoice_unnumbered markers (markers.go) and each marked invoice by _id,
+// never the invoices collection by number, and clears the markers of the
+// invoices that are numbered.
 func (s *Service) repairNumbering(ctx context.Context) (int, error) {
-	cur, err := s.invoices.Find(ctx, bson.D{{Key: "number", Value: int64(0)}},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}))
+	if err := s.ensureUpgraded(ctx); err != nil {
+		return 0, err
+	}
+	invs, err := s.markedInvoices(ctx, s.unnumbered(),
+		bson.D{{Key: "number", Value: 1}, {Key: "created_at", Value: 1}})
 	if err != nil {
 		return 0, fmt.Errorf("find invoices left unnumbered: %w", err)
 	}
-	var docs []struct {
-		ID string `bson:"_id"`
+	sort.Slice(invs, func(i, j int) bool {
+		if !invs[i].CreatedAt.Equal(invs[j].CreatedAt) {
+			return invs[i].CreatedAt.Before(invs[j].CreatedAt)
+		}
+		return invs[i].ID < invs[j].ID
+	})
+	var ids, numbered []string
+	for _, inv := range invs {
+		if inv.Number == 0 {
+			ids = append(ids, inv.ID)
+		} else {
+			numbered = append(numbered, inv.ID)
+		}
 	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return 0, fmt.Errorf("read invoices left unnumbered: %w", err)
-	}
-	ids := make([]string, len(docs))
-	for i, d := range docs {
-		ids[i] = d.ID
-	}
+	k := 0
 	if len(ids) == 0 {
 		doc := s.document()
 		if err := s.completeOthers(ctx, doc); err != nil {
@@ -241,7 +253,12 @@ func (s *Service) repairNumbering(ctx context.Context) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		return 0, s.completeBlock(ctx, c)
+		if err := s.completeBlock(ctx, c); err != nil {
+			return 0, err
+		}
+	} else if k, err = s.assignNumbers(ctx, ids); err != nil {
+		return k, err
 	}
-	return s.assignNumbers(ctx, ids)
+	// Every id is numbered now (assignNumbers numbered those that were not).
+	return k, s.clearMarkers(ctx, s.unnumbered(), append(numbered, ids...))
 }

@@ -542,6 +542,11 @@ func (r *cycleRig) check() {
 	if len(entries) != want || len(byKey) != want {
 		t.Errorf("%d invoice outbox entries (%d keys), want %d", len(entries), len(byKey), want)
 	}
+	for _, coll := range []string{billing.UnnumberedCollection, billing.UnmailedCollection} {
+		if left := r.count(coll, bson.D{}); left != 0 {
+			t.Errorf("%d %s markers left after every invoice was numbered and mailed", left, coll)
+		}
+	}
 	if held := r.count(billing.HoldsCollection, bson.D{}); held != 0 {
 		t.Errorf("%d holds: every client's billing data are complete", held)
 	}

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -89,6 +91,11 @@ type Service struct {
 	dteDocs     *mongo.Collection
 	dteKick     chan struct{}
 	owner       string
+
+	// upgraded caches that the one-time upgrade to markers and the
+	// client index is done (upgrade.go); upgradeMu runs it once at a time.
+	upgraded  atomic.Bool
+	upgradeMu sync.Mutex
 }
 
 // New builds a Service; it starts nothing.
