@@ -37,6 +37,17 @@
 //   - dte_requests {_id: invoice _id, key, trigger, payments, attempts,
 //     next_at, last_error, claimed_by, claimed_until} and dte_documents
 //     {_id: invoice _id, type, folio, pdf}: the DTE issuer hook (dte.go).
+//   - invoice_unnumbered {_id: invoice _id, at} and invoice_unmailed
+//     {_id: invoice _id, at}: work markers (markers.go). Both are upserted
+//     before an invoice is inserted; the first is deleted after its number
+//     is written, the second after mailed: true is. A superset of the work
+//     left, which the repair steps read instead of scanning invoices.
+//   - billing_client_index {_id: client, invoices: [_ids], contracts:
+//     [_ids]}: each client's invoices and contracts (clientindex.go),
+//     added to before the insert; a superset, readers check client_id.
+//   - billing_flags {_id: "markers_v1", done_at}: the one-time scan that
+//     built markers and index entries for data from before them is done
+//     (upgrade.go).
 //   - billing_undeliverable {_id: client, addresses, updated_at}: one per
 //     client whose billing mail has nowhere to go, kept on each suppression
 //     and contact change and reconciled at start, so the
@@ -44,7 +55,8 @@
 //     collection (undeliverable_markers.go).
 //
 // The cycle for a business date is a plain loop, every step idempotent:
-// number what a crash left unnumbered; bill held periods whose client is
+// number what a crash left unnumbered (the invoices invoice_unnumbered
+// names); bill held periods whose client is
 // now complete (also `turno billing release CLIENT`); then, per batch of due
 // contracts of active, billed clients: hold the ones whose client's
 // billing data fail clients.BillingData.Check (recording the reasons and
@@ -53,7 +65,8 @@
 // (duplicates ignored), number them, render each PDF and enqueue
 // invoice_issued to the principal and every notify address (keys
 // "invoice:<id>:issued:<address>", unless the client switched invoice mail
-// off), and mark them mailed.
+// off), and mark them mailed; last, mail what invoice_unmailed still
+// names.
 //
 // Numbers without gaps. An invoice is inserted with number 0 (not issued:
 // nothing lists, mails or collects it) before it can get a number. The
@@ -121,9 +134,13 @@
 // Embedded store. FerretDB 1.24 (SQLite) uses an index only for a filter
 // that is exactly {_id: value} (with the index store/idindex.go adds); a
 // $in, even on _id, scans the collection. So everything the cycle does per
-// batch reads and writes one invoice at a time by _id, and only the
-// once-per-run queries (due contracts, unnumbered, unmailed) scan. A bulk
+// batch reads and writes one invoice at a time by _id; the repair steps
+// read the small marker collections and each marked invoice by _id, and a
+// client's invoices and contracts come through billing_client_index; the
+// cycle's remaining scans are the due contracts and the open holds. A bulk
 // write of 100 or more statements deadlocks it (each statement holds a
-// connection until the command ends), so there are no bulk updates. Open
-// cursors also hold a connection: results are read whole before writing.
+// connection until the command ends): the store's proxy caps every bulk at
+// 99 (store/serialize.go), and the only bulks here are marker upserts and
+// deletes by exact _id. Open cursors also hold a connection: results are
+// read whole before writing.
 package billing

@@ -107,12 +107,13 @@ type InvoiceFilter struct {
 	Limit    int
 }
 
-// Invoices lists issued invoices by number.
+// Invoices lists issued invoices by number. One client's are read through
+// billing_client_index, each by _id (clientindex.go); all clients' scan.
 func (s *Service) Invoices(ctx context.Context, f InvoiceFilter) ([]Invoice, error) {
-	filter := bson.D{{Key: "number", Value: bson.D{{Key: "$gt", Value: 0}}}}
 	if f.ClientID != "" {
-		filter = append(filter, bson.E{Key: "client_id", Value: f.ClientID})
+		return s.clientInvoices(ctx, f)
 	}
+	filter := bson.D{{Key: "number", Value: bson.D{{Key: "$gt", Value: 0}}}}
 	if f.Status != "" {
 		filter = append(filter, bson.E{Key: "status", Value: f.Status})
 	}
