@@ -58,7 +58,7 @@ servers, or "turno help serve".`,
 		newContactsCmd,
 		newContractsCmd, newInvoicesCmd, newBillingCmd, newJobsCmd,
 		newAgentsCmd, newRepliesCmd,
-		newBackupCmd, newRestoreCmd,
+		newBackupCmd, newRestoreCmd, newMigrateCmd,
 	} {
 		root.AddCommand(add(e))
 	}
