@@ -63,6 +63,12 @@
 //     It is the per-ticket write lock (see update.go) and the crash record
 //     RepairQueue re-syncs from; one older than 30 s is a crashed writer's
 //     and is taken over.
+//   - ticket_queue_changes: {_id: change number in decimal, ticket}: one
+//     entry per projection write, numbered by $inc of ticket_counters
+//     {_id: "queue_seq", seq} and inserted before the marker goes, so
+//     every process's in-memory queue index (queuecache.go) follows other
+//     processes' writes by reading the counter and the new entries by _id.
+//     The last 5,000 are kept (queuecache_log.go has the pruning rule).
 //   - ticket_notify_pending: {_id: ticket number, token, at}: a ticket
 //     with events agents were not yet notified of (package notify reads
 //     it; see notifyhook.go). Upserted with a fresh token before and

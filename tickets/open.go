@@ -167,6 +167,8 @@ func (s *Service) createTicket(ctx context.Context, t *Ticket) error {
 		}
 		if err != nil {
 			err = s.syncProjection(ctx, t.Number)
+		} else {
+			err = s.recordChange(ctx, t.Number) // queuecache_log.go
 		}
 	} else {
 		err = s.syncProjection(ctx, t.Number)

@@ -19,7 +19,11 @@ import (
 // projection, then deletes the marker. A crash leaves the marker, and
 // RepairQueue (called by Queue and at start) re-syncs every marked ticket.
 // Projection writes are guarded by Version, so an older state never
-// stays over a newer one (see project).
+// stays over a newer one (see project). Every projection write is then
+// recorded in the queue's change log (recordChange, before the marker
+// goes), which keeps every process's in-memory queue index current
+// (queuecache.go); a crash before the record leaves the marker, and
+// RepairQueue's re-sync records it.
 
 // queueBackfill is the ticket_counters document recording that the queue
 // projection was built from the tickets of an older installation.
@@ -80,7 +84,7 @@ func (s *Service) writeProjection(ctx context.Context, t *Ticket) error {
 			return failed(fmt.Sprintf("queue ticket %d", t.Number), err)
 		}
 	}
-	return nil
+	return s.recordChange(ctx, t.Number) // queuecache_log.go: every process's queue index
 }
 
 // syncProjection makes ticket n's queue document follow the ticket as
@@ -97,7 +101,7 @@ func (s *Service) syncProjection(ctx context.Context, n int64) error {
 			if _, err := s.c.queue.DeleteOne(ctx, bson.D{{Key: "_id", Value: ticketID(n)}}); err != nil {
 				return failed(fmt.Sprintf("drop ticket %d from the queue", n), err)
 			}
-			return nil
+			return s.recordChange(ctx, n)
 		}
 		if err := s.writeProjection(ctx, t); err != nil {
 			return err
@@ -117,7 +121,7 @@ func (s *Service) syncProjection(ctx context.Context, n int64) error {
 // document of every ticket with a marker, clears stale markers, and the
 // first time on an installation whose tickets predate the queue
 // projection, builds it from them. The daemon calls it at start; Queue
-// calls it before every read (the marker collection is small: empty
+// calls it before every read of the queue index (the marker collection is small: empty
 // unless a change is in flight or crashed).
 func (s *Service) RepairQueue(ctx context.Context) error {
 	if err := s.backfillQueue(ctx); err != nil {

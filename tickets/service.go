@@ -113,7 +113,8 @@ type Sender struct {
 }
 
 // Service ingests parsed mail into tickets and answers queue queries. It
-// holds no state besides its options: several Services (in several
+// holds no state besides its options and a cache of the open queue kept
+// current from the database (queuecache.go): several Services (in several
 // processes) may share one database.
 type Service struct {
 	opts Options
@@ -121,7 +122,8 @@ type Service struct {
 	clk  clock.Clock
 	w    Weights
 	c    colls
-	pay  payWiring // payreport.go: billing, the payments department
+	pay  payWiring  // payreport.go: billing, the payments department
+	qc   queueCache // queuecache.go: the open queue in memory
 }
 
 // New checks the options and fills in defaults. It writes nothing.

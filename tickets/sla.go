@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"turno/sla"
 )
@@ -148,8 +147,8 @@ func (s *Service) CheckSLA(ctx context.Context) (breaches int, err error) {
 	return len(r.Breaches), err
 }
 
-// CheckSLAReport reads the queue projection (open work only) for tickets
-// past a due time and records each breach once per ticket and target: an
+// CheckSLAReport reads the queue index (queuecache.go: the projection of
+// the open work, in memory) for tickets past a due time and records each breach once per ticket and target: an
 // EventSLABreach event, with the target added to the ticket's SLABreached in
 // the same write (through update, so concurrent changes and the projection
 // are handled). A ticket whose SLABreached has the target gets nothing more,
@@ -169,22 +168,18 @@ func (s *Service) CheckSLAReport(ctx context.Context) (SLAReport, error) {
 		return r, err
 	}
 	now := s.clk.Now().UTC()
-	od := overdueQuery(now)
-	q := bson.D{{Key: "$or", Value: bson.A{
-		bson.D{od},
-		bson.D{{Key: "first_response_due", Value: bson.D{{Key: "$exists", Value: false}}}},
-	}}}
-	cur, err := s.c.queue.Find(ctx, q, options.Find().SetProjection(bson.D{
-		{Key: "number", Value: 1}, {Key: "department", Value: 1}, {Key: "status", Value: 1},
-		{Key: "priority_label", Value: 1}, {Key: "first_response_due", Value: 1},
-		{Key: "first_response_at", Value: 1}, {Key: "resolution_due", Value: 1},
-		{Key: "sla_breached", Value: 1}}))
-	if err != nil {
-		return r, failed("find overdue tickets", err)
-	}
+	// Candidates from the queue index (queuecache.go): past a due time, or
+	// without due times.
 	var ts []Ticket
-	if err := cur.All(ctx, &ts); err != nil {
-		return r, failed("find overdue tickets", err)
+	err := s.withQueue(ctx, func(rows []*Ticket) {
+		for _, row := range rows {
+			if row.FirstResponseDue.IsZero() || len(overdueTargets(row, now)) > 0 {
+				ts = append(ts, copyRow(row))
+			}
+		}
+	})
+	if err != nil {
+		return r, err
 	}
 	for _, t := range ts {
 		if t.FirstResponseDue.IsZero() {
