@@ -25,9 +25,9 @@
 // at most one batch written again. Once a collection's documents are
 // copied its indexes are created and its checkpoint is marked done.
 //
-// Refusals (nothing written): a target with documents and no checkpoint,
-// unless Force, which drops the source's collections from the target
-// first; a checkpoint written for another source.
+// Refusals (nothing written): a target with documents and no checkpoint;
+// a checkpoint written for another source. Force starts over instead: it
+// drops the source's collections and the checkpoint from the target.
 //
 // Verify (verify.go) compares each collection's count and a SHA-256 over
 // its _ids in both databases.
@@ -71,9 +71,8 @@ type Options struct {
 	Source string
 	// Batch is the documents per bulk write; default DefaultBatch.
 	Batch int
-	// Force lets Copy write into a target with documents and no
-	// checkpoint (dropping the source's collections there first), or with
-	// another source's checkpoint (starting over).
+	// Force starts over: the source's collections and the checkpoint are
+	// dropped from the target first, whatever it holds.
 	Force bool
 	// Progress, if set, is told each collection when it is done: its
 	// documents in the source, and how many were already in the target
@@ -146,34 +145,35 @@ func Copy(ctx context.Context, src, dst *mongo.Database, opts Options) (*Result,
 }
 
 // prepareTarget reads dst's checkpoint or, for a fresh migration, checks
-// that dst is empty (or with Force empties the source's collections
-// there) and records the source.
+// that dst is empty, and records the source. With Force it starts over:
+// it drops the source's collections and the checkpoint from dst.
 func prepareTarget(ctx context.Context, dst *mongo.Database, names []string, opts Options) (map[string]checkpoint, error) {
 	cps := dst.Collection(CheckpointCollection)
-	var src struct {
-		Source string `bson:"source"`
-	}
-	err := cps.FindOne(ctx, bson.D{{Key: "_id", Value: sourceDoc}}).Decode(&src)
-	switch {
-	case err == nil && src.Source == opts.Source:
-		return readCheckpoints(ctx, cps)
-	case err == nil && !opts.Force:
-		return nil, fmt.Errorf("the target holds a migration from %s, not %s: pass --force to start over", src.Source, opts.Source)
-	case err != nil && !errors.Is(err, mongo.ErrNoDocuments):
-		return nil, fmt.Errorf("read the target's checkpoint: %w", err)
-	}
-	full, err := nonEmpty(ctx, dst)
-	if err != nil {
-		return nil, err
-	}
-	if len(full) > 0 && !opts.Force {
-		return nil, fmt.Errorf("%w (%s has documents) and holds no migration to resume: migrate into an empty database, or pass --force to replace the source's collections there", ErrNotEmpty, full[0])
-	}
 	if opts.Force {
 		for _, name := range append(names, CheckpointCollection) {
 			if err := dst.Collection(name).Drop(ctx); err != nil {
 				return nil, fmt.Errorf("drop %s in the target: %w", name, err)
 			}
+		}
+	} else {
+		var src struct {
+			Source string `bson:"source"`
+		}
+		err := cps.FindOne(ctx, bson.D{{Key: "_id", Value: sourceDoc}}).Decode(&src)
+		switch {
+		case err == nil && src.Source == opts.Source:
+			return readCheckpoints(ctx, cps)
+		case err == nil:
+			return nil, fmt.Errorf("the target holds a migration from %s, not %s: pass --force to start over", src.Source, opts.Source)
+		case !errors.Is(err, mongo.ErrNoDocuments):
+			return nil, fmt.Errorf("read the target's checkpoint: %w", err)
+		}
+		full, err := nonEmpty(ctx, dst)
+		if err != nil {
+			return nil, err
+		}
+		if len(full) > 0 {
+			return nil, fmt.Errorf("%w (%s has documents) and holds no migration to resume: migrate into an empty database, or pass --force to replace the source's collections there", ErrNotEmpty, full[0])
 		}
 	}
 	if _, err := cps.InsertOne(ctx, bson.D{{Key: "_id", Value: sourceDoc}, {Key: "source", Value: opts.Source},

@@ -101,6 +101,10 @@ func TestCopyRefusesForeignTargets(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "from a, not b") {
 		t.Fatalf("copy from another source: %v; want a refusal", err)
 	}
+	if _, err := migrate.Copy(ctx, src.DB, dst.DB, migrate.Options{Source: "b", Force: true}); err != nil {
+		t.Fatalf("force over another source's migration: %v", err)
+	}
+	mustVerify(t, src.DB, dst.DB)
 }
 
 // Verify names what differs: a document missing in the target, one only
