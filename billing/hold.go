@@ -66,7 +66,7 @@ func (s *Service) hold(ctx context.Context, c Contract, period string, d schedul
 	_, err = s.opts.Mailer.Enqueue(ctx, mailout.Message{
 		Key:      "billing-data:" + cl.ID + ":" + period,
 		Template: "billing_data_required", Lang: cl.Lang,
-		Data:          templates.BillingDataRequired{ClientName: clientName(cl), Missing: missing},
+		Data:          templates.BillingDataRequired{ClientName: clientName(cl), Missing: missing, UpdateURL: s.opts.DataURL},
 		To:            []string{cl.Email},
 		Priority:      mailout.PriorityBulk,
 		AutoSubmitted: "auto-generated", ClientID: cl.ID,

@@ -60,6 +60,10 @@ type Options struct {
 	// PortalURL ([access] portal_url) is printed on billing documents as
 	// where to see and pay them; "" prints none.
 	PortalURL string
+	// DataURL is the page where a held client completes its billing data
+	// (the built-in portal's Mis datos); the billing-data request links to
+	// it. "": the request asks for the data by reply.
+	DataURL string
 	// Location of business dates; default America/Santiago.
 	Location *time.Location
 	Clock    clock.Clock

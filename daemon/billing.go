@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"turno/billing"
+	"turno/portal"
 	"turno/scheduler"
 	"turno/store"
 )
@@ -26,8 +27,12 @@ func BillingParts(opts Options, st *store.Store, clients billing.Clients, mailer
 	if opts.Registry != nil {
 		reg = opts.Registry
 	}
+	dataURL := "" // the built-in portal's Mis datos, when it is served
+	if cfg.Portal.Enabled || opts.Dev {
+		dataURL = portal.DataURL(cfg.Access.PortalURL)
+	}
 	svc, err := billing.New(billing.Options{DB: st.DB, Clients: clients, Mailer: mailer, Billing: cfg.Billing,
-		Company: cfg.Company, PortalURL: cfg.Access.PortalURL, Location: loc, Clock: opts.Clock, Logger: opts.Logger, Registry: reg})
+		Company: cfg.Company, PortalURL: cfg.Access.PortalURL, DataURL: dataURL, Location: loc, Clock: opts.Clock, Logger: opts.Logger, Registry: reg})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -73,6 +78,12 @@ func (d *Daemon) startBilling(ctx context.Context, td *teardown) error {
 				d.log.Warn("billing: undeliverable marker after a client change; the next reconcile repairs it", "client", id, "err", err)
 			}
 		})
+		// Invoices from before billing's markers and client index are
+		// marked once, so the cycle reads them by _id from then on (the
+		// cycle retries it when this fails).
+		if err := svc.UpgradeIndexes(ctx); err != nil {
+			d.log.Warn("billing: one-time index upgrade failed; the first cycle retries it", "err", err)
+		}
 		if _, err := svc.ReconcileUndeliverable(ctx); err != nil {
 			d.log.Warn("billing: reconcile undeliverable clients", "err", err)
 		}

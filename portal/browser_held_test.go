@@ -70,17 +70,14 @@ func TestBrowserHeldClientCompletesDataAndSeesInvoice(t *testing.T) {
 	b.Fill("#password", "harina trigo levadura sal")
 	b.Submit("button[type=submit]", "#datos-save")
 	b.Check("mis-datos-incompletos")
-	// Its link (when billing gives one) leads to Mis datos; without one the
-	// mail asks for the data by reply.
-	if link := urlRe.FindString(request); link != "" {
-		b.Visit(link, "mis-datos-desde-correo")
-		if loc := b.Location(); !strings.HasPrefix(loc, base+"/portal/datos") {
-			t.Fatalf("the request's link %s led to %s", link, loc)
-		}
-	} else if !strings.Contains(request, "respondiendo a este correo") {
-		t.Fatalf("the billing-data request has neither a link nor a reply hint:\n%s", request)
-	} else {
-		t.Log("billing_data_required has no UpdateURL: billing sets none yet")
+	// Its link leads to Mis datos on this portal.
+	link := urlRe.FindString(request)
+	if link == "" {
+		t.Fatalf("the billing-data request has no link to Mis datos:\n%s", request)
+	}
+	b.Visit(link, "mis-datos-desde-correo")
+	if loc := b.Location(); !strings.HasPrefix(loc, base+"/portal/datos") {
+		t.Fatalf("the request's link %s led to %s", link, loc)
 	}
 
 	fill := func(sel, v string) {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -89,6 +90,17 @@ func SetPasswordPath(portalURL string) string {
 		p = p[:j]
 	}
 	return strings.TrimRight(p, "/") + "/set-password"
+}
+
+// DataURL is the absolute address of Mis datos on the portal that
+// portalURL's origin serves ("" when portalURL has no scheme and host):
+// where billing's request for missing data sends the client.
+func DataURL(portalURL string) string {
+	u, err := url.Parse(portalURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host + Prefix + "/datos"
 }
 
 // New builds the portal without mounting it.
