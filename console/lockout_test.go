@@ -17,6 +17,8 @@ import (
 	"turno/agents"
 	"turno/config"
 	"turno/console"
+	"turno/daemon"
+	"turno/internal/devserve"
 	"turno/internal/testenv"
 	"turno/mailout"
 	"turno/store"
@@ -105,5 +107,35 @@ func TestConsoleLockoutMailsTheAgentOnce(t *testing.T) {
 	r, err := set.Render("login_locked", "es", d)
 	if err != nil || !strings.Contains(r.Text, "turno agents password") {
 		t.Fatalf("rendered: %v\n%s", err, r.Text)
+	}
+}
+
+// The daemon wires the lockout mail: on a --dev daemon, the dev agent
+// locked out of the console gets login_locked through the outbox.
+func TestDaemonConsoleLockoutMailsTheAgent(t *testing.T) {
+	s := devserve.Start(t)
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Get(s.Base + "/console/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(string(page))
+	if m == nil {
+		t.Fatal("no csrf on the login page")
+	}
+	for range web.Lockout + 1 {
+		resp, err := hc.PostForm(s.Base+"/console/login", url.Values{"csrf": {m[1]}, "email": {daemon.DevAgent}, "password": {"no es la clave"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	n, err := s.D.Store.DB.Collection(mailout.OutboxCollection).CountDocuments(context.Background(),
+		bson.D{{Key: "template", Value: "login_locked"}, {Key: "to", Value: daemon.DevAgent}})
+	if err != nil || n != 1 {
+		t.Fatalf("login_locked mails to the dev agent: %d %v", n, err)
 	}
 }

@@ -39,6 +39,9 @@ func (d *Daemon) startConsole(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if d.Outbox != nil {
+		c.MailLockouts(d.Outbox, "") // a locked-out agent hears it by mail
+	}
 	if d.Scheduler != nil {
 		d.Scheduler.AddDaily("console_sweep", 3, func(ctx context.Context, _ scheduler.Run) (map[string]int, error) {
 			return nil, c.Sweep(ctx)
