@@ -31,13 +31,8 @@ func (c *Console) file(w http.ResponseWriter, r *http.Request) {
 		c.Site.Error(w, r, http.StatusNotFound)
 		return
 	}
-	th, err := c.o.Tickets.Get(r.Context(), agentOf(r).Actor(), n)
-	if errors.Is(err, tickets.ErrNotFound) {
-		c.Site.Error(w, r, http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		c.internal(w, r, "attachment", err)
+	th, ok := c.threadOr404(w, r, n, "attachment")
+	if !ok {
 		return
 	}
 	if mi >= len(th.Messages) || fi >= len(th.Messages[mi].Attachments) || !downloadable(th.Messages[mi]) {
@@ -95,4 +90,20 @@ func (c *Console) file(w http.ResponseWriter, r *http.Request) {
 // an agent's reply keeps only its files' metadata).
 func downloadable(m tickets.Message) bool {
 	return m.Direction == tickets.DirIn && m.RawRef != ""
+}
+
+// threadOr404 reads ticket n as the request's agent sees it, answering
+// 404 when the agent does not see it and 500 (logged as what) on a store
+// error; ok says whether the caller goes on.
+func (c *Console) threadOr404(w http.ResponseWriter, r *http.Request, n int64, what string) (*tickets.Thread, bool) {
+	th, err := c.o.Tickets.Get(r.Context(), agentOf(r).Actor(), n)
+	if errors.Is(err, tickets.ErrNotFound) {
+		c.Site.Error(w, r, http.StatusNotFound)
+		return nil, false
+	}
+	if err != nil {
+		c.internal(w, r, what, err)
+		return nil, false
+	}
+	return th, true
 }

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"errors"
 	"html/template"
 	"net/http"
 	"regexp"
@@ -83,13 +82,8 @@ func (c *Console) htmlView(w http.ResponseWriter, r *http.Request) {
 		c.Site.Error(w, r, http.StatusNotFound)
 		return
 	}
-	th, err := c.o.Tickets.Get(r.Context(), agentOf(r).Actor(), n)
-	if errors.Is(err, tickets.ErrNotFound) {
-		c.Site.Error(w, r, http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		c.internal(w, r, "message HTML", err)
+	th, ok := c.threadOr404(w, r, n, "message HTML")
+	if !ok {
 		return
 	}
 	if mi >= len(th.Messages) || !hasHTML(th.Messages[mi]) {

@@ -187,16 +187,7 @@ func (p *Portal) setPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := p.clients.SetPasswordWithToken(ctx, v.Client, v.Token, pw)
-	switch {
-	case errors.Is(err, clients.ErrPasswordLength):
-		v.Error = "set.error.length"
-		p.Site.Render(w, r, http.StatusOK, "set_password", v)
-		return
-	case errors.Is(err, clients.ErrAccessDenied):
-		p.Site.Render(w, r, http.StatusOK, "set_password_bad", nil)
-		return
-	case err != nil:
-		p.internal(w, r, "set-password", err)
+	if p.setPasswordFailed(w, r, v, err) {
 		return
 	}
 	// A new password ends every session made with the old one and lifts a
@@ -262,4 +253,22 @@ func (n lockoutNotifier) NotifyLockout(ctx context.Context, address string, unti
 		return nil // nobody to tell
 	}
 	return err
+}
+
+// setPasswordFailed answers a failed set-password (too short: the form
+// again; a bad or used link: the page saying so) and reports whether it
+// did; nil err answers nothing.
+func (p *Portal) setPasswordFailed(w http.ResponseWriter, r *http.Request, v setView, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, clients.ErrPasswordLength):
+		v.Error = "set.error.length"
+		p.Site.Render(w, r, http.StatusOK, "set_password", v)
+	case errors.Is(err, clients.ErrAccessDenied):
+		p.Site.Render(w, r, http.StatusOK, "set_password_bad", nil)
+	default:
+		p.internal(w, r, "set-password", err)
+	}
+	return true
 }

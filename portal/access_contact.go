@@ -37,16 +37,7 @@ func (p *Portal) checkLogin(ctx context.Context, addr, pw string) (web.Subject, 
 func (p *Portal) setContactPassword(w http.ResponseWriter, r *http.Request, v setView, pw string) {
 	ctx := r.Context()
 	addr, err := p.clients.SetContactPasswordWithToken(ctx, v.Contact, v.Token, pw)
-	switch {
-	case errors.Is(err, clients.ErrPasswordLength):
-		v.Error = "set.error.length"
-		p.Site.Render(w, r, http.StatusOK, "set_password", v)
-		return
-	case errors.Is(err, clients.ErrAccessDenied):
-		p.Site.Render(w, r, http.StatusOK, "set_password_bad", nil)
-		return
-	case err != nil:
-		p.internal(w, r, "set-password", err)
+	if p.setPasswordFailed(w, r, v, err) {
 		return
 	}
 	p.endContactSessions(r, addr)

@@ -8,10 +8,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"path"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"turno/tickets"
 )
@@ -74,33 +72,10 @@ func readUpload(r *http.Request, field string) (*upload, error) {
 	return &upload{Name: safeName(h.Filename, ext), ContentType: ct, SHA256: hex.EncodeToString(sum[:]), Data: data}, nil
 }
 
-// safeName is the uploaded name reduced to letters, digits and a few
-// marks, at most 80 characters, ending in the extension of what the bytes
-// are (comprobante.pdf.html that is a PNG becomes comprobante.pdf.png).
-func safeName(name, ext string) string {
-	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
-	stem := name
-	if e := strings.ToLower(path.Ext(name)); e == ext || (ext == ".jpg" && e == ".jpeg") {
-		stem = strings.TrimSuffix(name, path.Ext(name))
-	}
-	var out []rune
-	for _, c := range stem {
-		if len(out) >= 80 {
-			break
-		}
-		switch {
-		case unicode.IsLetter(c) || unicode.IsDigit(c) || c == '-' || c == '_' || c == '.':
-			out = append(out, c)
-		case c == ' ':
-			out = append(out, '_')
-		}
-	}
-	s := strings.Trim(string(out), "._")
-	if s == "" {
-		s = "comprobante"
-	}
-	return s + ext
-}
+// safeName is the uploaded name reduced as tickets keeps customers'
+// files' names (comprobante.pdf.html that is a PNG becomes
+// comprobante.pdf.png).
+func safeName(name, ext string) string { return tickets.CustomerFilename(name, ext, "comprobante") }
 
 // storeUpload keeps the file's bytes in the raw store once per SHA-256
 // (the intake's store: a second upload of the same file stores nothing)
