@@ -32,6 +32,11 @@ func (d *Daemon) startTickets(ctx context.Context) error {
 	if err := d.Tickets.RepairQueue(ctx); err != nil {
 		return fmt.Errorf("tickets: repair the queue: %w", err)
 	}
+	// Tickets from before the per-client index are indexed once, so no
+	// customer's or agent's first look at a client scans the tickets.
+	if _, err := d.Tickets.UpgradeClientIndex(ctx); err != nil {
+		d.log.Warn("tickets: one-time client index upgrade failed; each client is indexed on its first read", "err", err)
+	}
 	go d.closeSolved(ctx)
 	d.startSLA(ctx)    // sla.go: breaches every minute, their metrics
 	d.startNotify(ctx) // notify.go: agents' notifications, once the daemon is ready

@@ -25,7 +25,8 @@ import (
 // nothing that is not the client's. complete says every ticket of the
 // client from before the index existed was added: the first read of a
 // client without it runs the one filtered query (a scan, once per client)
-// and sets it.
+// and sets it, unless UpgradeClientIndex has indexed every client at
+// once (clientindex_upgrade.go), which the daemon runs at start.
 const CollClientIndex = "ticket_client_index"
 
 type clientIndexDoc struct {
@@ -57,34 +58,47 @@ func (s *Service) clientTicketNumbers(ctx context.Context, clientID string) ([]i
 		return nil, fmt.Errorf("read ticket index of %s: %w", clientID, err)
 	}
 	if !d.Complete {
-		cur, err := s.c.tickets.Find(ctx, bson.D{{Key: "client_id", Value: clientID}},
-			options.Find().SetProjection(bson.D{{Key: "number", Value: 1}}))
+		done, err := s.clientIndexComplete(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("backfill ticket index of %s: %w", clientID, err)
+			return nil, err
 		}
-		var ts []struct {
-			Number int64 `bson:"number"`
-		}
-		if err := cur.All(ctx, &ts); err != nil {
-			return nil, fmt.Errorf("backfill ticket index of %s: %w", clientID, err)
-		}
-		nums := make([]int64, 0, len(ts))
-		for _, t := range ts {
-			nums = append(nums, t.Number)
-		}
-		_, err = coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: clientID}},
-			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "tickets", Value: bson.D{{Key: "$each", Value: nums}}}}},
-				{Key: "$set", Value: bson.D{{Key: "complete", Value: true}}}}, options.UpdateOne().SetUpsert(true))
-		if err != nil {
-			return nil, fmt.Errorf("backfill ticket index of %s: %w", clientID, err)
-		}
-		for _, n := range nums {
-			if !slices.Contains(d.Tickets, n) {
-				d.Tickets = append(d.Tickets, n)
+		if !done {
+			if d.Tickets, err = s.backfillClientIndex(ctx, clientID, d.Tickets); err != nil {
+				return nil, err
 			}
 		}
 	}
 	slices.Sort(d.Tickets)
 	slices.Reverse(d.Tickets)
 	return slices.Compact(d.Tickets), nil
+}
+
+// backfillClientIndex indexes clientID's tickets from before the index
+// existed (the one filtered query: a scan) and returns have with them,
+// for a store UpgradeClientIndex has not yet run on.
+func (s *Service) backfillClientIndex(ctx context.Context, clientID string, have []int64) ([]int64, error) {
+	cur, err := s.c.tickets.Find(ctx, bson.D{{Key: "client_id", Value: clientID}},
+		options.Find().SetProjection(bson.D{{Key: "number", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("backfill ticket index of %s: %w", clientID, err)
+	}
+	var ts []struct {
+		Number int64 `bson:"number"`
+	}
+	if err := cur.All(ctx, &ts); err != nil {
+		return nil, fmt.Errorf("backfill ticket index of %s: %w", clientID, err)
+	}
+	nums := make([]int64, 0, len(ts))
+	for _, t := range ts {
+		nums = append(nums, t.Number)
+	}
+	if err := s.addClientTickets(ctx, clientID, nums); err != nil {
+		return nil, fmt.Errorf("backfill: %w", err)
+	}
+	for _, n := range nums {
+		if !slices.Contains(have, n) {
+			have = append(have, n)
+		}
+	}
+	return have, nil
 }

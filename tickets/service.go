@@ -122,8 +122,9 @@ type Service struct {
 	clk  clock.Clock
 	w    Weights
 	c    colls
-	pay  payWiring  // payreport.go: billing, the payments department
-	qc   queueCache // queuecache.go: the open queue in memory
+	pay  payWiring       // payreport.go: billing, the payments department
+	qc   queueCache      // queuecache.go: the open queue in memory
+	ci   clientIndexDone // clientindex_upgrade.go: every client indexed
 }
 
 // New checks the options and fills in defaults. It writes nothing.
