@@ -77,10 +77,15 @@
 //   - ticket_client_index: {_id: client ID, tickets: [numbers], complete}:
 //     each client's tickets, a superset kept ahead of the tickets
 //     (clientindex.go), so a customer's list reads by _id (customer.go).
+//     ticket_counters {_id: "client_index_complete"} says every client's
+//     entry is complete (UpgradeClientIndex, run once at daemon start).
 //   - ticket_payment_reports: {_id: ticket number, report, receipt,
 //     proposed invoices, state}: the structured payment report a ticket
 //     holds (payreport.go), proposed from a payment mail or the portal,
 //     confirmed or rejected by an agent.
+//   - ticket_presence: {_id: ticket number, until, by: {agent key: {agent,
+//     name, state, until}}}: which agents have the ticket open or are
+//     replying (presence.go), for the console's collision warning.
 //   - tickets_daily: {_id: "2026-12-03", opened, solved, first_responses,
 //     first_response_seconds}: the operations dashboard's counters per
 //     business day, bumped after the writes they count (stats.go; an
