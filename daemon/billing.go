@@ -79,11 +79,9 @@ func (d *Daemon) startBilling(ctx context.Context, td *teardown) error {
 			}
 		})
 		// Invoices from before billing's markers and client index are
-		// marked once, so the cycle reads them by _id from then on (the
-		// cycle retries it when this fails).
-		if err := svc.UpgradeIndexes(ctx); err != nil {
-			d.log.Warn("billing: one-time index upgrade failed; the first cycle retries it", "err", err)
-		}
+		// marked once, so the cycle reads them by _id from then on (until
+		// then the cycle and a client's reads wait for it or run it).
+		d.upgradeInBackground(td, "billing markers", svc.UpgradeIndexes)
 		if _, err := svc.ReconcileUndeliverable(ctx); err != nil {
 			d.log.Warn("billing: reconcile undeliverable clients", "err", err)
 		}

@@ -202,7 +202,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err := d.startOutbox(ctx, cfg, &td); err != nil {
 		return fail(err)
 	}
-	if err := d.startTickets(ctx); err != nil {
+	if err := d.startTickets(ctx, &td); err != nil {
 		return fail(err)
 	}
 	if d.Mail, err = d.startMail(st, &td); err != nil {

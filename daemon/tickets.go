@@ -15,7 +15,7 @@ import (
 // replies go through the outbox; bounces are matched against outbox entries
 // by their VERP envelope sender (bounces.go). Senders are looked up in the
 // clients registry.
-func (d *Daemon) startTickets(ctx context.Context) error {
+func (d *Daemon) startTickets(ctx context.Context, td *teardown) error {
 	var mailer tickets.Mailer
 	if d.Outbox != nil {
 		mailer = d.Outbox
@@ -33,10 +33,12 @@ func (d *Daemon) startTickets(ctx context.Context) error {
 		return fmt.Errorf("tickets: repair the queue: %w", err)
 	}
 	// Tickets from before the per-client index are indexed once, so no
-	// customer's or agent's first look at a client scans the tickets.
-	if _, err := d.Tickets.UpgradeClientIndex(ctx); err != nil {
-		d.log.Warn("tickets: one-time client index upgrade failed; each client is indexed on its first read", "err", err)
-	}
+	// customer's or agent's first look at a client scans the tickets
+	// (until then a client's first read indexes that client alone).
+	d.upgradeInBackground(td, "tickets client index", func(ctx context.Context) error {
+		_, err := d.Tickets.UpgradeClientIndex(ctx)
+		return err
+	})
 	go d.closeSolved(ctx)
 	d.startSLA(ctx)    // sla.go: breaches every minute, their metrics
 	d.startNotify(ctx) // notify.go: agents' notifications, once the daemon is ready
