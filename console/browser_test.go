@@ -3,6 +3,8 @@ package console_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -14,10 +16,13 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"turno/agents"
+	"turno/billing"
+	"turno/clients"
 	"turno/daemon"
 	"turno/internal/browser"
 	"turno/internal/devserve"
 	"turno/replies"
+	"turno/scheduler"
 	"turno/tickets"
 )
 
@@ -64,8 +69,9 @@ func sentTo(dir, addr, tag, text string) bool {
 // mail to the dev mailbox becomes a ticket; the dev agent logs in with the
 // banner's password, sees it in the queue, sees a second mail appear
 // without reloading, opens the first with the keyboard, answers with a
-// saved reply (the customer receives it), is refused after another
-// agent's answer, notes, and logs out. Every page is screenshotted and
+// saved reply (the customer receives it) after seeing the client's unpaid
+// balance, is refused after another agent's answer, notes, solves, and
+// logs out. Every page is screenshotted and
 // audited with axe-core.
 func TestBrowserAgentLoop(t *testing.T) {
 	b := browser.New(t)
@@ -88,6 +94,31 @@ func TestBrowserAgentLoop(t *testing.T) {
 	}
 	ticket := func(n int64) func() bool {
 		return func() bool { _, _, err := d.Tickets.Show(ctx, n); return err == nil }
+	}
+	// Paula is a client with a document unpaid, issued by a real cycle.
+	c := clients.NewClient("C-500", "Paula Muñoz Servicios", "paula@cliente.cl")
+	c.BillingEnabled = true
+	c.Billing = clients.BillingData{RazonSocial: "Paula Muñoz Servicios EIRL", TaxCountry: "CL", TaxID: "76.086.428-5",
+		Giro: "Diseño", Domicilio: "Av. Matta 1234", Comuna: "Santiago", Ciudad: "Santiago"}
+	if _, err := d.Clients.Add(ctx, c, "test"); err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := time.LoadLocation("America/Santiago")
+	day := scheduler.DateOf(time.Now(), loc)
+	if err := d.Billing.AddContract(ctx, billing.Contract{ID: "C-500-K1", ClientID: "C-500", Description: "Correo 10 casillas",
+		Currency: billing.CLP, Amount: 29990, Exempt: true, AnchorDay: day.Day, Start: "2020-01-01", Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	for ran := false; !ran; {
+		err := d.Scheduler.RunNow(ctx, billing.CycleJob, scheduler.Run{Date: day, Out: io.Discard})
+		switch {
+		case errors.Is(err, scheduler.ErrRunning):
+			time.Sleep(20 * time.Millisecond)
+		case err != nil:
+			t.Fatal(err)
+		default:
+			ran = true
+		}
 	}
 	appendMail("q1@cliente.cl", "Paula Muñoz <paula@cliente.cl>", "No llega el correo a mi casilla",
 		"Hola, desde ayer no recibo correos en paula@cliente.cl. ¿Pueden revisar?\n\nGracias, Paula")
@@ -130,6 +161,10 @@ func TestBrowserAgentLoop(t *testing.T) {
 		return browser.Get(b, chromedp.Evaluate[string](`document.activeElement && document.activeElement.id || ""`)) == "reply-text"
 	})
 	b.Check("ticket")
+	// Beside the thread, the requester's client and what it owes.
+	if got := b.Text("#client-balance"); got != "$29.990" {
+		t.Fatalf("the client's unpaid balance shows %q", got)
+	}
 
 	b.Do(chromedp.SetValue(chromedp.CSS("#saved"), "saludo"))
 	b.Fill("#reply-text", "Revisamos su casilla: estaba llena. Ya liberamos espacio.")
@@ -161,6 +196,14 @@ func TestBrowserAgentLoop(t *testing.T) {
 	b.Fill("#note-text", "La casilla se llenó por un reenvío en bucle; avisar a redes.")
 	b.Submit("#save-note", "#done")
 	b.Check("ticket-note")
+
+	// The agent solves it from the page.
+	b.Do(chromedp.SetValue(chromedp.CSS("#set-status"), "solved"))
+	b.Submit(`form[action$="/tickets/100000/status"] button[type=submit]`, "#done")
+	b.Check("ticket-solved")
+	if solved, _, err := d.Tickets.Show(ctx, 100000); err != nil || solved.Status != tickets.StatusSolved {
+		t.Fatalf("after solving from the page: %+v %v", solved, err)
+	}
 
 	// Focusing the reply box tells the others (the script's beacon): Ana
 	// sees the dev agent replying on the ticket.
