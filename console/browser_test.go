@@ -199,7 +199,7 @@ func TestBrowserAgentLoop(t *testing.T) {
 
 	// The agent solves it from the page.
 	b.Do(chromedp.SetValue(chromedp.CSS("#set-status"), "solved"))
-	b.Submit(`form[action$="/tickets/100000/status"] button[type=submit]`, "#done")
+	b.Submit(`form[action$="/tickets/100000/status"] button[type=submit]`, ".tags .status-solved")
 	b.Check("ticket-solved")
 	if solved, _, err := d.Tickets.Show(ctx, 100000); err != nil || solved.Status != tickets.StatusSolved {
 		t.Fatalf("after solving from the page: %+v %v", solved, err)
