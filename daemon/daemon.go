@@ -131,6 +131,8 @@ func (d *Daemon) Stop() { d.once.Do(func() { close(d.stop) }) }
 func (d *Daemon) Run(ctx context.Context) error {
 	cfg := d.opts.Config
 	var td teardown
+	stopExtending := d.extendStartTimeout() // sdnotify.go: systemd's start timeout
+	defer stopExtending()
 	grace := cfg.Shutdown.GracePeriod.D()
 	fail := func(err error) error {
 		tctx, cancel := context.WithTimeout(context.Background(), grace)
@@ -237,6 +239,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info("turno started", "http", d.HTTP.Addr(), "tls", d.HTTP.TLS(), "dev", d.opts.Dev)
 	d.registerOperatorMetrics() // the open queue and job runs (daemon/queuemetrics.go)
 	close(d.ready)
+	stopExtending()
 	d.notifyWhenReady(ctx) // systemd Type=notify: READY=1 once /readyz says so
 
 	select {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	sd "github.com/coreos/go-systemd/v22/daemon"
@@ -21,6 +22,49 @@ import (
 // it begins to stop. Until then it reports, a few times a second at most,
 // STATUS= naming the checks that are not ready, which `systemctl status`
 // shows. Without NOTIFY_SOCKET nothing is sent.
+
+// While it starts, every startExtendEvery, Run pushes the service
+// manager's start timeout (TimeoutStartSec) back with EXTEND_TIMEOUT_USEC
+// and says how long it has been starting: a first start on a large store
+// builds its indexes and projections once (the queue projection of every
+// open ticket, for one), and a unit killed at its timeout would restart
+// into the same work forever. It stops once started, or after
+// startExtendMax, when the unit's own timeout applies again.
+var startExtendEvery = 30 * time.Second
+
+const startExtendMax = time.Hour
+
+// extendStartTimeout starts the extender; the returned func stops it (Run
+// calls it once started, and on its way out).
+func (d *Daemon) extendStartTimeout() (stop func()) {
+	done := make(chan struct{})
+	var once sync.Once
+	stop = func() { once.Do(func() { close(done) }) }
+	if os.Getenv("NOTIFY_SOCKET") == "" {
+		return stop
+	}
+	every := startExtendEvery
+	go func() {
+		began := time.Now()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			took := time.Since(began)
+			if took > startExtendMax {
+				d.log.Warn("still starting; no longer extending the service manager's start timeout", "took", took.Round(time.Second))
+				return
+			}
+			d.sdNotify(fmt.Sprintf("EXTEND_TIMEOUT_USEC=%d\nSTATUS=starting for %s (a first start on a large store builds its indexes once)",
+				(3 * every).Microseconds(), took.Round(time.Second)))
+		}
+	}()
+	return stop
+}
 
 // readyPoll is how often readiness is re-checked before READY=1.
 const readyPoll = 250 * time.Millisecond

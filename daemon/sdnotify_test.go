@@ -159,3 +159,47 @@ func TestSystemdNotifyReadyOnlyWhenReadyz(t *testing.T) {
 	for m := next("STOPPING=1"); !strings.Contains(m, "STOPPING=1"); m = next("STOPPING=1") {
 	}
 }
+
+// While it starts, the daemon pushes systemd's start timeout back
+// (EXTEND_TIMEOUT_USEC, with a STATUS= saying how long), so a first start
+// that builds projections over a year of history is not killed at
+// TimeoutStartSec; once started it stops extending and READY=1 follows.
+func TestSystemdStartTimeoutExtendedWhileStarting(t *testing.T) {
+	msgs := notifySocket(t)
+	defer daemon.SetStartExtendEvery(20 * time.Millisecond)()
+	d, done := start(t, daemon.Options{Config: testConfig(t)})
+	defer func() { d.Stop(); <-done }()
+	var before []string
+	for {
+		select {
+		case m := <-msgs:
+			before = append(before, m)
+		case <-time.After(60 * time.Second):
+			t.Fatalf("no READY=1 after 60s; received %q", before)
+		}
+		if strings.Contains(before[len(before)-1], "READY=1") {
+			break
+		}
+	}
+	extended := 0
+	for _, m := range before {
+		if strings.HasPrefix(m, "EXTEND_TIMEOUT_USEC=60000\n") && strings.Contains(m, "STATUS=starting for ") {
+			extended++
+		}
+	}
+	if extended == 0 {
+		t.Fatalf("no EXTEND_TIMEOUT_USEC while starting: %q", before)
+	}
+	// Started: no more extensions (one already in flight may land).
+	time.Sleep(100 * time.Millisecond)
+	for len(msgs) > 0 {
+		<-msgs
+	}
+	select {
+	case m := <-msgs:
+		if strings.Contains(m, "EXTEND_TIMEOUT_USEC") {
+			t.Fatalf("still extending after READY=1: %q", m)
+		}
+	case <-time.After(300 * time.Millisecond):
+	}
+}
