@@ -99,6 +99,9 @@ func (s *Service) AddContract(ctx context.Context, c Contract) error {
 	if err := s.indexUnder(ctx, c.ClientID, "contracts", []string{c.ID}); err != nil {
 		return fmt.Errorf("add contract %s: %w", c.ID, err)
 	}
+	if err := s.indexDue(ctx, c.AnchorDay, []string{c.ID}); err != nil { // dueindex.go
+		return fmt.Errorf("add contract %s: %w", c.ID, err)
+	}
 	if _, err := s.contracts.InsertOne(ctx, c); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			return fmt.Errorf("add contract: contract %s already exists", c.ID)
@@ -148,9 +151,17 @@ func (s *Service) EndContract(ctx context.Context, id string, end scheduler.Date
 	if end.String() < c.Start {
 		return fmt.Errorf("end contract %s: end %s is before its start %s", id, end, c.Start)
 	}
+	// Listed under its anchor day before and after the end moves (the
+	// cycle drops contracts long ended from billing_due_index: dueindex.go).
+	if err := s.indexDue(ctx, c.AnchorDay, []string{id}); err != nil {
+		return fmt.Errorf("end contract %s: %w", id, err)
+	}
 	_, err = s.contracts.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "end", Value: end.String()}}}})
 	if err != nil {
+		return fmt.Errorf("end contract %s: %w", id, err)
+	}
+	if err := s.indexDue(ctx, c.AnchorDay, []string{id}); err != nil {
 		return fmt.Errorf("end contract %s: %w", id, err)
 	}
 	return nil

@@ -84,14 +84,9 @@ func (s *Service) Cycle(ctx context.Context, r scheduler.Run) (map[string]int, e
 // batches. It reads them all first: on the embedded store an open cursor
 // holds one of SQLite's few connections, and batches write while they run.
 func (s *Service) dueContracts(ctx context.Context, d scheduler.Date, fn func([]Contract) error) error {
-	filter := bson.D{{Key: "anchor_day", Value: bson.D{{Key: "$in", Value: AnchorsFor(d)}}}, {Key: "active", Value: true}}
-	cur, err := s.contracts.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	all, err := s.dueCandidates(ctx, d) // dueindex.go: by _id, not a scan
 	if err != nil {
 		return fmt.Errorf("find contracts due %s: %w", d, err)
-	}
-	var all []Contract
-	if err := cur.All(ctx, &all); err != nil {
-		return fmt.Errorf("read contracts due %s: %w", d, err)
 	}
 	batch := make([]Contract, 0, s.opts.BatchSize)
 	for _, c := range all {

@@ -45,9 +45,13 @@
 //   - billing_client_index {_id: client, invoices: [_ids], contracts:
 //     [_ids]}: each client's invoices and contracts (clientindex.go),
 //     added to before the insert; a superset, readers check client_id.
-//   - billing_flags {_id: "markers_v1", done_at}: the one-time scan that
+//   - billing_due_index {_id: "d07", contracts: [_ids]}: the contracts of
+//     each anchor day (dueindex.go), added to before the insert and around
+//     an end's move; the cycle reads its days by _id and drops contracts
+//     ended more than 92 days before.
+//   - billing_flags {_id: "markers_v2", done_at}: the one-time scan that
 //     built markers and index entries for data from before them is done
-//     (upgrade.go).
+//     (upgrade.go; v1 lacked the due index, so a v1 store scans once more).
 //   - billing_undeliverable {_id: client, addresses, updated_at}: one per
 //     client whose billing mail has nowhere to go, kept on each suppression
 //     and contact change and reconciled at start, so the
@@ -137,7 +141,8 @@
 // batch reads and writes one invoice at a time by _id; the repair steps
 // read the small marker collections and each marked invoice by _id, and a
 // client's invoices and contracts come through billing_client_index; the
-// cycle's remaining scans are the due contracts and the open holds. A bulk
+// due contracts come through billing_due_index; the cycle's remaining
+// scan is the open holds. A bulk
 // write of 100 or more statements deadlocks it (each statement holds a
 // connection until the command ends): the store's proxy caps every bulk at
 // 99 (store/serialize.go), and the only bulks here are marker upserts and

@@ -17,8 +17,9 @@ import (
 // (the cycle's repair steps, a client's reads, or UpgradeIndexes at start)
 // the whole invoices and contracts collections are scanned once: a marker
 // for every invoice still unnumbered or unmailed, every invoice and
-// contract indexed under its client. Only then is the flag
-// {_id: "markers_v1", done_at} written to billing_flags, so a crash midway
+// contract indexed under its client, every contract under its anchor day
+// (dueindex.go). Only then is the flag
+// {_id: "markers_v2", done_at} written to billing_flags, so a crash midway
 // leaves no flag and the next call scans again (every write is an
 // idempotent upsert). After the flag, every run is marker-only: one _id
 // read of the flag per process, then nothing.
@@ -29,7 +30,7 @@ import (
 // write invoices without them: upgrade every instance together.
 const (
 	FlagsCollection = "billing_flags"
-	upgradeFlag     = "markers_v1"
+	upgradeFlag     = "markers_v2" // v2: and billing_due_index
 )
 
 // UpgradeIndexes runs the one-time upgrade now if it has not run (the
@@ -107,7 +108,7 @@ func (s *Service) reconcileIndexes(ctx context.Context) (counts, error) {
 			return n, err
 		}
 	}
-	cur, err = s.contracts.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "client_id", Value: 1}}))
+	cur, err = s.contracts.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "client_id", Value: 1}, {Key: "anchor_day", Value: 1}}))
 	if err != nil {
 		return n, fmt.Errorf("upgrade: scan contracts: %w", err)
 	}
@@ -117,8 +118,15 @@ func (s *Service) reconcileIndexes(ctx context.Context) (counts, error) {
 	}
 	n["contracts"] = len(cs)
 	contractsOf := map[string][]string{}
+	byDay := map[int][]string{}
 	for _, c := range cs {
 		contractsOf[c.ClientID] = append(contractsOf[c.ClientID], c.ID)
+		byDay[c.AnchorDay] = append(byDay[c.AnchorDay], c.ID)
+	}
+	for day, ids := range byDay {
+		if err := s.indexDue(ctx, day, ids); err != nil {
+			return n, err
+		}
 	}
 	for cl, ids := range contractsOf {
 		if err := s.indexUnder(ctx, cl, "contracts", ids); err != nil {

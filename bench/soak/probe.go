@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -220,8 +221,8 @@ func (p *prober) invoice(ctx context.Context) (time.Duration, error) {
 
 // queryCosts times, once, the per-run reads billing's cycle makes: the
 // marker reads, and beside them the two invoice scans they replaced (each
-// a scan on the embedded store), for comparison; the due contracts are
-// still a scan.
+// a scan on the embedded store), for comparison; and the due index's
+// documents of today beside the contracts scan it replaced.
 func (p *prober) queryCosts(ctx context.Context) string {
 	inv := p.st.DB.Collection(billing.InvoicesCollection)
 	today := scheduler.DateOf(time.Now(), p.loc)
@@ -242,7 +243,21 @@ func (p *prober) queryCosts(ctx context.Context) string {
 		{"invoices{mailed:false,number>0} (mailPending before markers)", func() (int, error) {
 			return count(ctx, inv, bson.D{{Key: "mailed", Value: false}, {Key: "number", Value: bson.D{{Key: "$gt", Value: 0}}}}, nil)
 		}},
-		{"contracts due today sorted (dueContracts)", func() (int, error) {
+		{"billing_due_index of today (dueContracts)", func() (int, error) {
+			n := 0
+			for _, a := range billing.AnchorsFor(today) {
+				var d struct {
+					Contracts []string `bson:"contracts"`
+				}
+				err := p.st.DB.Collection(billing.DueIndexCollection).FindOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("d%02d", a)}}).Decode(&d)
+				if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+					return n, err
+				}
+				n += len(d.Contracts)
+			}
+			return n, nil
+		}},
+		{"contracts due today sorted (dueContracts before the due index)", func() (int, error) {
 			return count(ctx, p.st.DB.Collection(billing.ContractsCollection), bson.D{
 				{Key: "anchor_day", Value: bson.D{{Key: "$in", Value: billing.AnchorsFor(today)}}}, {Key: "active", Value: true}},
 				options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
