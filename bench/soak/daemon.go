@@ -40,15 +40,18 @@ func freeAddr() (string, error) {
 // env is the child's configuration: everything from the environment.
 func childEnv(dir, httpAddr, imapAddr, smtpAddr string, numberStart int) []string {
 	return append(os.Environ(), "TURNO_DATA_DIR="+dir, "TURNO_HTTP_LISTEN="+httpAddr,
-		"TURNO_DEV_IMAP_LISTEN="+imapAddr, "TURNO_DEV_SMTP_LISTEN="+smtpAddr, "TURNO_LOG_LEVEL=warn",
+		"TURNO_DEV_IMAP_LISTEN="+imapAddr, "TURNO_DEV_SMTP_LISTEN="+smtpAddr, "TURNO_LOG_LEVEL="+childLogLevel,
 		"TURNO_TICKETS_NUMBER_START="+strconv.Itoa(numberStart),
 		// The bench runs retention itself, between the two measurements.
 		"TURNO_RETENTION_ENABLED=false")
 }
 
+// childLogLevel is the children's log level: warn, or info with -logs.
+var childLogLevel = "warn"
+
 // startChild starts the binary on dir and waits for /readyz and the dev
-// token it prints.
-func startChild(bin, dir string, numberStart int) (*child, error) {
+// token it prints. With logFile set, its log is also appended there.
+func startChild(bin, dir string, numberStart int, logFile string) (*child, error) {
 	var addrs [3]string
 	for i := range addrs {
 		a, err := freeAddr()
@@ -60,7 +63,15 @@ func startChild(bin, dir string, numberStart int) (*child, error) {
 	c := &child{http: addrs[0], imap: addrs[1], smtpAddr: addrs[2], logs: &bytes.Buffer{}, exited: make(chan error, 1)}
 	c.cmd = exec.Command(bin, "serve", "--dev")
 	c.cmd.Env = childEnv(dir, addrs[0], addrs[1], addrs[2], numberStart)
-	c.cmd.Stderr = &lockedWriter{w: c.logs}
+	var stderr io.Writer = c.logs
+	if logFile != "" {
+		f, err := os.OpenFile(logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		stderr = io.MultiWriter(c.logs, f) // the file is closed when the bench exits
+	}
+	c.cmd.Stderr = &lockedWriter{w: stderr}
 	out, err := c.cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -79,7 +90,9 @@ func startChild(bin, dir string, numberStart int) (*child, error) {
 		_, _ = io.Copy(io.Discard, out)
 	}()
 	go func() { c.exited <- c.cmd.Wait() }()
-	deadline := time.After(5 * time.Minute)
+	// A first start on a year of history builds the queue projection
+	// before it prints the token (4.5 min at -scale 1).
+	deadline := time.After(30 * time.Minute)
 	for c.token == "" {
 		select {
 		case c.token = <-tokens:
@@ -87,7 +100,7 @@ func startChild(bin, dir string, numberStart int) (*child, error) {
 			return nil, fmt.Errorf("turno serve exited: %v\n%s", err, c.logs.String())
 		case <-deadline:
 			c.stop()
-			return nil, fmt.Errorf("turno serve not ready after 5 minutes\n%s", c.logs.String())
+			return nil, fmt.Errorf("turno serve not ready after 30 minutes\n%s", c.logs.String())
 		}
 	}
 	for {

@@ -1,7 +1,7 @@
 // Command soak measures what a year of history costs a running daemon,
 // against an empty store measured in the same run:
 //
-//	go run ./bench/soak [-scale 1] [-minutes 10] [-idle 60s] [-every 30s]
+//	go run ./bench/soak [-scale 1] [-minutes 10] [-idle 60s] [-every 30s] [-logs DIR]
 //
 // It builds cmd/turno and, for each of three stores, starts `turno serve
 // --dev` on it as a child process (its dev IMAP and SMTP servers and the
@@ -73,8 +73,12 @@ func main() {
 	every := flag.Duration("every", 30*time.Second, "one intake, one send and one invoice this often")
 	settle := flag.Duration("settle", 3*time.Minute, "longest wait for the start-up jobs to finish")
 	dir := flag.String("dir", "", "work directory (default a temporary one, removed at the end)")
+	logs := flag.String("logs", "", "directory for the children's logs (at info level, one file per store)")
 	flag.Parse()
-	o := run{sz: full.scaled(*scale), traffic: time.Duration(*minutes * float64(time.Minute)), idle: *idle, every: *every, settle: *settle}
+	o := run{sz: full.scaled(*scale), traffic: time.Duration(*minutes * float64(time.Minute)), idle: *idle, every: *every, settle: *settle, logs: *logs}
+	if o.logs != "" {
+		childLogLevel = "info"
+	}
 	if err := o.main(*dir); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -84,7 +88,7 @@ func main() {
 type run struct {
 	sz                           sizes
 	traffic, idle, every, settle time.Duration
-	bin                          string
+	bin, logs                    string
 	numberStart                  int
 }
 
@@ -192,7 +196,11 @@ func (o *run) measure(ctx context.Context, name, dir string) (result, error) {
 	r := result{name: name}
 	fmt.Printf("%s: starting turno serve --dev\n", name)
 	t0 := time.Now()
-	c, err := startChild(o.bin, dir, o.numberStart)
+	logFile := ""
+	if o.logs != "" {
+		logFile = filepath.Join(o.logs, strings.ReplaceAll(name, " ", "-")+".log")
+	}
+	c, err := startChild(o.bin, dir, o.numberStart, logFile)
 	if err != nil {
 		return r, err
 	}
