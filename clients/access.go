@@ -198,7 +198,8 @@ func (r *Registry) RedeemToken(ctx context.Context, clientID, token string) erro
 
 // RevokeSecret is the outbox's Revoker (mailout.Cancel): an operator
 // cancelled the access mail e before it was sent, so the set-password
-// token or generated password it carried must stop working. It is revoked
+// token or generated password it carried must stop working (a contact's
+// link, naming its access id, is revoked on the contact's access). It is revoked
 // only if it is still the client's current secret (a later regeneration
 // already replaced it otherwise, and that one is left alone), by a write
 // conditional on the generation that was read. An entry that is not an
@@ -218,6 +219,9 @@ func (r *Registry) RevokeSecret(ctx context.Context, e *mailout.Entry) error {
 			return fmt.Errorf("revoke the secret of %s: read its link: %w", e.ID, err)
 		}
 		secret, mode = u.Query().Get("token"), "link"
+		if contact := u.Query().Get("contact"); contact != "" {
+			return r.revokeContactSecret(ctx, e, contact, secret)
+		}
 	}
 	if secret == "" {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"testing"
 
 	"turno/clock"
@@ -143,5 +144,55 @@ func TestCancelledWelcomeRevokesGeneratedPassword(t *testing.T) {
 	}
 	if n := leakedFragment(t, r, d.Password); n != "" {
 		t.Fatalf("the password is left in the database (found %q)", n)
+	}
+}
+
+// A contact's set-password mail cancelled while queued: its link stops
+// working, and cancelling an older one leaves the newer link alone.
+func TestCancelledContactLinkIsRevoked(t *testing.T) {
+	r, _, clk := newQueuedOutbox(t, "link")
+	ctx := context.Background()
+	mustAdd(t, r, completeClient("A", "ana@example.cl"))
+	if ps, err := r.SaveCustomerContact(ctx, "A", "", Contact{Address: "pagos@example.cl", Name: "Pagos", Role: RoleBilling}, "test"); err != nil || len(ps) > 0 {
+		t.Fatalf("add contact: %v %v", ps, err)
+	}
+	first, err := r.GrantContactAccess(ctx, "A", "pagos@example.cl", "test")
+	if err != nil || first == "" {
+		t.Fatalf("grant: %q %v", first, err)
+	}
+	second, err := r.ContactPassword(ctx, "pagos@example.cl", "test")
+	if err != nil || second == "" || second == first {
+		t.Fatalf("second link: %q %v", second, err)
+	}
+	link := func(id string) (contact, token string) {
+		_, d := queuedAccess(t, r, id)
+		u, err := url.Parse(d.Link)
+		if err != nil || u.Query().Get("contact") == "" || u.Query().Get("token") == "" {
+			t.Fatalf("link %q", d.Link)
+		}
+		return u.Query().Get("contact"), u.Query().Get("token")
+	}
+	contact, token1 := link(first)
+	_, token2 := link(second)
+	if err := mailout.Cancel(ctx, r.db, first, clk.Now(), 0, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.CheckContactToken(ctx, contact, token2); err != nil {
+		t.Fatalf("the newer link was revoked by cancelling the older mail: %v", err)
+	}
+	if err := r.CheckContactToken(ctx, contact, token1); !errors.Is(err, ErrAccessDenied) {
+		t.Fatalf("the replaced link works: %v", err)
+	}
+	if err := mailout.Cancel(ctx, r.db, second, clk.Now(), 0, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.CheckContactToken(ctx, contact, token2); !errors.Is(err, ErrAccessDenied) {
+		t.Fatalf("the cancelled mail's contact link still works: %v", err)
+	}
+	if _, err := r.SetContactPasswordWithToken(ctx, contact, token2, "una clave larga 123"); !errors.Is(err, ErrAccessDenied) {
+		t.Fatalf("the cancelled link set a password: %v", err)
+	}
+	if n := leakedFragment(t, r, token2); n != "" {
+		t.Fatalf("the token is left in the database (found %q)", n)
 	}
 }

@@ -244,6 +244,25 @@ func (r *Registry) newContactToken(ctx context.Context, id string) (string, *con
 	return strings.TrimRight(r.access.PortalURL, "/") + "/set-password?" + q.Encode(), &d, nil
 }
 
+// revokeContactSecret is RevokeSecret for a contact's set-password link
+// (access id contact): the token stops working if it is still the
+// contact's current, unused one, by a write conditional on the generation
+// read; the access itself (and a password already set) stays.
+func (r *Registry) revokeContactSecret(ctx context.Context, e *mailout.Entry, contact, token string) error {
+	d, err := r.readContactAccess(ctx, contact)
+	if err != nil || d == nil || d.ClientID != e.ClientID || d.UsedAt != nil || len(d.Hash) == 0 ||
+		subtle.ConstantTimeCompare(hashSecret(token, d.Salt), d.Hash) != 1 {
+		return err // gone, another client's, spent, or replaced by a newer link
+	}
+	now := r.clock.Now().UTC()
+	if _, err := r.contactAccess().UpdateOne(ctx, bson.D{{Key: "_id", Value: contact}, {Key: "generation", Value: d.Generation}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "used_at", Value: now}, {Key: "revoked_at", Value: now}}}}); err != nil {
+		return dbErr("revoke contact access link", err)
+	}
+	r.log.Info("contact access link revoked: its mail was cancelled", "client", e.ClientID, "outbox_id", e.ID, "generation", d.Generation)
+	return nil
+}
+
 // RevokeContactAccess ends the portal access of the client's contact addr
 // (nothing when it has none). The caller ends its sessions.
 func (r *Registry) RevokeContactAccess(ctx context.Context, clientID, addr, by string) error {
