@@ -15,8 +15,9 @@
 // gateway token and refuses agent tokens, and /api/v1/portal/…, which
 // takes only a portal token (`turno agents token create --portal CLIENT`)
 // and acts for that one client: every read and write is scoped to it, and
-// another client's ticket or invoice is a 404 (portal*.go, over the same
-// domain calls as the built-in portal pages). A missing or invalid token is a
+// another client's ticket, invoice or file is a 404 (portal*.go, over the
+// same domain calls as the built-in portal pages; downloads, a document's
+// PDF or a file the customer sent, are attachments with nosniff). A missing or invalid token is a
 // 401 with WWW-Authenticate. Requests that present a wrong token are
 // counted per client address (10 in a burst, then one more every 6 s);
 // over that, requests get 429 with Retry-After and their token is not

@@ -87,6 +87,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		"GET /api/v1/portal/me", "PUT /api/v1/portal/me", "GET /api/v1/portal/invoices",
 		"GET /api/v1/portal/invoices/{number}/pdf", "GET /api/v1/portal/tickets", "POST /api/v1/portal/tickets",
 		"GET /api/v1/portal/tickets/{number}", "POST /api/v1/portal/tickets/{number}/replies",
+		"GET /api/v1/portal/tickets/{number}/messages/{message}/files/{file}",
 		"POST /api/v1/portal/payment-reports",
 	}
 	have := map[string]bool{}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"mime"
 	"net/http"
 	"time"
 
@@ -153,10 +154,20 @@ type invoiceNumberInput struct {
 	Number int64 `path:"number" minimum:"1" doc:"The document number"`
 }
 
-type pdfOutput struct {
+// fileOutput is a download: a document's PDF, a customer's file.
+// It is never to be rendered by a browser that reaches it (nosniff, and a
+// sandbox CSP should it be opened anyway).
+type fileOutput struct {
 	ContentType        string `header:"Content-Type"`
 	ContentDisposition string `header:"Content-Disposition"`
+	NoSniff            string `header:"X-Content-Type-Options"`
+	CSP                string `header:"Content-Security-Policy"`
 	Body               []byte
+}
+
+func download(ct, name string, data []byte) *fileOutput {
+	return &fileOutput{ContentType: ct, ContentDisposition: mime.FormatMediaType("attachment", map[string]string{"filename": name}),
+		NoSniff: "nosniff", CSP: "default-src 'none'; sandbox", Body: data}
 }
 
 func (s *Server) registerPortal() {
@@ -248,7 +259,7 @@ func (s *Server) portalInvoices(ctx context.Context, _ *struct{}) (*portalInvoic
 	return &portalInvoicesOutput{Body: v}, nil
 }
 
-func (s *Server) portalInvoicePDF(ctx context.Context, in *invoiceNumberInput) (*pdfOutput, error) {
+func (s *Server) portalInvoicePDF(ctx context.Context, in *invoiceNumberInput) (*fileOutput, error) {
 	if s.opts.Billing == nil {
 		return nil, newErr(http.StatusServiceUnavailable, CodeUnavailable, "", "billing is not configured")
 	}
@@ -259,7 +270,7 @@ func (s *Server) portalInvoicePDF(ctx context.Context, in *invoiceNumberInput) (
 	if err != nil {
 		return nil, s.fail("document pdf", err)
 	}
-	return &pdfOutput{ContentType: "application/pdf", ContentDisposition: `attachment; filename="` + name + `"`, Body: pdf}, nil
+	return download("application/pdf", name, pdf), nil
 }
 
 // nonceOr is the request's idempotency key, or a fresh one (no key: every

@@ -57,6 +57,34 @@ func TestPortalFilesAndReceipt(t *testing.T) {
 		len(th.Messages[1].Files) != 1 || th.Messages[1].Files[0].Filename != "notas.txt" {
 		t.Fatalf("thread files: %s", r.body)
 	}
+	// The files download by their indexes, typed by their bytes, as
+	// attachments, for this client only.
+	file := func(m, f int) string {
+		return fmt.Sprintf("/api/v1/portal/tickets/%d/messages/%d/files/%d", opened.Number, m, f)
+	}
+	for _, c := range []struct {
+		m, f     int
+		ct, disp string
+		data     []byte
+	}{
+		{0, 0, "application/pdf", "attachment; filename=cartola.pdf", apiPDF},
+		{0, 1, "text/csv", "attachment; filename=movs.csv", []byte("a,b\n1,2\n")},
+		{1, 0, "text/plain", "attachment; filename=notas.txt", []byte("hola\n")},
+	} {
+		r := do("GET", file(c.m, c.f), one, nil)
+		if r.code != 200 || r.header.Get("Content-Type") != c.ct || r.header.Get("Content-Disposition") != c.disp ||
+			r.header.Get("X-Content-Type-Options") != "nosniff" || string(r.body) != string(c.data) {
+			t.Fatalf("file %d/%d: %d %q %q %q", c.m, c.f, r.code, r.header.Get("Content-Type"), r.header.Get("Content-Disposition"), r.body)
+		}
+	}
+	e.billed("C2", "dos@cliente.cl", 10000)
+	for _, c := range []struct {
+		path, token string
+	}{{file(0, 0), e.portalToken("C2")}, {file(0, 2), one}, {file(2, 0), one}, {file(1, 1), one}} {
+		if r := do("GET", c.path, c.token, nil); r.code != 404 {
+			t.Fatalf("%s: %d %s, want 404", c.path, r.code, r.body)
+		}
+	}
 
 	rep := map[string]any{"invoices": []int64{nums["C1"]}, "amount": 10000, "method": "transferencia", "date": "2026-11-20",
 		"receipt": map[string]any{"filename": "comprobante.exe", "data": []byte("MZ\x90\x00")}}

@@ -96,6 +96,37 @@ func (s *Server) registerPortalTickets() {
 	op.DefaultStatus = http.StatusCreated
 	op.MaxBodyBytes = MaxReplyBody
 	huma.Register(s.api, op, s.portalReply)
+
+	op = s.portalOp("portalTicketFile", http.MethodGet, "/tickets/{number}/messages/{message}/files/{file}",
+		"A file the customer sent", http.StatusNotFound)
+	op.Description = "File `file` (its index in `files`) of message `message` (its index in the thread's `messages`) " +
+		"of one of the client's tickets: a file the customer sent, by mail or here (support's replies keep only the " +
+		"names). Served as an attachment, typed by its bytes (application/octet-stream when it is none of the " +
+		"types the portal takes). Another client's ticket, an index out of range or bytes no longer kept are 404."
+	content := map[string]*huma.MediaType{}
+	for _, ct := range tickets.FileTypes() {
+		content[ct] = &huma.MediaType{Schema: &huma.Schema{Type: "string", ContentEncoding: "binary"}}
+	}
+	op.Responses = map[string]*huma.Response{"200": {Description: "The file", Content: content}}
+	huma.Register(s.api, op, s.portalTicketFile)
+}
+
+type ticketFileInput struct {
+	Number  int64 `path:"number" minimum:"1" doc:"The ticket number"`
+	Message int   `path:"message" minimum:"0" doc:"The message's index in the thread"`
+	File    int   `path:"file" minimum:"0" doc:"The file's index in the message's files"`
+}
+
+func (s *Server) portalTicketFile(ctx context.Context, in *ticketFileInput) (*fileOutput, error) {
+	if s.opts.Raw == nil {
+		return nil, newErr(http.StatusServiceUnavailable, CodeUnavailable, "", "no file store: files are not kept here")
+	}
+	a, data, err := s.opts.Tickets.ClientFile(ctx, s.opts.Raw, portalClientOf(ctx), in.Number, in.Message, in.File)
+	if err != nil {
+		return nil, s.fail("client ticket file", err)
+	}
+	ct, name := tickets.DownloadAs(a.Filename, data)
+	return download(ct, name, data), nil
 }
 
 // customerFiles are the request's files for tickets (which judges them);

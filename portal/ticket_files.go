@@ -137,16 +137,7 @@ func (p *Portal) ticketFile(w http.ResponseWriter, r *http.Request) {
 		p.internal(w, r, "ticket file", err)
 		return
 	}
-	ct := tickets.SniffFile(a.Filename, data)
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	name := a.Filename
-	if ext := tickets.FileExt(ct); ext != "" {
-		name = tickets.CustomerFilename(name, ext, "adjunto")
-	} else if name == "" {
-		name = "adjunto"
-	}
+	ct, name := tickets.DownloadAs(a.Filename, data)
 	h := w.Header()
 	h.Set("Content-Type", ct)
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -76,6 +77,32 @@ var fileTypes = map[string]string{
 
 // FileExt is the extension a checked type is stored under ("" if none).
 func FileExt(contentType string) string { return fileTypes[contentType] }
+
+// FileTypes are the types a customer's file may be served as, sorted,
+// with application/octet-stream for one that is none of them.
+func FileTypes() []string {
+	out := []string{"application/octet-stream"}
+	for ct := range fileTypes {
+		out = append(out, ct)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// DownloadAs is how a customer's file is served for download: its type
+// judged by its bytes (application/octet-stream when it is none the
+// portal takes; a mailed file may be anything) and a cleaned name with
+// that type's extension ("adjunto" when nothing is left of the name).
+func DownloadAs(filename string, data []byte) (contentType, name string) {
+	contentType, name = SniffFile(filename, data), filename
+	if ext := FileExt(contentType); ext != "" {
+		return contentType, CustomerFilename(name, ext, "adjunto")
+	}
+	if name == "" {
+		name = "adjunto"
+	}
+	return "application/octet-stream", name
+}
 
 // SniffFile says what data is, by its bytes, among the allowed types
 // ("" when none): PDF, PNG, JPEG, GIF; UTF-8 text without control bytes
