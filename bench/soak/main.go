@@ -205,8 +205,9 @@ func (o *run) measure(ctx context.Context, name, dir string) (result, error) {
 		return r, err
 	}
 	defer c.stop()
+	ready := since(t0)
 	r.settled = c.settle(o.settle)
-	fmt.Printf("  ready in %s, settled after %s more\n", since(t0), r.settled.Round(time.Second))
+	fmt.Printf("  ready in %s, settled after %s more\n", ready, r.settled.Round(time.Second))
 	if r.idleCPU, r.rssKB, err = c.idleOver(o.idle, true); err != nil {
 		return r, err
 	}
