@@ -54,9 +54,13 @@ func (s *Service) Cycle(ctx context.Context, r scheduler.Run) (map[string]int, e
 		if r.DryRun {
 			return s.describe(ctx, r, batch, cache, n)
 		}
-		errs = append(errs, s.issueBatch(ctx, r.Date, batch, cache, n)...)
+		done, berrs := s.issueBatch(ctx, r.Date, batch, cache, n)
+		errs = append(errs, berrs...)
+		if err := s.markDone(ctx, PeriodOf(r.Date), byAnchor(batch, done)); err != nil {
+			errs = append(errs, err)
+		}
 		return ctx.Err()
-	})
+	}, n)
 	if err != nil {
 		return n, err
 	}
@@ -83,10 +87,15 @@ func (s *Service) Cycle(ctx context.Context, r scheduler.Run) (map[string]int, e
 // dueContracts reads the contracts that bill on d and hands them to fn in
 // batches. It reads them all first: on the embedded store an open cursor
 // holds one of SQLite's few connections, and batches write while they run.
-func (s *Service) dueContracts(ctx context.Context, d scheduler.Date, fn func([]Contract) error) error {
-	all, err := s.dueCandidates(ctx, d) // dueindex.go: by _id, not a scan
+// Contracts a run on d's period already billed completely are counted in
+// n["already_billed"] and skipped.
+func (s *Service) dueContracts(ctx context.Context, d scheduler.Date, fn func([]Contract) error, n counts) error {
+	all, billed, err := s.dueCandidates(ctx, d) // dueindex.go: by _id, not a scan
 	if err != nil {
 		return fmt.Errorf("find contracts due %s: %w", d, err)
+	}
+	if billed > 0 {
+		n["already_billed"] += billed
 	}
 	batch := make([]Contract, 0, s.opts.BatchSize)
 	for _, c := range all {
@@ -120,12 +129,12 @@ func (s *Service) client(ctx context.Context, id string, cache map[string]*clien
 	return c, nil
 }
 
-// issueBatch issues, numbers and mails one batch; it returns per-contract
-// errors (the loop goes on) and stops only on ctx's end.
-func (s *Service) issueBatch(ctx context.Context, d scheduler.Date, batch []Contract, cache map[string]*clients.Client, n counts) []error {
-	var errs []error
+// issueBatch issues, numbers and mails one batch; it returns the contracts
+// whose invoice is now complete and per-contract errors (the loop goes on),
+// and stops only on ctx's end.
+func (s *Service) issueBatch(ctx context.Context, d scheduler.Date, batch []Contract, cache map[string]*clients.Client, n counts) (done []string, errs []error) {
 	var docs []*Invoice
-	var ids []string
+	var ids, invoiced []string
 	for _, c := range batch {
 		cl, err := s.client(ctx, c.ClientID, cache)
 		if err != nil {
@@ -152,33 +161,59 @@ func (s *Service) issueBatch(ctx context.Context, d scheduler.Date, batch []Cont
 		}
 		docs = append(docs, inv)
 		ids = append(ids, inv.ID)
+		invoiced = append(invoiced, c.ID)
 	}
 	if len(docs) == 0 {
-		return errs
+		return nil, errs
 	}
 	inserted, err := s.insertInvoices(ctx, docs)
 	n["invoiced"] += inserted
 	if err != nil {
-		return append(errs, err)
+		return nil, append(errs, err)
 	}
+	unsettled := map[string]bool{}
 	for _, c := range batch {
 		if err := s.settleCharges(ctx, c, InvoiceID(c.ID, PeriodOf(d))); err != nil {
 			errs = append(errs, err)
+			unsettled[c.ID] = true
 		}
 	}
 	k, err := s.assignNumbers(ctx, ids)
 	n["numbered"] += k
 	if err != nil {
-		return append(errs, err)
+		return nil, append(errs, err)
 	}
 	// Every invoice of ids exists and is numbered now.
 	if err := s.clearMarkers(ctx, s.unnumbered(), ids); err != nil {
-		return append(errs, err)
+		return nil, append(errs, err)
 	}
 	if err := s.mailInvoices(ctx, ids, n); err != nil {
-		errs = append(errs, err)
+		return nil, append(errs, err)
 	}
-	return errs
+	for _, id := range invoiced {
+		if !unsettled[id] {
+			done = append(done, id)
+		}
+	}
+	return done, errs
+}
+
+// byAnchor groups the contracts of batch named in ids by anchor day.
+func byAnchor(batch []Contract, ids []string) map[int][]string {
+	if len(ids) == 0 {
+		return nil
+	}
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	out := map[int][]string{}
+	for _, c := range batch {
+		if want[c.ID] {
+			out[c.AnchorDay] = append(out[c.AnchorDay], c.ID)
+		}
+	}
+	return out
 }
 
 // newInvoice builds the invoice document, unnumbered, with snapshots.

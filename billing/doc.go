@@ -49,6 +49,10 @@
 //     each anchor day (dueindex.go), added to before the insert and around
 //     an end's move; the cycle reads its days by _id and drops contracts
 //     ended more than 92 days before.
+//   - billing_cycle_done {_id: "d07", period, contracts: [_ids]}: the
+//     contracts of each anchor day whose invoice for period is complete
+//     (cycledone.go), written after the work, so a rerun of the cycle on
+//     a day already billed skips them unread; a new period replaces it.
 //   - billing_flags {_id: "markers_v2", done_at}: the one-time scan that
 //     built markers and index entries for data from before them is done
 //     (upgrade.go; v1 lacked the due index, so a v1 store scans once more).
@@ -141,7 +145,8 @@
 // batch reads and writes one invoice at a time by _id; the repair steps
 // read the small marker collections and each marked invoice by _id, and a
 // client's invoices and contracts come through billing_client_index; the
-// due contracts come through billing_due_index; the cycle's remaining
+// due contracts come through billing_due_index (less those
+// billing_cycle_done says are billed); the cycle's remaining
 // scan is the open holds. A bulk
 // write of 100 or more statements deadlocks it (each statement holds a
 // connection until the command ends): the store's proxy caps every bulk at

@@ -60,13 +60,13 @@ func (s *Service) indexDue(ctx context.Context, anchorDay int, ids []string) err
 }
 
 // dueCandidates reads the contracts listed under d's anchor days, by _id
-// and in _id order, pulling those long ended.
-func (s *Service) dueCandidates(ctx context.Context, d scheduler.Date) ([]Contract, error) {
+// and in _id order, pulling those long ended; those whose invoice for d's
+// period is already complete (cycledone.go) are only counted, not read.
+func (s *Service) dueCandidates(ctx context.Context, d scheduler.Date) (out []Contract, billed int, err error) {
 	if err := s.ensureUpgraded(ctx); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	cutoff := d.AddDays(-dueKeepAfterEnd).String()
-	var out []Contract
 	for _, a := range AnchorsFor(d) {
 		var doc dueIndexDoc
 		err := s.dueIndex().FindOne(ctx, bson.D{{Key: "_id", Value: dueKey(a)}}).Decode(&doc)
@@ -74,17 +74,25 @@ func (s *Service) dueCandidates(ctx context.Context, d scheduler.Date) ([]Contra
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read contracts of anchor day %d: %w", a, err)
+			return nil, 0, fmt.Errorf("read contracts of anchor day %d: %w", a, err)
+		}
+		done, err := s.doneFor(ctx, a, PeriodOf(d))
+		if err != nil {
+			return nil, 0, err
 		}
 		var gone []string
 		for _, id := range doc.Contracts {
+			if done[id] {
+				billed++
+				continue
+			}
 			var c Contract
 			err := s.contracts.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
 			if errors.Is(err, mongo.ErrNoDocuments) {
 				continue // its insert may be on its way: never pulled
 			}
 			if err != nil {
-				return nil, fmt.Errorf("read contract %s: %w", id, err)
+				return nil, 0, fmt.Errorf("read contract %s: %w", id, err)
 			}
 			if c.AnchorDay != a {
 				continue
@@ -96,11 +104,11 @@ func (s *Service) dueCandidates(ctx context.Context, d scheduler.Date) ([]Contra
 			out = append(out, c)
 		}
 		if err := s.pullEnded(ctx, a, gone, cutoff); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	slices.SortFunc(out, func(x, y Contract) int { return strings.Compare(x.ID, y.ID) })
-	return out, nil
+	return out, billed, nil
 }
 
 // pullEnded drops long-ended contracts from anchor day a, then reads each
