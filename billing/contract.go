@@ -151,18 +151,23 @@ func (s *Service) EndContract(ctx context.Context, id string, end scheduler.Date
 	if end.String() < c.Start {
 		return fmt.Errorf("end contract %s: end %s is before its start %s", id, end, c.Start)
 	}
-	// Listed under its anchor day before and after the end moves (the
-	// cycle drops contracts long ended from billing_due_index: dueindex.go).
-	if err := s.indexDue(ctx, c.AnchorDay, []string{id}); err != nil {
-		return fmt.Errorf("end contract %s: %w", id, err)
+	// Listed under its anchor day, and not among the day's finished ones,
+	// before and after the end moves (the cycle drops contracts long ended
+	// from billing_due_index, dueindex.go, and skips the finished ones,
+	// cycledone.go).
+	relist := func() error {
+		if err := s.indexDue(ctx, c.AnchorDay, []string{id}); err != nil {
+			return fmt.Errorf("end contract %s: %w", id, err)
+		}
+		return s.undone(ctx, c.AnchorDay, id)
+	}
+	if err := relist(); err != nil {
+		return err
 	}
 	_, err = s.contracts.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "end", Value: end.String()}}}})
 	if err != nil {
 		return fmt.Errorf("end contract %s: %w", id, err)
 	}
-	if err := s.indexDue(ctx, c.AnchorDay, []string{id}); err != nil {
-		return fmt.Errorf("end contract %s: %w", id, err)
-	}
-	return nil
+	return relist()
 }

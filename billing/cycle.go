@@ -49,7 +49,7 @@ func (s *Service) Cycle(ctx context.Context, r scheduler.Run) (map[string]int, e
 	}
 	var errs []error
 	cache := map[string]*clients.Client{}
-	err := s.dueContracts(ctx, r.Date, func(batch []Contract) error {
+	err := s.dueContracts(ctx, r.Date, r.DryRun, func(batch []Contract) error {
 		n["due"] += len(batch)
 		if r.DryRun {
 			return s.describe(ctx, r, batch, cache, n)
@@ -87,15 +87,22 @@ func (s *Service) Cycle(ctx context.Context, r scheduler.Run) (map[string]int, e
 // dueContracts reads the contracts that bill on d and hands them to fn in
 // batches. It reads them all first: on the embedded store an open cursor
 // holds one of SQLite's few connections, and batches write while they run.
-// Contracts a run on d's period already billed completely are counted in
-// n["already_billed"] and skipped.
-func (s *Service) dueContracts(ctx context.Context, d scheduler.Date, fn func([]Contract) error, n counts) error {
-	all, billed, err := s.dueCandidates(ctx, d) // dueindex.go: by _id, not a scan
+// Contracts a run on d's period already finished with are counted in
+// n["already_done"] and skipped; unless dry, those it reads that ended
+// before d are recorded as finished (cycledone.go), so a rerun skips them
+// too.
+func (s *Service) dueContracts(ctx context.Context, d scheduler.Date, dry bool, fn func([]Contract) error, n counts) error {
+	all, ended, skipped, err := s.dueCandidates(ctx, d) // dueindex.go: by _id, not a scan
 	if err != nil {
 		return fmt.Errorf("find contracts due %s: %w", d, err)
 	}
-	if billed > 0 {
-		n["already_billed"] += billed
+	if skipped > 0 {
+		n["already_done"] += skipped
+	}
+	if !dry {
+		if err := s.markDone(ctx, PeriodOf(d), ended); err != nil {
+			return err
+		}
 	}
 	batch := make([]Contract, 0, s.opts.BatchSize)
 	for _, c := range all {

@@ -10,21 +10,25 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// CycleDoneCollection remembers, per anchor day, the contracts whose
-// invoice for the current period is complete (inserted, its charges
-// settled, numbered, its mail enqueued), so another run of the cycle on
-// a day already billed (a catch-up, `turno jobs run billing-cycle`, a
-// restart after a crash midway) skips them without reading them: with
-// 50,000 clients about 1,800 contracts come due each day, and a rerun
-// read and rebuilt every one of them only to find its invoice there
-// (bench/soak: 1.2-1.4 s per run).
+// CycleDoneCollection remembers, per anchor day, the contracts the cycle
+// is finished with for the current period: those whose invoice is
+// complete (inserted, its charges settled, numbered, its mail enqueued)
+// and those that ended before the day (nothing of the period is theirs).
+// Another run of the cycle on a day already billed (a catch-up, `turno
+// jobs run billing-cycle`, a restart after a crash midway) skips them
+// without reading them: with 50,000 clients about 1,800 contracts are
+// listed under each day, and a rerun read every one (and rebuilt the
+// invoiced ones) only to find nothing to do (bench/soak: 0.7-1.4 s per
+// run).
 //
 //	billing_cycle_done {_id: "d07" (anchor day), period: "2026-12", contracts: [contract _ids]}
 //
 // One document per anchor day (at most 31): a new period replaces the
-// list. It is a hint written only after the work it names is done, so
-// a lost write (a crash, two writers) costs a rerun its full,
-// idempotent work and never skips a contract that still needs it.
+// list. An invoiced contract is written only after the work it names is
+// done, so a lost write (a crash, two writers) costs a rerun its full,
+// idempotent work and never skips a contract that still needs it. An
+// ended one can need the period again only if its end moves: EndContract
+// takes it off the list before and after it moves the end (undone).
 const CycleDoneCollection = "billing_cycle_done"
 
 type cycleDoneDoc struct {
@@ -73,6 +77,16 @@ func (s *Service) markDone(ctx context.Context, period string, byAnchor map[int]
 			cycleDoneDoc{ID: dueKey(a), Period: period, Contracts: ids}, options.Replace().SetUpsert(true)); err != nil {
 			return fmt.Errorf("record contracts billed on anchor day %d: %w", a, err)
 		}
+	}
+	return nil
+}
+
+// undone takes contract id off anchor day a's list (whatever the period),
+// so the next run reads it again.
+func (s *Service) undone(ctx context.Context, a int, id string) error {
+	if _, err := s.cycleDone().UpdateOne(ctx, bson.D{{Key: "_id", Value: dueKey(a)}},
+		bson.D{{Key: "$pull", Value: bson.D{{Key: "contracts", Value: id}}}}); err != nil {
+		return fmt.Errorf("forget contract %s as billed on anchor day %d: %w", id, a, err)
 	}
 	return nil
 }

@@ -50,9 +50,11 @@
 //     an end's move; the cycle reads its days by _id and drops contracts
 //     ended more than 92 days before.
 //   - billing_cycle_done {_id: "d07", period, contracts: [_ids]}: the
-//     contracts of each anchor day whose invoice for period is complete
-//     (cycledone.go), written after the work, so a rerun of the cycle on
-//     a day already billed skips them unread; a new period replaces it.
+//     contracts of each anchor day the cycle is finished with for period
+//     (cycledone.go): invoice complete (written after the work) or ended
+//     before the day (taken off when the end moves), so a rerun of the
+//     cycle on a day already billed skips them unread; a new period
+//     replaces it.
 //   - billing_flags {_id: "markers_v2", done_at}: the one-time scan that
 //     built markers and index entries for data from before them is done
 //     (upgrade.go; v1 lacked the due index, so a v1 store scans once more).
@@ -146,7 +148,7 @@
 // read the small marker collections and each marked invoice by _id, and a
 // client's invoices and contracts come through billing_client_index; the
 // due contracts come through billing_due_index (less those
-// billing_cycle_done says are billed); the cycle's remaining
+// billing_cycle_done says are finished with); the cycle's remaining
 // scan is the open holds. A bulk
 // write of 100 or more statements deadlocks it (each statement holds a
 // connection until the command ends): the store's proxy caps every bulk at

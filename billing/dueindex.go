@@ -60,11 +60,13 @@ func (s *Service) indexDue(ctx context.Context, anchorDay int, ids []string) err
 }
 
 // dueCandidates reads the contracts listed under d's anchor days, by _id
-// and in _id order, pulling those long ended; those whose invoice for d's
-// period is already complete (cycledone.go) are only counted, not read.
-func (s *Service) dueCandidates(ctx context.Context, d scheduler.Date) (out []Contract, billed int, err error) {
+// and in _id order, pulling those long ended; those a run on d's period
+// already finished with (cycledone.go) are only counted, not read. It
+// returns, by anchor day, the contracts read that ended before d: nothing
+// of d's period is theirs to bill, so the caller may record them done.
+func (s *Service) dueCandidates(ctx context.Context, d scheduler.Date) (out []Contract, ended map[int][]string, skipped int, err error) {
 	if err := s.ensureUpgraded(ctx); err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	cutoff := d.AddDays(-dueKeepAfterEnd).String()
 	for _, a := range AnchorsFor(d) {
@@ -74,16 +76,16 @@ func (s *Service) dueCandidates(ctx context.Context, d scheduler.Date) (out []Co
 			continue
 		}
 		if err != nil {
-			return nil, 0, fmt.Errorf("read contracts of anchor day %d: %w", a, err)
+			return nil, nil, 0, fmt.Errorf("read contracts of anchor day %d: %w", a, err)
 		}
 		done, err := s.doneFor(ctx, a, PeriodOf(d))
 		if err != nil {
-			return nil, 0, err
+			return nil, nil, 0, err
 		}
 		var gone []string
 		for _, id := range doc.Contracts {
 			if done[id] {
-				billed++
+				skipped++
 				continue
 			}
 			var c Contract
@@ -92,7 +94,7 @@ func (s *Service) dueCandidates(ctx context.Context, d scheduler.Date) (out []Co
 				continue // its insert may be on its way: never pulled
 			}
 			if err != nil {
-				return nil, 0, fmt.Errorf("read contract %s: %w", id, err)
+				return nil, nil, 0, fmt.Errorf("read contract %s: %w", id, err)
 			}
 			if c.AnchorDay != a {
 				continue
@@ -101,14 +103,21 @@ func (s *Service) dueCandidates(ctx context.Context, d scheduler.Date) (out []Co
 				gone = append(gone, id)
 				continue
 			}
+			if c.End != "" && c.End < d.String() {
+				if ended == nil {
+					ended = map[int][]string{}
+				}
+				ended[a] = append(ended[a], id)
+				continue
+			}
 			out = append(out, c)
 		}
 		if err := s.pullEnded(ctx, a, gone, cutoff); err != nil {
-			return nil, 0, err
+			return nil, nil, 0, err
 		}
 	}
 	slices.SortFunc(out, func(x, y Contract) int { return strings.Compare(x.ID, y.ID) })
-	return out, billed, nil
+	return out, ended, skipped, nil
 }
 
 // pullEnded drops long-ended contracts from anchor day a, then reads each
