@@ -1,7 +1,7 @@
 // Command soak measures what a year of history costs a running daemon,
 // against an empty store measured in the same run:
 //
-//	go run ./bench/soak [-scale 1] [-minutes 10] [-idle 60s] [-every 30s] [-logs DIR]
+//	go run ./bench/soak [-scale 1] [-minutes 10] [-idle 60s] [-every 30s] [-logs DIR] [-retention=false]
 //
 // It builds cmd/turno and, for each of three stores, starts `turno serve
 // --dev` on it as a child process (its dev IMAP and SMTP servers and the
@@ -25,7 +25,7 @@
 //     medians are printed.
 //
 // The stores: empty; a year of history (seeded with the daemon stopped);
-// the same after `turno jobs run retention` (the real CLI, the daemon
+// the same after `turno jobs run retention` (unless -retention=false; the real CLI, the daemon
 // stopped, its time printed). The history at -scale 1 is the issue's: 1,000,000 sent
 // outbox entries with their claim and end tokens, 200,000 closed tickets
 // with 600,000 messages, 50,000 clients, 600,000 paid invoices of ended
@@ -74,8 +74,10 @@ func main() {
 	settle := flag.Duration("settle", 3*time.Minute, "longest wait for the start-up jobs to finish")
 	dir := flag.String("dir", "", "work directory (default a temporary one, removed at the end)")
 	logs := flag.String("logs", "", "directory for the children's logs (at info level, one file per store)")
+	retention := flag.Bool("retention", true, "also run retention and measure the store after it (false: empty and history only)")
 	flag.Parse()
-	o := run{sz: full.scaled(*scale), traffic: time.Duration(*minutes * float64(time.Minute)), idle: *idle, every: *every, settle: *settle, logs: *logs}
+	o := run{sz: full.scaled(*scale), traffic: time.Duration(*minutes * float64(time.Minute)), idle: *idle, every: *every, settle: *settle,
+		logs: *logs, retention: *retention}
 	if o.logs != "" {
 		childLogLevel = "info"
 	}
@@ -90,6 +92,7 @@ type run struct {
 	traffic, idle, every, settle time.Duration
 	bin, logs                    string
 	numberStart                  int
+	retention                    bool
 }
 
 // result is one store's measurements.
@@ -133,30 +136,21 @@ func (o *run) main(dir string) error {
 	if err != nil {
 		return err
 	}
-	t0 = time.Now()
-	cmd := exec.Command(o.bin, "jobs", "run", "retention")
-	cmd.Env = append(childEnv(hist, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", o.numberStart), "TURNO_RETENTION_ENABLED=true")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("turno jobs run retention: %v\n%s", err, out)
-	}
-	took := since(t0)
-	hcmd := exec.Command(o.bin, "jobs", "history", "retention", "--limit", "1")
-	hcmd.Env = cmd.Env
-	hist1, _ := hcmd.CombinedOutput()
-	fmt.Printf("turno jobs run retention: %s\n  %s\n", took,
-		strings.ReplaceAll(strings.TrimSpace(string(out)+"\n"+lastLines(string(hist1), 3)), "\n", "\n  "))
-	after, err := o.measure(ctx, "history after retention", hist)
-	if err != nil {
-		return err
+	stores := []result{empty, before}
+	if o.retention {
+		after, err := o.retain(ctx, hist)
+		if err != nil {
+			return err
+		}
+		stores = append(stores, after)
 	}
 	fmt.Printf("\nload average at the end: %s\n", loadavg())
 	fmt.Printf("%-26s %10s %10s %10s %10s %10s %10s\n", "store", "idle CPU", "RSS MiB", "peak MiB", "intake", "send", "invoice")
-	for _, r := range []result{empty, before, after} {
+	for _, r := range stores {
 		fmt.Printf("%-26s %9.2f%% %10.1f %10.1f %10s %10s %10s\n", r.name, 100*r.idleCPU, mib(r.rssKB), mib(r.peakKB),
 			ms(median(r.intake)), ms(median(r.send)), ms(median(r.invoice)))
 	}
-	for _, r := range []result{before, after} {
+	for _, r := range stores[1:] {
 		fmt.Printf("%-26s idle CPU x%.2f  RSS x%.2f  intake x%.2f  send x%.2f  invoice x%.2f  (vs empty)\n", r.name,
 			ratio(r.idleCPU, empty.idleCPU), float64(r.rssKB)/float64(empty.rssKB),
 			ratio(median(r.intake).Seconds(), median(empty.intake).Seconds()),
@@ -164,6 +158,25 @@ func (o *run) main(dir string) error {
 			ratio(median(r.invoice).Seconds(), median(empty.invoice).Seconds()))
 	}
 	return nil
+}
+
+// retain runs `turno jobs run retention` on hist (the daemon stopped),
+// prints its time and record, and measures the store after it.
+func (o *run) retain(ctx context.Context, hist string) (result, error) {
+	t0 := time.Now()
+	cmd := exec.Command(o.bin, "jobs", "run", "retention")
+	cmd.Env = append(childEnv(hist, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", o.numberStart), "TURNO_RETENTION_ENABLED=true")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("turno jobs run retention: %v\n%s", err, out)
+	}
+	took := since(t0)
+	hcmd := exec.Command(o.bin, "jobs", "history", "retention", "--limit", "1")
+	hcmd.Env = cmd.Env
+	hist1, _ := hcmd.CombinedOutput()
+	fmt.Printf("turno jobs run retention: %s\n  %s\n", took,
+		strings.ReplaceAll(strings.TrimSpace(string(out)+"\n"+lastLines(string(hist1), 3)), "\n", "\n  "))
+	return o.measure(ctx, "history after retention", hist)
 }
 
 func (o *run) config(dir string) config.Config {
