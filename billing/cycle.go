@@ -89,20 +89,15 @@ func (s *Service) Cycle(ctx context.Context, r scheduler.Run) (map[string]int, e
 // holds one of SQLite's few connections, and batches write while they run.
 // Contracts a run on d's period already finished with are counted in
 // n["already_done"] and skipped; unless dry, those it reads that ended
-// before d are recorded as finished (cycledone.go), so a rerun skips them
-// too.
+// before d leave the day's list (dueindex.go), so a rerun does not read
+// them again.
 func (s *Service) dueContracts(ctx context.Context, d scheduler.Date, dry bool, fn func([]Contract) error, n counts) error {
-	all, ended, skipped, err := s.dueCandidates(ctx, d) // dueindex.go: by _id, not a scan
+	all, skipped, err := s.dueCandidates(ctx, d, !dry) // dueindex.go: by _id, not a scan
 	if err != nil {
 		return fmt.Errorf("find contracts due %s: %w", d, err)
 	}
 	if skipped > 0 {
 		n["already_done"] += skipped
-	}
-	if !dry {
-		if err := s.markDone(ctx, PeriodOf(d), ended); err != nil {
-			return err
-		}
 	}
 	batch := make([]Contract, 0, s.opts.BatchSize)
 	for _, c := range all {

@@ -10,25 +10,25 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// CycleDoneCollection remembers, per anchor day, the contracts the cycle
-// is finished with for the current period: those whose invoice is
-// complete (inserted, its charges settled, numbered, its mail enqueued)
-// and those that ended before the day (nothing of the period is theirs).
-// Another run of the cycle on a day already billed (a catch-up, `turno
-// jobs run billing-cycle`, a restart after a crash midway) skips them
-// without reading them: with 50,000 clients about 1,800 contracts are
-// listed under each day, and a rerun read every one (and rebuilt the
-// invoiced ones) only to find nothing to do (bench/soak: 0.7-1.4 s per
-// run).
+// CycleDoneCollection remembers, per anchor day, the contracts whose
+// invoice for the current period is complete (inserted, its charges
+// settled, numbered, its mail enqueued). Another run of the cycle on a day
+// already billed (a catch-up, `turno jobs run billing-cycle`, a restart
+// after a crash midway) skips them without reading them: with 50,000
+// clients about 1,800 contracts are listed under each day, and a rerun
+// read every one (and rebuilt the invoiced ones) only to find nothing to
+// do (bench/soak: 0.7-1.4 s per run). Contracts that ended before the day
+// are not recorded here: they leave the day's list (dueindex.go).
 //
 //	billing_cycle_done {_id: "d07" (anchor day), period: "2026-12", contracts: [contract _ids]}
 //
 // One document per anchor day (at most 31): a new period replaces the
-// list. An invoiced contract is written only after the work it names is
-// done, so a lost write (a crash, two writers) costs a rerun its full,
-// idempotent work and never skips a contract that still needs it. An
-// ended one can need the period again only if its end moves: EndContract
-// takes it off the list before and after it moves the end (undone).
+// list. A contract is written only after the work it names is done, so a
+// lost write (a crash, two writers) costs a rerun its full, idempotent
+// work and never skips a contract that still needs it. EndContract takes
+// the contract off the list before and after it moves the end (undone):
+// the version before this one also listed ended contracts here, and one
+// of those whose end moves past the day must be billed this period.
 const CycleDoneCollection = "billing_cycle_done"
 
 type cycleDoneDoc struct {
@@ -61,8 +61,8 @@ func (s *Service) doneFor(ctx context.Context, a int, period string) (map[string
 }
 
 // markDone records contracts (by anchor day) as complete for period: added
-// to that period's list, or starting it when the day's list is another
-// period's (or there is none).
+// to that period's list, or starting it when the day's list is an earlier
+// period's (or there is none); a later period's list is left as it is.
 func (s *Service) markDone(ctx context.Context, period string, byAnchor map[int][]string) error {
 	for a, ids := range byAnchor {
 		res, err := s.cycleDone().UpdateOne(ctx, bson.D{{Key: "_id", Value: dueKey(a)}, {Key: "period", Value: period}},
@@ -71,6 +71,15 @@ func (s *Service) markDone(ctx context.Context, period string, byAnchor map[int]
 			return fmt.Errorf("record contracts billed on anchor day %d: %w", a, err)
 		}
 		if res.MatchedCount > 0 {
+			continue
+		}
+		// A catch-up for an earlier period leaves a later period's list.
+		var cur cycleDoneDoc
+		err = s.cycleDone().FindOne(ctx, bson.D{{Key: "_id", Value: dueKey(a)}}).Decode(&cur)
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return fmt.Errorf("read contracts billed on anchor day %d: %w", a, err)
+		}
+		if cur.Period > period {
 			continue
 		}
 		if _, err := s.cycleDone().ReplaceOne(ctx, bson.D{{Key: "_id", Value: dueKey(a)}},

@@ -2,9 +2,14 @@ package billing
 
 import (
 	"context"
+	"errors"
 	"io"
+	"slices"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"turno/scheduler"
 )
@@ -85,9 +90,10 @@ func TestCycleRerunSkipsContractsAlreadyBilled(t *testing.T) {
 	}
 }
 
-// A contract listed under the day that ended before it is read once, then
-// skipped by reruns like the billed ones (not by a dry run's); moving its
-// end past the day has the next run read and bill it.
+// A contract listed under the day that ended before it is read once and
+// leaves the day's list for its end month's (not on a dry run), so a rerun
+// reads no contract; a catch-up run for a day before its end still bills
+// it; moving its end past the day has the next run read and bill it.
 func TestCycleRerunSkipsEndedContractsUntilTheEndMoves(t *testing.T) {
 	f := newFixture(t, nil, time.Date(2026, 6, 5, 12, 0, 0, 0, time.UTC))
 	ctx := context.Background()
@@ -108,18 +114,45 @@ func TestCycleRerunSkipsEndedContractsUntilTheEndMoves(t *testing.T) {
 		}
 		return n
 	}
-	if n := run("2026-06-05", true); n["already_done"] != 0 || log.commands("update", CycleDoneCollection) != 0 {
-		t.Fatalf("dry run: %v, %d writes of the finished list", n, log.commands("update", CycleDoneCollection))
+	listed := func(id string) []string {
+		t.Helper()
+		var d dueIndexDoc
+		err := f.svc.dueIndex().FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			t.Fatal(err)
+		}
+		slices.Sort(d.Contracts)
+		return d.Contracts
+	}
+	if n := run("2026-06-05", true); n["already_done"] != 0 || log.commands("update", CycleDoneCollection) != 0 ||
+		!slices.Equal(listed(dueKey(5)), []string{"k-c1", "k-c2"}) {
+		t.Fatalf("dry run: %v, %d writes of the finished list, day 5 lists %v", n,
+			log.commands("update", CycleDoneCollection), listed(dueKey(5)))
+	}
+	// A list of contracts that ended five months before is dropped whole.
+	if _, err := f.svc.dueIndex().InsertOne(ctx, dueIndexDoc{ID: endedKey(5, "2026-01"), Contracts: []string{"2026-01-10|k-old"}}); err != nil {
+		t.Fatal(err)
 	}
 	if n := run("2026-06-05", false); n["invoiced"] != 1 || n["already_done"] != 0 {
 		t.Fatalf("first run: %v", n)
 	}
+	if old := listed(endedKey(5, "2026-01")); len(old) != 0 {
+		t.Fatalf("January's list of ended contracts is still there: %v", old)
+	}
+	if got, ended := listed(dueKey(5)), listed(endedKey(5, "2026-05")); !slices.Equal(got, []string{"k-c1"}) ||
+		!slices.Equal(ended, []string{"2026-05-20|k-c2"}) {
+		t.Fatalf("day 5 lists %v and May's ended %v; want k-c2 moved to May's", got, ended)
+	}
 	n := run("2026-06-05", false)
-	if n["invoiced"] != 0 || n["already_done"] != 2 {
-		t.Fatalf("rerun: %v, want the billed and the ended contract skipped", n)
+	if n["invoiced"] != 0 || n["already_done"] != 1 {
+		t.Fatalf("rerun: %v, want the billed contract skipped", n)
 	}
 	if k := log.commands("find", ContractsCollection); k != 0 {
 		t.Fatalf("the rerun read contracts %d times", k)
+	}
+	// A catch-up for May 5 (before k-c2's end) finds it in May's list.
+	if n := run("2026-05-05", false); n["invoiced"] != 2 {
+		t.Fatalf("catch-up for May: %v, want both contracts billed", n)
 	}
 	if err := f.svc.EndContract(ctx, "k-c2", date(t, "2026-12-31")); err != nil {
 		t.Fatal(err)
@@ -127,7 +160,38 @@ func TestCycleRerunSkipsEndedContractsUntilTheEndMoves(t *testing.T) {
 	if n := run("2026-06-05", false); n["invoiced"] != 1 || n["already_done"] != 1 {
 		t.Fatalf("after the end moved: %v, want k-c2 billed", n)
 	}
-	if _, err := f.svc.invoice(ctx, InvoiceID("k-c2", "2026-06")); err != nil {
-		t.Fatalf("k-c2's June invoice: %v", err)
+	for _, id := range []string{InvoiceID("k-c2", "2026-05"), InvoiceID("k-c2", "2026-06")} {
+		if _, err := f.svc.invoice(ctx, id); err != nil {
+			t.Fatalf("k-c2's invoice %s: %v", id, err)
+		}
+	}
+}
+
+// An end that moves while the cycle moves the contract off its day is
+// listed on the day again: the cycle reads each moved contract again.
+func TestMoveEndedListsBackAContractWhoseEndMoved(t *testing.T) {
+	f := newFixture(t, nil, time.Date(2026, 6, 5, 12, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	f.dir.put(completeClient("c1"))
+	f.contract(t, "k-c1", "c1", 5, 1000, "2026-01-01")
+	if err := f.svc.EndContract(ctx, "k-c1", date(t, "2026-05-28")); err != nil {
+		t.Fatal(err)
+	}
+	// The cycle read the end as 2026-05-01; it is 2026-05-28 by the time
+	// it moves the contract, so May's list says it ended before May 5.
+	if err := f.svc.moveEnded(ctx, 5, date(t, "2026-06-05"), map[string]string{"k-c1": "2026-05-01"}); err != nil {
+		t.Fatal(err)
+	}
+	var d dueIndexDoc
+	if err := f.svc.dueIndex().FindOne(ctx, bson.D{{Key: "_id", Value: dueKey(5)}}).Decode(&d); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(d.Contracts, "k-c1") {
+		t.Fatalf("day 5 lists %v: the contract whose end moved should be back", d.Contracts)
+	}
+	// A catch-up for May 5 bills it (k-c1 ended on the 28th).
+	n, err := f.svc.Cycle(ctx, scheduler.Run{Date: date(t, "2026-05-05")})
+	if err != nil || n["invoiced"] != 1 {
+		t.Fatalf("catch-up for May 5: %v, %v", n, err)
 	}
 }

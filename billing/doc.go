@@ -47,14 +47,14 @@
 //     added to before the insert; a superset, readers check client_id.
 //   - billing_due_index {_id: "d07", contracts: [_ids]}: the contracts of
 //     each anchor day (dueindex.go), added to before the insert and around
-//     an end's move; the cycle reads its days by _id and drops contracts
-//     ended more than 92 days before.
+//     an end's move; the cycle reads its days by _id, drops contracts
+//     ended more than 92 days before, and moves those ended before the
+//     day to their end month's list {_id: "d07e2026-10", contracts:
+//     ["2026-10-03|_id"]}, which only a run for an earlier day reads.
 //   - billing_cycle_done {_id: "d07", period, contracts: [_ids]}: the
-//     contracts of each anchor day the cycle is finished with for period
-//     (cycledone.go): invoice complete (written after the work) or ended
-//     before the day (taken off when the end moves), so a rerun of the
-//     cycle on a day already billed skips them unread; a new period
-//     replaces it.
+//     contracts of each anchor day whose invoice for period is complete
+//     (cycledone.go; written after the work), so a rerun of the cycle on
+//     a day already billed skips them unread; a new period replaces it.
 //   - billing_flags {_id: "markers_v2", done_at}: the one-time scan that
 //     built markers and index entries for data from before them is done
 //     (upgrade.go; v1 lacked the due index, so a v1 store scans once more).

@@ -61,29 +61,41 @@ func (s *Service) indexDue(ctx context.Context, anchorDay int, ids []string) err
 
 // dueCandidates reads the contracts listed under d's anchor days, by _id
 // and in _id order, pulling those long ended; those a run on d's period
-// already finished with (cycledone.go) are only counted, not read. It
-// returns, by anchor day, the contracts read that ended before d: nothing
-// of d's period is theirs to bill, so the caller may record them done.
-func (s *Service) dueCandidates(ctx context.Context, d scheduler.Date) (out []Contract, ended map[int][]string, skipped int, err error) {
+// already finished with (cycledone.go) are only counted, not read. With
+// move (a run that writes, for a day not after today), the contracts it
+// reads that ended before d leave the day's list for their end month's
+// (endedKey): nothing of d's period or later is theirs to bill, and the
+// day's list stays as short as its live contracts, which a rerun reads
+// whole. A run for an earlier day reads back those that ended on or after
+// it from the months' lists.
+func (s *Service) dueCandidates(ctx context.Context, d scheduler.Date, move bool) (out []Contract, skipped int, err error) {
 	if err := s.ensureUpgraded(ctx); err != nil {
-		return nil, nil, 0, err
+		return nil, 0, err
 	}
+	today := scheduler.DateOf(s.opts.Clock.Now(), s.opts.Location)
+	move = move && !today.Before(d)
 	cutoff := d.AddDays(-dueKeepAfterEnd).String()
 	for _, a := range AnchorsFor(d) {
 		var doc dueIndexDoc
 		err := s.dueIndex().FindOne(ctx, bson.D{{Key: "_id", Value: dueKey(a)}}).Decode(&doc)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			continue
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return nil, 0, fmt.Errorf("read contracts of anchor day %d: %w", a, err)
 		}
+		live := len(doc.Contracts)
+		ids, err := s.endedSince(ctx, a, d, today, doc.Contracts)
 		if err != nil {
-			return nil, nil, 0, fmt.Errorf("read contracts of anchor day %d: %w", a, err)
+			return nil, 0, err
+		}
+		if len(ids) == 0 {
+			continue
 		}
 		done, err := s.doneFor(ctx, a, PeriodOf(d))
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, 0, err
 		}
 		var gone []string
-		for _, id := range doc.Contracts {
+		ended := map[string]string{} // id -> the end read, moving to its month's list
+		for i, id := range ids {
 			if done[id] {
 				skipped++
 				continue
@@ -94,30 +106,152 @@ func (s *Service) dueCandidates(ctx context.Context, d scheduler.Date) (out []Co
 				continue // its insert may be on its way: never pulled
 			}
 			if err != nil {
-				return nil, nil, 0, fmt.Errorf("read contract %s: %w", id, err)
+				return nil, 0, fmt.Errorf("read contract %s: %w", id, err)
 			}
 			if c.AnchorDay != a {
 				continue
 			}
 			if c.End != "" && c.End < cutoff {
-				gone = append(gone, id)
+				if i < live {
+					gone = append(gone, id)
+				}
 				continue
 			}
 			if c.End != "" && c.End < d.String() {
-				if ended == nil {
-					ended = map[int][]string{}
+				if i < live && move {
+					ended[id] = c.End
 				}
-				ended[a] = append(ended[a], id)
 				continue
 			}
 			out = append(out, c)
 		}
 		if err := s.pullEnded(ctx, a, gone, cutoff); err != nil {
-			return nil, nil, 0, err
+			return nil, 0, err
+		}
+		if move {
+			if err := s.moveEnded(ctx, a, d, ended); err != nil {
+				return nil, 0, err
+			}
 		}
 	}
 	slices.SortFunc(out, func(x, y Contract) int { return strings.Compare(x.ID, y.ID) })
-	return out, ended, skipped, nil
+	return out, skipped, nil
+}
+
+// endedKey names the list of anchor day a's contracts that left the day's
+// list having ended in month ("2026-10"):
+//
+//	billing_due_index {_id: "d07e2026-10", contracts: ["2026-10-03|contract _id", …]}
+//
+// Each entry carries the end the cycle read, so a run skips those that
+// ended before its day without reading them. An end moved later is listed
+// on the day again (EndContract); an entry left behind only costs a read.
+func endedKey(a int, month string) string { return dueKey(a) + "e" + month }
+
+// endedSince is the day's list followed by the contracts of the months'
+// lists, from d's month to today's, that ended on or after d (and are not
+// on the day's list). A run for today reads one month's list, usually
+// absent or short.
+func (s *Service) endedSince(ctx context.Context, a int, d, today scheduler.Date, live []string) ([]string, error) {
+	ids := live
+	seen := make(map[string]bool, len(live))
+	for _, id := range live {
+		seen[id] = true
+	}
+	for m := PeriodOf(d); m <= PeriodOf(today); m = nextMonth(m) {
+		var doc dueIndexDoc
+		err := s.dueIndex().FindOne(ctx, bson.D{{Key: "_id", Value: endedKey(a, m)}}).Decode(&doc)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read contracts of anchor day %d ended in %s: %w", a, m, err)
+		}
+		for _, e := range doc.Contracts {
+			end, id, ok := strings.Cut(e, "|")
+			if ok && end >= d.String() && !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids, nil
+}
+
+// nextMonth is the month after m ("2026-12" -> "2027-01").
+func nextMonth(m string) string {
+	var y, mo int
+	if _, err := fmt.Sscanf(m, "%d-%d", &y, &mo); err != nil {
+		return "9999-99" // ends the caller's loop
+	}
+	if mo == 12 {
+		return fmt.Sprintf("%04d-01", y+1)
+	}
+	return fmt.Sprintf("%04d-%02d", y, mo+1)
+}
+
+// moveEnded lists the contracts in ended (id -> end) under their end
+// months, then takes them off anchor day a's list, then reads each again
+// and lists back on the day any whose end moved meanwhile (EndContract
+// lists a contract on its day before and after it moves the end, so
+// whichever runs last leaves it there). It also drops the month's list
+// that ended five months before d's: every end in it is more than
+// dueKeepAfterEnd days before d.
+func (s *Service) moveEnded(ctx context.Context, a int, d scheduler.Date, ended map[string]string) error {
+	if len(ended) > 0 {
+		byMonth := map[string][]string{}
+		ids := make([]string, 0, len(ended))
+		for id, end := range ended {
+			byMonth[end[:7]] = append(byMonth[end[:7]], end+"|"+id)
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		for m, es := range byMonth {
+			slices.Sort(es)
+			if _, err := s.dueIndex().UpdateOne(ctx, bson.D{{Key: "_id", Value: endedKey(a, m)}},
+				bson.D{{Key: "$addToSet", Value: bson.D{{Key: "contracts", Value: bson.D{{Key: "$each", Value: es}}}}}},
+				options.UpdateOne().SetUpsert(true)); err != nil {
+				return fmt.Errorf("list contracts of anchor day %d ended in %s: %w", a, m, err)
+			}
+		}
+		if _, err := s.dueIndex().UpdateOne(ctx, bson.D{{Key: "_id", Value: dueKey(a)}},
+			bson.D{{Key: "$pullAll", Value: bson.D{{Key: "contracts", Value: ids}}}}); err != nil {
+			return fmt.Errorf("take ended contracts off anchor day %d: %w", a, err)
+		}
+		var back []string
+		for _, id := range ids {
+			var c Contract
+			if err := s.contracts.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
+				return fmt.Errorf("read contract %s again: %w", id, err)
+			}
+			if c.End != ended[id] {
+				back = append(back, id)
+			}
+		}
+		if err := s.indexDue(ctx, a, back); err != nil {
+			return err
+		}
+	}
+	old := PeriodOf(d)
+	for range 5 {
+		old = prevMonth(old)
+	}
+	if _, err := s.dueIndex().DeleteOne(ctx, bson.D{{Key: "_id", Value: endedKey(a, old)}}); err != nil {
+		return fmt.Errorf("drop contracts of anchor day %d ended in %s: %w", a, old, err)
+	}
+	return nil
+}
+
+// prevMonth is the month before m ("2027-01" -> "2026-12").
+func prevMonth(m string) string {
+	var y, mo int
+	if _, err := fmt.Sscanf(m, "%d-%d", &y, &mo); err != nil {
+		return m
+	}
+	if mo == 1 {
+		return fmt.Sprintf("%04d-12", y-1)
+	}
+	return fmt.Sprintf("%04d-%02d", y, mo-1)
 }
 
 // pullEnded drops long-ended contracts from anchor day a, then reads each
