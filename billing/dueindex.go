@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -125,7 +126,7 @@ func (s *Service) dueCandidates(ctx context.Context, d scheduler.Date, move bool
 			}
 			out = append(out, c)
 		}
-		if err := s.pullEnded(ctx, a, gone, cutoff); err != nil {
+		if err := s.unlist(ctx, a, gone, func(c Contract) bool { return c.End == "" || c.End >= cutoff }); err != nil {
 			return nil, 0, err
 		}
 		if move {
@@ -158,7 +159,7 @@ func (s *Service) endedSince(ctx context.Context, a int, d, today scheduler.Date
 	for _, id := range live {
 		seen[id] = true
 	}
-	for m := PeriodOf(d); m <= PeriodOf(today); m = nextMonth(m) {
+	for m := PeriodOf(d); m <= PeriodOf(today); m = shiftMonth(m, 1) {
 		var doc dueIndexDoc
 		err := s.dueIndex().FindOne(ctx, bson.D{{Key: "_id", Value: endedKey(a, m)}}).Decode(&doc)
 		if errors.Is(err, mongo.ErrNoDocuments) {
@@ -178,16 +179,13 @@ func (s *Service) endedSince(ctx context.Context, a int, d, today scheduler.Date
 	return ids, nil
 }
 
-// nextMonth is the month after m ("2026-12" -> "2027-01").
-func nextMonth(m string) string {
-	var y, mo int
-	if _, err := fmt.Sscanf(m, "%d-%d", &y, &mo); err != nil {
+// shiftMonth is the month k months after m ("2026-12", 1 -> "2027-01").
+func shiftMonth(m string, k int) string {
+	t, err := time.Parse("2006-01", m)
+	if err != nil {
 		return "9999-99" // ends the caller's loop
 	}
-	if mo == 12 {
-		return fmt.Sprintf("%04d-01", y+1)
-	}
-	return fmt.Sprintf("%04d-%02d", y, mo+1)
+	return t.AddDate(0, k, 0).Format("2006-01")
 }
 
 // moveEnded lists the contracts in ended (id -> end) under their end
@@ -214,57 +212,28 @@ func (s *Service) moveEnded(ctx context.Context, a int, d scheduler.Date, ended 
 				return fmt.Errorf("list contracts of anchor day %d ended in %s: %w", a, m, err)
 			}
 		}
-		if _, err := s.dueIndex().UpdateOne(ctx, bson.D{{Key: "_id", Value: dueKey(a)}},
-			bson.D{{Key: "$pullAll", Value: bson.D{{Key: "contracts", Value: ids}}}}); err != nil {
-			return fmt.Errorf("take ended contracts off anchor day %d: %w", a, err)
-		}
-		var back []string
-		for _, id := range ids {
-			var c Contract
-			if err := s.contracts.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
-				return fmt.Errorf("read contract %s again: %w", id, err)
-			}
-			if c.End != ended[id] {
-				back = append(back, id)
-			}
-		}
-		if err := s.indexDue(ctx, a, back); err != nil {
+		if err := s.unlist(ctx, a, ids, func(c Contract) bool { return c.End != ended[c.ID] }); err != nil {
 			return err
 		}
 	}
-	old := PeriodOf(d)
-	for range 5 {
-		old = prevMonth(old)
-	}
+	old := shiftMonth(PeriodOf(d), -5)
 	if _, err := s.dueIndex().DeleteOne(ctx, bson.D{{Key: "_id", Value: endedKey(a, old)}}); err != nil {
 		return fmt.Errorf("drop contracts of anchor day %d ended in %s: %w", a, old, err)
 	}
 	return nil
 }
 
-// prevMonth is the month before m ("2027-01" -> "2026-12").
-func prevMonth(m string) string {
-	var y, mo int
-	if _, err := fmt.Sscanf(m, "%d-%d", &y, &mo); err != nil {
-		return m
-	}
-	if mo == 1 {
-		return fmt.Sprintf("%04d-12", y-1)
-	}
-	return fmt.Sprintf("%04d-%02d", y, mo-1)
-}
-
-// pullEnded drops long-ended contracts from anchor day a, then reads each
-// again and adds back any whose end moved meanwhile: EndContract adds the
-// contract before and after it moves the end, so whichever of the two
-// runs last leaves it listed.
-func (s *Service) pullEnded(ctx context.Context, a int, ids []string, cutoff string) error {
+// unlist takes ids off anchor day a's list, then reads each again and
+// lists back those keep says must stay (their end moved meanwhile):
+// EndContract lists a contract before and after it moves the end, so
+// whichever of the two runs last leaves it listed.
+func (s *Service) unlist(ctx context.Context, a int, ids []string, keep func(Contract) bool) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	if _, err := s.dueIndex().UpdateOne(ctx, bson.D{{Key: "_id", Value: dueKey(a)}},
 		bson.D{{Key: "$pullAll", Value: bson.D{{Key: "contracts", Value: ids}}}}); err != nil {
-		return fmt.Errorf("drop ended contracts of anchor day %d: %w", a, err)
+		return fmt.Errorf("take contracts off anchor day %d: %w", a, err)
 	}
 	var back []string
 	for _, id := range ids {
@@ -272,7 +241,7 @@ func (s *Service) pullEnded(ctx context.Context, a int, ids []string, cutoff str
 		if err := s.contracts.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
 			return fmt.Errorf("read contract %s again: %w", id, err)
 		}
-		if c.End == "" || c.End >= cutoff {
+		if keep(c) {
 			back = append(back, id)
 		}
 	}
