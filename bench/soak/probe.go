@@ -163,10 +163,12 @@ func (p *prober) send(ctx context.Context, subject string) (time.Duration, error
 	return time.Since(t0), nil
 }
 
-// ticketNumber finds the open ticket with subject on the API's first page.
+// ticketNumber finds the open ticket with subject on the API's first page
+// of 500 (the replies leave tickets pending, so the queue grows by a
+// round's ticket each round: 50 fell short in the third store).
 func (p *prober) ticketNumber(subject string) (int64, error) {
 	for range 50 {
-		req, _ := http.NewRequest(http.MethodGet, "http://"+p.c.http+"/api/v1/tickets?limit=50", nil)
+		req, _ := http.NewRequest(http.MethodGet, "http://"+p.c.http+"/api/v1/tickets?limit=500", nil)
 		req.Header.Set("Authorization", "Bearer "+p.c.token)
 		r, err := http.DefaultClient.Do(req)
 		if err != nil {
