@@ -48,16 +48,22 @@ func dueKey(anchorDay int) string { return "d" + fmt.Sprintf("%02d", anchorDay) 
 
 // indexDue adds contract ids to their anchor day.
 func (s *Service) indexDue(ctx context.Context, anchorDay int, ids []string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	_, err := s.dueIndex().UpdateOne(ctx, bson.D{{Key: "_id", Value: dueKey(anchorDay)}},
-		bson.D{{Key: "$addToSet", Value: bson.D{{Key: "contracts", Value: bson.D{{Key: "$each", Value: ids}}}}}},
-		options.UpdateOne().SetUpsert(true))
-	if err != nil {
+	if err := s.addToList(ctx, dueKey(anchorDay), ids); err != nil {
 		return fmt.Errorf("index contracts of anchor day %d: %w", anchorDay, err)
 	}
 	return nil
+}
+
+// addToList adds entries to the due index's list key (a day's, or a
+// month's of ended contracts), creating it.
+func (s *Service) addToList(ctx context.Context, key string, entries []string) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	_, err := s.dueIndex().UpdateOne(ctx, bson.D{{Key: "_id", Value: key}},
+		bson.D{{Key: "$addToSet", Value: bson.D{{Key: "contracts", Value: bson.D{{Key: "$each", Value: entries}}}}}},
+		options.UpdateOne().SetUpsert(true))
+	return err
 }
 
 // dueCandidates reads the contracts listed under d's anchor days, by _id
@@ -206,9 +212,7 @@ func (s *Service) moveEnded(ctx context.Context, a int, d scheduler.Date, ended 
 		slices.Sort(ids)
 		for m, es := range byMonth {
 			slices.Sort(es)
-			if _, err := s.dueIndex().UpdateOne(ctx, bson.D{{Key: "_id", Value: endedKey(a, m)}},
-				bson.D{{Key: "$addToSet", Value: bson.D{{Key: "contracts", Value: bson.D{{Key: "$each", Value: es}}}}}},
-				options.UpdateOne().SetUpsert(true)); err != nil {
+			if err := s.addToList(ctx, endedKey(a, m), es); err != nil {
 				return fmt.Errorf("list contracts of anchor day %d ended in %s: %w", a, m, err)
 			}
 		}
