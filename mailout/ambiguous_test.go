@@ -38,6 +38,29 @@ func ambiguousCount(t *testing.T, reg *prometheus.Registry, relay string) float6
 	return 0
 }
 
+// attemptsObserved waits (at most 5 s: the observation follows the record
+// the test saw) until turno_outbox_attempt_seconds has counted want
+// attempts, and returns its count.
+func attemptsObserved(t *testing.T, reg *prometheus.Registry, want uint64) uint64 {
+	t.Helper()
+	var n uint64
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		fams, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fams {
+			if f.GetName() == "turno_outbox_attempt_seconds" {
+				n = f.GetMetric()[0].GetHistogram().GetSampleCount()
+			}
+		}
+		if n == want {
+			break
+		}
+	}
+	return n
+}
+
 func messageID(t *testing.T, data []byte) string {
 	t.Helper()
 	for _, line := range strings.Split(string(data), "\r\n") {
@@ -56,7 +79,8 @@ func messageID(t *testing.T, data []byte) string {
 // body and then drops the connection, or answers after our timeout. The
 // attempt is counted as ambiguous and retried, and the retry delivers the
 // message again: the relay has now seen its body twice, the documented
-// duplicate. Failures before the body or with a reply are not counted.
+// duplicate. Failures before the body or with a reply are not counted;
+// every attempt is timed in turno_outbox_attempt_seconds.
 func TestAmbiguousDeliveryIsCountedAndRetried(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -124,6 +148,9 @@ func TestAmbiguousDeliveryIsCountedAndRetried(t *testing.T) {
 			}
 			if got := ambiguousCount(t, reg, r.smtp.Addr); got != float64(tc.ambiguous) {
 				t.Fatalf("counter after the retry = %v, want %d", got, tc.ambiguous)
+			}
+			if n := attemptsObserved(t, reg, 2); n != 2 {
+				t.Fatalf("turno_outbox_attempt_seconds counted %d attempts, want 2", n)
 			}
 		})
 	}

@@ -8,6 +8,9 @@ type metrics struct {
 	sends   *prometheus.CounterVec
 	latency *prometheus.HistogramVec
 	window  prometheus.Histogram
+	// attempt is one delivery attempt's whole time: claim, render, SMTP,
+	// record.
+	attempt prometheus.Histogram
 	// ambiguous counts attempts that ended with the body sent and no reply.
 	ambiguous *prometheus.CounterVec
 }
@@ -31,13 +34,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "turno_outbox_unrecorded_window_seconds", Help: "Time between the relay accepting a message and the outbox recording it as sent: the duplicate-send window.",
 			Buckets: prometheus.ExponentialBuckets(0.0002, 2, 14),
 		}),
+		attempt: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "turno_outbox_attempt_seconds", Help: "Time of one delivery attempt, from claiming the entry to recording its result.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 3, 10),
+		}),
 		ambiguous: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "turno_outbox_ambiguous_deliveries_total",
 			Help: "Delivery attempts whose connection broke or timed out after the whole body was sent and before the relay's reply, by relay: the relay may have accepted the message, and the retry may duplicate it.",
 		}, []string{"relay"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.depth, m.oldest, m.sends, m.latency, m.window, m.ambiguous)
+		reg.MustRegister(m.depth, m.oldest, m.sends, m.latency, m.window, m.attempt, m.ambiguous)
 	}
 	return m
 }

@@ -77,6 +77,7 @@ func (o *Outbox) work(stop <-chan struct{}) {
 
 // process claims one entry and runs one delivery attempt for it.
 func (o *Outbox) process(ctx context.Context, cn *conn, rd readyDoc) error {
+	start := time.Now()
 	e, err := o.claim(ctx, rd.ID)
 	if err != nil {
 		return err
@@ -106,6 +107,7 @@ func (o *Outbox) process(ctx context.Context, cn *conn, rd readyDoc) error {
 	if !out.AcceptedAt.IsZero() {
 		o.observeWindow(time.Since(out.AcceptedAt))
 	}
+	o.metrics.attempt.Observe(time.Since(start).Seconds())
 	o.log.Info("outbox attempt", "outbox_id", e.ID, "state", out.State, "attempt", e.Attempts, "relay", out.Relay, "error", out.LastError)
 	return nil
 }
