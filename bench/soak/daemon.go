@@ -212,20 +212,31 @@ func (c *child) settle(max time.Duration) time.Duration {
 }
 
 // metric sums a metric's samples whose labels include want, read from
-// /metrics (the text format: name{k="v",...} value).
+// /metrics.
 func (c *child) metric(name string, want map[string]string) (float64, error) {
-	r, err := http.Get("http://" + c.http + "/metrics")
+	b, err := c.scrape()
 	if err != nil {
 		return 0, err
+	}
+	return sumOf(b, name, want)
+}
+
+func (c *child) scrape() (string, error) {
+	r, err := http.Get("http://" + c.http + "/metrics")
+	if err != nil {
+		return "", err
 	}
 	defer r.Body.Close()
 	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		return 0, err
-	}
+	return string(b), err
+}
+
+// sumOf sums the samples of name whose labels include want in a scrape
+// (the text format: name{k="v",...} value).
+func sumOf(scrape, name string, want map[string]string) (float64, error) {
 	sum := 0.0
 next:
-	for l := range strings.SplitSeq(string(b), "\n") {
+	for l := range strings.SplitSeq(scrape, "\n") {
 		rest, ok := strings.CutPrefix(l, name)
 		if !ok || (rest != "" && rest[0] != '{' && rest[0] != ' ') {
 			continue
@@ -247,6 +258,33 @@ next:
 		sum += v
 	}
 	return sum, nil
+}
+
+// histogram is a histogram's sum (seconds) and count on the child, summed
+// over its labels.
+type histogram struct{ sum, count float64 }
+
+func (c *child) histogram(name string) (histogram, error) {
+	b, err := c.scrape()
+	if err != nil {
+		return histogram{}, err
+	}
+	var h histogram
+	if h.sum, err = sumOf(b, name+"_sum", nil); err != nil {
+		return h, err
+	}
+	h.count, err = sumOf(b, name+"_count", nil)
+	return h, err
+}
+
+// per is the mean time of the observations since before, and how many
+// there were.
+func (h histogram) per(before histogram) (time.Duration, int) {
+	n := h.count - before.count
+	if n <= 0 {
+		return 0, 0
+	}
+	return time.Duration((h.sum - before.sum) / n * float64(time.Second)), int(n)
 }
 
 // waitMetric polls name until it exceeds base; it returns the time taken.

@@ -14,15 +14,19 @@
 //     VmRSS from /proc/PID/status read every 2 s over the idle window, and
 //     its value at the end of the traffic (peak column);
 //   - light traffic for -minutes, one round every -every: one intake (a
-//     customer mail through the dev SMTP server into the support INBOX,
-//     timed to turno_mail_stored_total moving), one send (an agent's reply
-//     through POST /api/v1/tickets/{n}/replies, timed to
-//     turno_outbox_sends_total{result="sent"} moving) and one invoice (a
+//     customer mail through the dev SMTP server into the support INBOX:
+//     the daemon's processing time of it, from its
+//     turno_mail_process_seconds), one send (an agent's reply through
+//     POST /api/v1/tickets/{n}/replies: the call's time plus the delivery
+//     attempt's, from turno_outbox_attempt_seconds) and one invoice (a
 //     contract due today, then billing's Cycle for today run in this
 //     process on the child's store, as `turno jobs run billing-cycle`
 //     does, through the child's outbox: timed from the cycle's start to
 //     its end, the invoice numbered, rendered and its mail enqueued). The
-//     medians are printed.
+//     medians are printed, and beside them the latencies seen from
+//     outside (mail to stored, reply to sent), found by polling /metrics
+//     every 20 ms and so only that fine (probe.go says why the costs are
+//     not measured that way).
 //
 // The stores: empty; a year of history (seeded with the daemon stopped);
 // the same after `turno jobs run retention` (unless -retention=false; the real CLI, the daemon
@@ -102,6 +106,8 @@ type result struct {
 	idleCPU               float64
 	rssKB, peakKB         int64
 	intake, send, invoice []time.Duration
+	// latencies seen from outside, polled
+	intakeLat, sendLat []time.Duration
 }
 
 func (o *run) main(dir string) error {
@@ -145,10 +151,11 @@ func (o *run) main(dir string) error {
 		stores = append(stores, after)
 	}
 	fmt.Printf("\nload average at the end: %s\n", loadavg())
-	fmt.Printf("%-26s %10s %10s %10s %10s %10s %10s\n", "store", "idle CPU", "RSS MiB", "peak MiB", "intake", "send", "invoice")
+	fmt.Printf("%-26s %10s %10s %10s %10s %10s %10s %16s %14s\n", "store", "idle CPU", "RSS MiB", "peak MiB", "intake", "send", "invoice",
+		"mail to stored", "reply to sent")
 	for _, r := range stores {
-		fmt.Printf("%-26s %9.2f%% %10.1f %10.1f %10s %10s %10s\n", r.name, 100*r.idleCPU, mib(r.rssKB), mib(r.peakKB),
-			ms(median(r.intake)), ms(median(r.send)), ms(median(r.invoice)))
+		fmt.Printf("%-26s %9.2f%% %10.1f %10.1f %10s %10s %10s %16s %14s\n", r.name, 100*r.idleCPU, mib(r.rssKB), mib(r.peakKB),
+			ms1(median(r.intake)), ms1(median(r.send)), ms1(median(r.invoice)), ms(median(r.intakeLat)), ms(median(r.sendLat)))
 	}
 	for _, r := range stores[1:] {
 		fmt.Printf("%-26s idle CPU x%.2f  RSS x%.2f  intake x%.2f  send x%.2f  invoice x%.2f  (vs empty)\n", r.name,
@@ -241,11 +248,11 @@ func (o *run) measure(ctx context.Context, name, dir string) (result, error) {
 	end := time.Now().Add(o.traffic)
 	for first := true; first || time.Now().Before(end); first = false {
 		round := time.Now()
-		in, subject, err := p.intake(ctx)
+		in, inLat, subject, err := p.intake(ctx)
 		if err != nil {
 			return r, fmt.Errorf("%s intake: %w\n%s", name, err, c.logs.String())
 		}
-		snd, err := p.send(ctx, subject)
+		snd, sndLat, err := p.send(ctx, subject)
 		if err != nil {
 			return r, fmt.Errorf("%s send: %w\n%s", name, err, c.logs.String())
 		}
@@ -254,7 +261,9 @@ func (o *run) measure(ctx context.Context, name, dir string) (result, error) {
 			return r, fmt.Errorf("%s invoice: %w\n%s", name, err, c.logs.String())
 		}
 		r.intake, r.send, r.invoice = append(r.intake, in), append(r.send, snd), append(r.invoice, inv)
-		fmt.Printf("  round %d: intake %s, send %s, invoice %s\n", len(r.intake), ms(in), ms(snd), ms(inv))
+		r.intakeLat, r.sendLat = append(r.intakeLat, inLat), append(r.sendLat, sndLat)
+		fmt.Printf("  round %d: intake %s (mail to stored %s), send %s (reply to sent %s), invoice %s\n",
+			len(r.intake), ms1(in), ms(inLat), ms1(snd), ms(sndLat), ms(inv))
 		if rest := o.every - time.Since(round); rest > 0 && time.Now().Add(rest).Before(end) {
 			time.Sleep(rest)
 		}
@@ -283,6 +292,8 @@ func ratio(a, b float64) float64 {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.0fms", float64(d)/float64(time.Millisecond)) }
+
+func ms1(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
 
 func mib(kb int64) float64 { return float64(kb) / 1024 }
 

@@ -26,12 +26,22 @@ import (
 	"turno/store"
 )
 
-// prober times one intake, one send and one invoice through the running
-// child: mail through its dev SMTP server into the support INBOX until
-// turno_mail_stored_total moves; an agent's reply through the API until
-// turno_outbox_sends_total{result="sent"} moves; a billing cycle that
-// issues one invoice, run here on the child's store (as `turno jobs run
+// prober measures one intake, one send and one invoice through the
+// running child. Intake: a mail through its dev SMTP server into the
+// support INBOX; its cost is the daemon's own processing time of that
+// message (turno_mail_process_seconds: store, parse, ledger, ticket), and
+// the latency from the SMTP transaction's start to turno_mail_stored_total
+// moving is printed beside it. Send: an agent's reply through the API;
+// its cost is the API call's time plus the outbox's delivery attempt
+// (turno_outbox_attempt_seconds: claim, render, SMTP, record), the latency
+// to the attempt's end beside it. Invoice: a billing cycle that issues
+// one invoice, run here on the child's store (as `turno jobs run
 // billing-cycle` does) against the child's outbox, which mails it.
+//
+// The costs come from the child's histograms because a latency found by
+// polling /metrics is only as fine as the polling: every 20 ms, the
+// latencies of both stores fell on two steps about 25 ms apart, and a few
+// milliseconds decided which; polling faster loads the child it measures.
 type prober struct {
 	c     *child
 	cfg   config.Config
@@ -102,43 +112,67 @@ func (p *prober) quiet() error {
 	return nil
 }
 
-// intake mails the support address a new customer mail and times it to
-// stored; it returns the subject.
-func (p *prober) intake(ctx context.Context) (time.Duration, string, error) {
+// intake mails the support address a new customer mail; it returns the
+// daemon's processing time of it, the latency to stored, and the subject.
+func (p *prober) intake(ctx context.Context) (cost, latency time.Duration, subject string, err error) {
 	p.round++
-	subject := fmt.Sprintf("Soak %s %d: el sitio no carga", p.state, p.round)
+	subject = fmt.Sprintf("Soak %s %d: el sitio no carga", p.state, p.round)
 	msg := fmt.Sprintf("From: soak@cliente.cl\r\nTo: soporte@turno.test\r\nSubject: %s\r\n"+
 		"Message-ID: <soak-%d-%d@cliente.cl>\r\nDate: %s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n",
 		subject, time.Now().UnixNano(), p.round, time.Now().Format(time.RFC1123Z), body)
-	base, err := p.c.metric("turno_mail_stored_total", nil)
+	before, err := p.c.histogram(processSeconds)
 	if err != nil {
-		return 0, "", err
+		return 0, 0, "", err
+	}
+	stored, err := p.c.metric("turno_mail_stored_total", nil)
+	if err != nil {
+		return 0, 0, "", err
 	}
 	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	t0 := time.Now()
 	if err := smtp.SendMail(p.c.smtpAddr, nil, "soak@cliente.cl", []string{"soporte@turno.test"}, []byte(msg)); err != nil {
-		return 0, "", fmt.Errorf("dev SMTP: %w", err)
+		return 0, 0, "", fmt.Errorf("dev SMTP: %w", err)
 	}
-	if _, err := p.c.waitMetric(wctx, "turno_mail_stored_total", nil, base); err != nil {
-		return 0, "", err
+	// The histogram is observed before turno_mail_stored_total moves.
+	if _, err := p.c.waitMetric(wctx, "turno_mail_stored_total", nil, stored); err != nil {
+		return 0, 0, "", err
 	}
-	return time.Since(t0), subject, nil
+	latency = time.Since(t0)
+	after, err := p.c.histogram(processSeconds)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	cost, n := after.per(before)
+	if n != 1 {
+		return 0, 0, "", fmt.Errorf("%d messages processed during the round's intake, want 1", n)
+	}
+	return cost, latency, subject, nil
 }
 
-// send answers the ticket with subject through the API and times it to
-// the reply's delivery.
-func (p *prober) send(ctx context.Context, subject string) (time.Duration, error) {
+const (
+	processSeconds = "turno_mail_process_seconds"
+	attemptSeconds = "turno_outbox_attempt_seconds"
+)
+
+// send answers the ticket with subject through the API; it returns the
+// API call's time plus the delivery attempt's, and the latency from the
+// call to the attempt's end.
+func (p *prober) send(ctx context.Context, subject string) (cost, latency time.Duration, err error) {
 	n, err := p.ticketNumber(subject)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if err := p.quiet(); err != nil { // the intake's acknowledgement, if any
-		return 0, err
+		return 0, 0, err
 	}
-	base, err := p.sent()
+	before, err := p.c.histogram(attemptSeconds)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
+	}
+	sentBefore, err := p.sent()
+	if err != nil {
+		return 0, 0, err
 	}
 	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
@@ -150,17 +184,34 @@ func (p *prober) send(ctx context.Context, subject string) (time.Duration, error
 	req.Header.Set("Idempotency-Key", fmt.Sprintf("soak-%s-%d", p.state, p.round))
 	r, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	rb, _ := io.ReadAll(r.Body)
 	r.Body.Close()
+	api := time.Since(t0)
 	if r.StatusCode/100 != 2 {
-		return 0, fmt.Errorf("reply to #%d: %d %s", n, r.StatusCode, rb)
+		return 0, 0, fmt.Errorf("reply to #%d: %d %s", n, r.StatusCode, rb)
 	}
-	if _, err := p.c.waitMetric(wctx, "turno_outbox_sends_total", map[string]string{"result": "sent"}, base); err != nil {
-		return 0, err
+	if _, err := p.c.waitMetric(wctx, attemptSeconds+"_count", nil, before.count); err != nil {
+		return 0, 0, err
 	}
-	return time.Since(t0), nil
+	latency = time.Since(t0)
+	after, err := p.c.histogram(attemptSeconds)
+	if err != nil {
+		return 0, 0, err
+	}
+	attempt, k := after.per(before)
+	if k != 1 {
+		return 0, 0, fmt.Errorf("%d delivery attempts during the round's send, want 1", k)
+	}
+	sent, err := p.sent()
+	if err != nil {
+		return 0, 0, err
+	}
+	if sent != sentBefore+1 {
+		return 0, 0, fmt.Errorf("the reply's attempt did not send: sent %v, before %v", sent, sentBefore)
+	}
+	return api + attempt, latency, nil
 }
 
 // ticketNumber finds the open ticket with subject on the API's first page
